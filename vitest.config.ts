@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for the whole workspace: `pnpm test` runs every project below.
+// The stress project is long and runs only through `pnpm test:stress`.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'shared', root: './shared', include: ['src/**/*.test.ts'] } },
+      { test: { name: 'server', root: './server', include: ['src/**/*.test.ts'], testTimeout: 30_000 } },
+      './extension/vitest.config.ts',
+      {
+        test: {
+          name: 'e2e',
+          root: './test',
+          include: ['**/*.test.ts'],
+          exclude: ['stress/**', 'node_modules/**'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
