@@ -17,6 +17,12 @@ export default tseslint.config(
     },
   },
   {
+    // shared/ runs in browsers too: only WebCrypto, zod and jose, never Node built-ins.
+    files: ['shared/src/**/*.ts'],
+    ignores: ['shared/src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['node:*'] }], 'no-restricted-globals': ['error', 'Buffer', 'process'] },
+  },
+  {
     files: ['extension/**/*.{ts,tsx}'],
     languageOptions: {
       globals: { defineBackground: 'readonly', defineContentScript: 'readonly', browser: 'readonly', chrome: 'readonly' },
