@@ -1,0 +1,39 @@
+// Crypto throughput: sealing a key (client side) and opening a grant (server side, per request).
+import { generateKeyPair, exportJWK } from 'jose';
+import { createGrant, importKek, openGrant, sealApiKey, secretAad, type GrantKeyJwk } from '@byok/shared';
+import { randomBytes } from '@byok/shared/crypto/bytes';
+import { opsPerSecond, type BenchResult } from './types';
+
+export async function runCryptoBench(): Promise<BenchResult> {
+  const kek = await importKek(randomBytes(32));
+  const ids = { userId: crypto.randomUUID(), secretId: crypto.randomUUID(), provider: 'openai', baseUrl: '' };
+  const aad = secretAad(ids);
+  const seal = await opsPerSecond(() => sealApiKey({ apiKey: 'sk-bench0000000000000000000000000000', kek, aad }));
+
+  const pair = await generateKeyPair('ECDH-ES+A256KW', { crv: 'X25519', extractable: true });
+  const publicJwk = await exportJWK(pair.publicKey);
+  const jwk = { ...publicJwk, kid: 'bench', use: 'enc', alg: 'ECDH-ES+A256KW' } as GrantKeyJwk;
+  const keySet = { audience: 'byok-companion:bench', keys: [jwk] };
+  const dek = randomBytes(32);
+  const grants = await Promise.all(
+    Array.from({ length: 256 }, () => createGrant({ keySet, userId: ids.userId, secretId: ids.secretId, dek, purpose: 'enrich' })),
+  );
+  let next = 0;
+  const open = await opsPerSecond(() =>
+    openGrant(grants[next++ % grants.length] ?? '', {
+      resolveKey: () => pair.privateKey as CryptoKey,
+      audience: keySet.audience,
+      userId: ids.userId,
+      purpose: 'enrich',
+    }),
+  );
+  const create = await opsPerSecond(() => createGrant({ keySet, userId: ids.userId, secretId: ids.secretId, dek, purpose: 'enrich' }));
+  return {
+    name: 'crypto',
+    rows: [
+      { metric: 'seal a key (AES-256-GCM + AES-KW)', value: Math.round(seal), unit: 'ops/s' },
+      { metric: 'create a grant (X25519 JWE)', value: Math.round(create), unit: 'ops/s' },
+      { metric: 'open a grant (X25519 JWE, all checks)', value: Math.round(open), unit: 'ops/s' },
+    ],
+  };
+}

@@ -1,0 +1,35 @@
+// The shape every benchmark reports in; `pnpm bench` collects them into one JSON file and one table.
+
+export interface BenchRow {
+  metric: string;
+  value: number;
+  unit: string;
+  /** What the number is compared against (a target, a direct call), if anything. */
+  note?: string;
+}
+
+export interface BenchResult {
+  name: string;
+  rows: BenchRow[];
+}
+
+/** Median and high percentiles of a sample, in the sample's unit. */
+export function percentiles(samples: number[]): { p50: number; p99: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const mean = sorted.reduce((sum, x) => sum + x, 0) / Math.max(1, sorted.length);
+  return { p50: at(0.5), p99: at(0.99), mean };
+}
+
+/** Runs `op` repeatedly for about `seconds` and answers operations per second. */
+export async function opsPerSecond(op: () => Promise<unknown>, seconds = 2): Promise<number> {
+  for (let i = 0; i < 20; i++) await op(); // warm-up
+  const end = performance.now() + seconds * 1000;
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() < end) {
+    await op();
+    count++;
+  }
+  return count / ((performance.now() - start) / 1000);
+}
