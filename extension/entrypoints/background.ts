@@ -1,4 +1,53 @@
-// Background service worker: registers listeners and delegates to src/core.
+// Background service worker (Chromium) / event page (Firefox): registers listeners and delegates
+// to src/core. It owns the vault and the companion session; pages talk to it with typed messages.
+import { browser } from 'wxt/browser';
+import { handleMenuClick, createMenus } from '../src/core/menus';
+import { isRequestMessage } from '../src/core/messages';
+import { OUTBOX_ALARM } from '../src/core/outbox';
+import { createRouter } from '../src/core/router';
+import { createServices } from '../src/core/services';
+import { AUTO_LOCK_ALARM } from '../src/core/vault';
+
 export default defineBackground(() => {
-  // Filled in by the extension issue.
+  const services = createServices();
+  const route = createRouter(services);
+
+  browser.runtime.onInstalled.addListener(() => {
+    void createMenus();
+  });
+
+  // CRYPTO.md section 6: a new browser session starts locked.
+  browser.runtime.onStartup.addListener(() => {
+    void services.vault.lock();
+    void createMenus();
+  });
+
+  browser.runtime.onMessage.addListener((message, sender, sendResponse) => {
+    if (!isRequestMessage(message) || sender.id !== browser.runtime.id) return false;
+    void route(message).then(sendResponse);
+    return true;
+  });
+
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === AUTO_LOCK_ALARM) void services.vault.current();
+    if (alarm.name === OUTBOX_ALARM) {
+      void services.outbox
+        .drain()
+        .then((report) => {
+          if (report.uploaded.length > 0) {
+            services.broadcast({ channel: 'byok-event', event: 'outbox' });
+            return services.keys.refresh();
+          }
+          return undefined;
+        })
+        .catch(() => undefined);
+    }
+  });
+
+  browser.contextMenus.onClicked.addListener((info, tab) => {
+    void handleMenuClick(info, tab, services.enrichment);
+  });
+
+  const sidePanel = (browser as { sidePanel?: typeof chrome.sidePanel }).sidePanel;
+  void sidePanel?.setPanelBehavior({ openPanelOnActionClick: false }).catch(() => undefined);
 });

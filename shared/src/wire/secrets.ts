@@ -96,6 +96,12 @@ export const PutSecretRequest = z
     baseUrl: OptionalBaseUrl,
     hint: KeyHintSchema,
     sealed: SealedBlobSchema,
+    /**
+     * On a plan that allows keys for one provider at a time (private), storing a key for another
+     * provider is refused unless this is true: then the other provider's keys are deleted in the
+     * same transaction. Nothing is ever replaced silently.
+     */
+    replace: z.boolean().optional(),
   })
   .superRefine((value, ctx) => {
     checkKeyTarget(value, ctx);

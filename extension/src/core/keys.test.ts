@@ -1,0 +1,82 @@
+// Keys and grants: sealing interoperates with the server side (grants open with the shared
+// openGrant, seals open with the released data key), one grant per personal key for a call,
+// rotation keeps the id, and nothing secret is ever stored in IndexedDB.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing';
+import { createHarness, dumpDatabase, EMAIL, encodings, PASSPHRASE, type Harness } from '../testing/harness';
+
+const OPENAI = `sk-proj-${'x'.repeat(30)}Q7kZ`;
+const ROTATED = `sk-${'y'.repeat(30)}R0t8`;
+const GROQ = `gsk_${'z'.repeat(30)}gr0q`;
+
+describe('keys and grants', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    harness = await createHarness();
+    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+  });
+
+  it('seals, lists with the hint, rotates under the same id and reorders', async () => {
+    const { services, companion } = harness;
+    const saved = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    expect(saved.state).toBe('stored');
+    const put = companion.requests.find((request) => request.method === 'PUT');
+    expect(JSON.stringify(put?.body)).not.toContain(OPENAI);
+    expect((put?.body as { hint: unknown }).hint).toEqual({ prefix: 'sk-proj-', last4: 'Q7kZ' });
+    await services.keys.save({ secretId: saved.secretId, provider: 'openai', label: 'Work', apiKey: ROTATED });
+    const groq = await services.keys.save({ provider: 'groq', label: 'Fast', apiKey: GROQ });
+    let list = await services.keys.list();
+    expect(list.keys.map((key) => key.id)).toEqual([saved.secretId, groq.secretId]);
+    expect(list.keys[0]).toMatchObject({ hint: { prefix: 'sk-', last4: 'R0t8' } });
+    expect(list.keys[0]?.rotatedAt).not.toBeNull();
+    await services.keys.reorder([groq.secretId, saved.secretId]);
+    list = await services.keys.list();
+    expect(list.keys.map((key) => key.id)).toEqual([groq.secretId, saved.secretId]);
+    await expect(services.keys.save({ secretId: saved.secretId, provider: 'groq', label: 'x', apiKey: GROQ })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('refuses keys that do not match the provider format before sealing', async () => {
+    await expect(harness.services.keys.save({ provider: 'anthropic', label: 'x', apiKey: OPENAI })).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(harness.companion.requests.some((request) => request.method === 'PUT')).toBe(false);
+  });
+
+  it('makes one enrich grant per personal key and the server opens each seal', async () => {
+    const { services, companion } = harness;
+    await services.keys.save({ provider: 'openai', label: 'A', apiKey: OPENAI });
+    await services.keys.save({ provider: 'groq', label: 'B', apiKey: GROQ });
+    const id = await services.enrichment.start({ kind: 'selection', text: 'Ada Lovelace wrote the first program.' });
+    const entry = await services.enrichment.settle(id);
+    expect(entry?.state).toBe('done');
+    expect(entry?.result?.summary).toBe('A short summary.');
+    const enrich = companion.requests.find((request) => request.path === '/v1/enrich');
+    expect((enrich?.body as { grants: string[] }).grants).toHaveLength(2);
+    expect(companion.opened).toEqual([OPENAI, GROQ]);
+  });
+
+  it('refuses to make grants while locked', async () => {
+    const { services } = harness;
+    await services.keys.save({ provider: 'openai', label: 'A', apiKey: OPENAI });
+    await services.vault.lock();
+    const entry = await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Some text.' }));
+    expect(entry?.error?.code).toBe('locked');
+  });
+
+  it('never stores a plaintext key, token, grant or data key in any table', async () => {
+    const { services, companion, tokens } = harness;
+    await services.keys.save({ provider: 'openai', label: 'A', apiKey: OPENAI });
+    companion.online = false;
+    await services.keys.save({ provider: 'groq', label: 'B', apiKey: GROQ });
+    companion.online = true;
+    await services.outbox.drain(true);
+    await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Text to enrich.' }));
+    const dump = await dumpDatabase(services.db);
+    for (const secret of [OPENAI, GROQ, PASSPHRASE, tokens.value!.accessToken, tokens.value!.refreshToken]) {
+      for (const form of encodings(secret)) expect(dump).not.toContain(form);
+    }
+    const enrich = companion.requests.find((request) => request.path === '/v1/enrich');
+    for (const grant of (enrich?.body as { grants: string[] }).grants) expect(dump).not.toContain(grant);
+    expect(dump).not.toMatch(/"dek"|"ct"|"iv"/);
+  });
+});

@@ -1,0 +1,175 @@
+// Personal keys: seal in the background (the popup hands over the plaintext once), upload or
+// queue in the outbox, keep the cached list (metadata and wrappedDek only), reorder, verify,
+// remove. The plaintext key lives only inside `save` and is never stored or sent unsealed.
+import { computeHint, getProvider, matchesKeyFormat, normalizeBaseUrl, sealApiKey, secretAad } from '@byok/shared';
+import type { ByokDb, CachedKey, OutboxItem } from '../db';
+import type { ApiClient } from './api-client';
+import type { VerifyResult } from './companion-types';
+import { ExtensionError, isRetryable } from './errors';
+import type { GrantMaker } from './grants';
+import type { Outbox } from './outbox';
+import type { Vault } from './vault';
+
+export interface SaveKeyInput {
+  /** Present for a rotation: the same secret id gets a new seal. */
+  secretId?: string | undefined;
+  provider: string;
+  label: string;
+  apiKey: string;
+  defaultModel?: string | undefined;
+  baseUrl?: string | undefined;
+  /** On a plan with one personal provider: the user agreed to replace the other provider's key. */
+  replace?: boolean | undefined;
+}
+
+export interface SaveKeyResult {
+  state: 'stored' | 'queued';
+  secretId: string;
+}
+
+export interface KeyList {
+  keys: CachedKey[];
+  outbox: OutboxItem[];
+  /** False when the list comes from the cache because the companion is unreachable. */
+  fresh: boolean;
+}
+
+export interface KeyServiceDeps {
+  db: ByokDb;
+  api: ApiClient;
+  vault: Vault;
+  grants: GrantMaker;
+  outbox: Outbox;
+}
+
+export class KeyService {
+  constructor(private readonly deps: KeyServiceDeps) {}
+
+  async list(): Promise<KeyList> {
+    let fresh = true;
+    try {
+      await this.refresh();
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      fresh = false;
+    }
+    const keys = await this.cached();
+    return { keys, outbox: await this.deps.outbox.list(), fresh };
+  }
+
+  async cached(): Promise<CachedKey[]> {
+    const keys = await this.deps.db.keys.toArray();
+    return keys.sort((a, b) => (a.scope === b.scope ? a.position - b.position : a.scope === 'user' ? -1 : 1));
+  }
+
+  /** Replace the cache with the companion's list (it is the source of truth). */
+  async refresh(): Promise<CachedKey[]> {
+    const secrets = await this.deps.api.listSecrets();
+    await this.deps.db.transaction('rw', this.deps.db.keys, async () => {
+      await this.deps.db.keys.clear();
+      await this.deps.db.keys.bulkPut(secrets.map(cacheable));
+    });
+    return secrets;
+  }
+
+  async save(input: SaveKeyInput): Promise<SaveKeyResult> {
+    const entry = getProvider(input.provider);
+    if (!entry || entry.id === 'builtin') throw new ExtensionError('invalid_input', 'Choose a provider.');
+    const label = input.label.trim();
+    if (!label) throw new ExtensionError('invalid_input', 'Give the key a label.');
+    if (!input.apiKey || !matchesKeyFormat(entry.id, input.apiKey)) {
+      throw new ExtensionError('invalid_input', `This does not look like a ${entry.name} key.`);
+    }
+    let baseUrl = '';
+    if (entry.baseUrl === 'required') {
+      const normalized = normalizeBaseUrl(input.baseUrl ?? '');
+      if (!normalized) throw new ExtensionError('invalid_input', 'Enter the base URL as http(s)://host[:port][/path].');
+      baseUrl = normalized;
+    }
+    const unlocked = await this.deps.vault.require();
+    const secretId = input.secretId ?? crypto.randomUUID();
+    const existing = input.secretId ? await this.deps.db.keys.get(input.secretId) : undefined;
+    if (existing && existing.provider !== entry.id) throw new ExtensionError('conflict', 'A rotation keeps the provider of the key.');
+    const sealed = await sealApiKey({
+      apiKey: input.apiKey,
+      kek: unlocked.kek,
+      aad: secretAad({ userId: unlocked.userId, secretId, provider: entry.id, baseUrl }),
+    });
+    const hint = computeHint(input.apiKey, entry.keyPrefixes);
+    const defaultModel = input.defaultModel?.trim() || undefined;
+    // `replace` (one-provider plans, after the user agreed): the companion deletes the other
+    // providers' keys in the same transaction as this store.
+    const replace = input.replace === true;
+    const body = { provider: entry.id, label, defaultModel, baseUrl: baseUrl || undefined, hint, sealed, ...(replace ? { replace } : {}) };
+    const waiting = (await this.deps.outbox.list()).some((item) => item.state === 'pending');
+    try {
+      // Keep the order of saves: while anything waits, this one waits behind it.
+      if (waiting) throw new ExtensionError('companion_unreachable', 'Earlier keys are still waiting to upload.');
+      const secret = await this.deps.api.putSecret(secretId, body);
+      await this.deps.db.keys.put(cacheable(secret));
+      if (replace) await this.refresh().catch(() => undefined);
+      return { state: 'stored', secretId };
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      await this.deps.outbox.add({
+        secretId,
+        kind: input.secretId ? 'rotate' : 'store',
+        provider: entry.id,
+        label,
+        defaultModel: defaultModel ?? null,
+        baseUrl,
+        hint,
+        sealed,
+        replace,
+      });
+      return { state: 'queued', secretId };
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.deps.api.deleteSecret(id);
+    await this.deps.db.keys.delete(id);
+  }
+
+  async rename(id: string, label: string): Promise<void> {
+    const secret = await this.deps.api.patchSecret(id, { label: label.trim() });
+    await this.deps.db.keys.put(cacheable(secret));
+  }
+
+  async reorder(ids: string[]): Promise<void> {
+    await this.deps.api.reorderSecrets(ids);
+    await this.deps.db.transaction('rw', this.deps.db.keys, async () => {
+      for (const [position, id] of ids.entries()) await this.deps.db.keys.update(id, { position });
+    });
+  }
+
+  async verify(id: string): Promise<VerifyResult> {
+    const unlocked = await this.deps.vault.require();
+    const secret = await this.deps.db.keys.get(id);
+    if (!secret || secret.scope !== 'user') throw new ExtensionError('not_found', 'This key is not in your list any more.');
+    const grant = await this.deps.grants.grantFor(unlocked, secret, 'verify');
+    const result = await this.deps.api.verifySecret(id, grant);
+    await this.refresh().catch(() => undefined);
+    return result;
+  }
+}
+
+/** What the cache keeps of a secret: the public view, never more (no ct, no iv). */
+function cacheable(secret: CachedKey): CachedKey {
+  return {
+    id: secret.id,
+    scope: secret.scope,
+    provider: secret.provider,
+    label: secret.label,
+    hint: { prefix: secret.hint.prefix, last4: secret.hint.last4 },
+    defaultModel: secret.defaultModel ?? null,
+    baseUrl: secret.baseUrl ?? null,
+    status: secret.status,
+    createdAt: secret.createdAt,
+    rotatedAt: secret.rotatedAt ?? null,
+    lastUsedAt: secret.lastUsedAt ?? null,
+    lastVerifiedAt: secret.lastVerifiedAt ?? null,
+    position: secret.position ?? 0,
+    ...(secret.scope === 'user' && typeof secret.wrappedDek === 'string' ? { wrappedDek: secret.wrappedDek } : {}),
+  };
+}

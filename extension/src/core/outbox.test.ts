@@ -1,0 +1,83 @@
+// Outbox: keys saved while the companion is unreachable wait sealed, upload in order when it is
+// back (also after a worker/browser restart), and refused uploads keep their reason.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing';
+import { OUTBOX_ALARM } from './outbox';
+import { createHarness, dumpDatabase, EMAIL, encodings, PASSPHRASE, type Harness } from '../testing/harness';
+
+const KEY_A = `sk-proj-${'A1'.repeat(20)}`;
+const KEY_B = `sk-ant-${'B2'.repeat(20)}`;
+const KEY_C = `gsk_${'C3'.repeat(20)}`;
+
+describe('outbox', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    harness = await createHarness();
+    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+  });
+
+  it('queues sealed keys while offline and uploads them in order after a restart', async () => {
+    const { services, companion } = harness;
+    companion.online = false;
+    expect((await services.keys.save({ provider: 'openai', label: 'First', apiKey: KEY_A })).state).toBe('queued');
+    expect((await services.keys.save({ provider: 'anthropic', label: 'Second', apiKey: KEY_B })).state).toBe('queued');
+    companion.online = true;
+    // Even online, a new save waits behind the queue so that order holds.
+    expect((await services.keys.save({ provider: 'groq', label: 'Third', apiKey: KEY_C })).state).toBe('queued');
+    const queued = await services.outbox.list();
+    expect(queued.map((item) => item.label)).toEqual(['First', 'Second', 'Third']);
+    expect(await fakeBrowser.alarms.get(OUTBOX_ALARM)).toBeDefined();
+    const dump = await dumpDatabase(services.db);
+    for (const key of [KEY_A, KEY_B, KEY_C]) for (const form of encodings(key)) expect(dump).not.toContain(form);
+
+    const restarted = harness.restart();
+    const report = await restarted.outbox.drain(true);
+    expect(report.uploaded).toHaveLength(3);
+    const puts = companion.requests.filter((request) => request.method === 'PUT' && request.path.startsWith('/v1/secrets/'));
+    expect(puts.map((request) => (request.body as { label: string }).label)).toEqual(['First', 'Second', 'Third']);
+    expect(await restarted.outbox.list()).toHaveLength(0);
+    expect(await fakeBrowser.alarms.get(OUTBOX_ALARM)).toBeUndefined();
+    // The uploaded seals open on the server side with a grant: nothing was lost in the queue.
+    const list = await restarted.keys.refresh();
+    await restarted.keys.verify(list[0]!.id);
+    expect(companion.opened).toEqual([KEY_A]);
+  });
+
+  it('keeps a refused upload with its reason and carries on with the next', async () => {
+    const { services, companion } = harness;
+    companion.online = false;
+    await services.keys.save({ provider: 'openai', label: 'Refused', apiKey: KEY_A });
+    await services.keys.save({ provider: 'groq', label: 'Fine', apiKey: KEY_C });
+    companion.online = true;
+    companion.refuseNextPut = { status: 403, code: 'plan_limit', message: 'Your plan allows one provider.' };
+    const report = await services.outbox.drain(true);
+    expect(report.failed).toHaveLength(1);
+    expect(report.uploaded).toHaveLength(1);
+    const [failed] = await services.outbox.list();
+    expect(failed).toMatchObject({ label: 'Refused', state: 'failed', lastError: { code: 'plan_limit', message: 'Your plan allows one provider.' } });
+    await services.outbox.retry(failed!.seq!);
+    expect((await services.outbox.drain(true)).uploaded).toHaveLength(1);
+    expect(await services.outbox.list()).toHaveLength(0);
+  });
+
+  it('stops at the first unreachable item and backs off', async () => {
+    const { services, companion, clock } = harness;
+    companion.online = false;
+    await services.keys.save({ provider: 'openai', label: 'One', apiKey: KEY_A });
+    await services.keys.save({ provider: 'groq', label: 'Two', apiKey: KEY_C });
+    const report = await services.outbox.drain(true);
+    expect(report).toMatchObject({ uploaded: [], failed: [], waiting: 2 });
+    const [first, second] = await services.outbox.list();
+    expect(first?.attempts).toBe(1);
+    expect(second?.attempts).toBe(0);
+    expect(first?.lastError?.code).toBe('companion_unreachable');
+    expect(first!.nextAttemptAt).toBeGreaterThan(clock.now);
+    // Not due yet: an alarm-driven drain leaves it alone.
+    companion.online = true;
+    expect((await services.outbox.drain()).uploaded).toHaveLength(0);
+    clock.now = first!.nextAttemptAt + 1;
+    expect((await services.outbox.drain()).uploaded).toHaveLength(2);
+  });
+});

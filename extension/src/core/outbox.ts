@@ -1,0 +1,121 @@
+// The outbox: keys sealed while the companion could not be reached wait here (sealed, never in
+// the clear) and are uploaded in the order they were saved. A refused upload (4xx) stays with
+// the companion's reason so the popup can show it; network failures retry with backoff.
+import { browser } from 'wxt/browser';
+import type { ByokDb, OutboxItem } from '../db';
+import type { ApiClient } from './api-client';
+import { ExtensionError, isRetryable, toErrorInfo } from './errors';
+
+export const OUTBOX_ALARM = 'byok-outbox';
+
+const BASE_DELAY_MS = 30_000;
+const MAX_DELAY_MS = 30 * 60_000;
+
+export type NewOutboxItem = Omit<OutboxItem, 'seq' | 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'createdAt'>;
+
+export interface DrainReport {
+  uploaded: string[];
+  failed: string[];
+  waiting: number;
+}
+
+export class Outbox {
+  private draining: Promise<DrainReport> | null = null;
+
+  constructor(
+    private readonly db: ByokDb,
+    private readonly api: ApiClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async add(item: NewOutboxItem): Promise<OutboxItem> {
+    const row: OutboxItem = {
+      ...item,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: this.now() + BASE_DELAY_MS,
+      lastError: null,
+      createdAt: new Date(this.now()).toISOString(),
+    };
+    row.seq = await this.db.outbox.add(row);
+    await this.schedule();
+    return row;
+  }
+
+  list(): Promise<OutboxItem[]> {
+    return this.db.outbox.orderBy('seq').toArray();
+  }
+
+  /** Upload what is due (everything when `force`), oldest first; one drain at a time. */
+  drain(force = false): Promise<DrainReport> {
+    this.draining ??= this.run(force).finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async run(force: boolean): Promise<DrainReport> {
+    const report: DrainReport = { uploaded: [], failed: [], waiting: 0 };
+    const items = await this.list();
+    for (const [index, item] of items.entries()) {
+      if (item.state !== 'pending' || item.seq === undefined) continue;
+      if (!force && item.nextAttemptAt > this.now()) {
+        // Order matters (a rotation after a store): nothing behind a waiting item goes first.
+        report.waiting = items.slice(index).filter((rest) => rest.state === 'pending').length;
+        break;
+      }
+      try {
+        await this.api.putSecret(item.secretId, {
+          provider: item.provider,
+          label: item.label,
+          defaultModel: item.defaultModel ?? undefined,
+          baseUrl: item.baseUrl || undefined,
+          hint: item.hint,
+          sealed: item.sealed,
+          ...(item.replace ? { replace: true } : {}),
+        });
+        await this.db.outbox.delete(item.seq);
+        report.uploaded.push(item.secretId);
+      } catch (error) {
+        if (isRetryable(error)) {
+          const attempts = item.attempts + 1;
+          const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1));
+          await this.db.outbox.update(item.seq, { attempts, nextAttemptAt: this.now() + delay, lastError: toErrorInfoShort(error) });
+          report.waiting = items.slice(index).filter((rest) => rest.state === 'pending').length;
+          break;
+        }
+        await this.db.outbox.update(item.seq, { state: 'failed', attempts: item.attempts + 1, lastError: toErrorInfoShort(error) });
+        report.failed.push(item.secretId);
+      }
+    }
+    await this.schedule();
+    return report;
+  }
+
+  /** Put a failed item back in line (after the user changed what made it fail). */
+  async retry(seq: number): Promise<void> {
+    await this.db.outbox.update(seq, { state: 'pending', nextAttemptAt: 0, lastError: null });
+    await this.schedule();
+  }
+
+  async discard(seq: number): Promise<void> {
+    await this.db.outbox.delete(seq);
+    await this.schedule();
+  }
+
+  /** One alarm at the earliest due time of a pending item (alarms survive worker restarts). */
+  private async schedule(): Promise<void> {
+    const pending = await this.db.outbox.where('state').equals('pending').toArray();
+    if (pending.length === 0) {
+      await browser.alarms.clear(OUTBOX_ALARM);
+      return;
+    }
+    const when = Math.max(this.now() + 1_000, Math.min(...pending.map((item) => item.nextAttemptAt)));
+    await browser.alarms.create(OUTBOX_ALARM, { when });
+  }
+}
+
+function toErrorInfoShort(error: unknown): { code: string; message: string } {
+  const info = error instanceof ExtensionError ? error.toInfo() : toErrorInfo(error);
+  return { code: info.code, message: info.message };
+}

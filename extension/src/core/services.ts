@@ -1,0 +1,62 @@
+// Composition root of the background: builds every core service with its dependencies passed
+// in, so tests build the same graph over fake-indexeddb, WXT's fake browser and a real server.
+import { browser } from 'wxt/browser';
+import type { KdfParams } from '@byok/shared';
+import { ByokDb } from '../db';
+import { AdminService } from './admin';
+import { ApiClient } from './api-client';
+import { EnrichmentRunner } from './enrichment';
+import { GrantMaker } from './grants';
+import { KeyService } from './keys';
+import type { EventMessage } from './messages';
+import { Outbox } from './outbox';
+import { SettingsStore } from './settings';
+import { sessionTokenStore, type TokenStore } from './token-store';
+import { UsageService } from './usage';
+import { Vault } from './vault';
+
+export interface Services {
+  db: ByokDb;
+  settings: SettingsStore;
+  tokens: TokenStore;
+  api: ApiClient;
+  vault: Vault;
+  grants: GrantMaker;
+  outbox: Outbox;
+  keys: KeyService;
+  usage: UsageService;
+  enrichment: EnrichmentRunner;
+  admin: AdminService;
+  broadcast: (event: EventMessage) => void;
+}
+
+export interface ServiceOptions {
+  db?: ByokDb;
+  fetch?: typeof fetch;
+  tokens?: TokenStore;
+  now?: () => number;
+  newKdf?: () => KdfParams;
+}
+
+export function createServices(options: ServiceOptions = {}): Services {
+  const db = options.db ?? new ByokDb();
+  const settings = new SettingsStore(db);
+  const tokens = options.tokens ?? sessionTokenStore();
+  const api = new ApiClient({
+    baseUrl: async () => (await settings.get('companionUrl')).replace(/\/+$/, ''),
+    tokens,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const vault = new Vault({ db, api, tokens, settings, ...(options.now ? { now: options.now } : {}), ...(options.newKdf ? { newKdf: options.newKdf } : {}) });
+  const grants = new GrantMaker(api);
+  const outbox = new Outbox(db, api, options.now);
+  const keys = new KeyService({ db, api, vault, grants, outbox });
+  const broadcast = (event: EventMessage): void => {
+    // Nobody listening (no page open) is normal: the promise rejects and that is fine.
+    Promise.resolve(browser.runtime.sendMessage(event)).catch(() => undefined);
+  };
+  const enrichment = new EnrichmentRunner({ db, api, vault, keys, grants, notify: (id) => broadcast({ channel: 'byok-event', event: 'history', id }) });
+  const usage = new UsageService(db, api);
+  const admin = new AdminService(api, vault);
+  return { db, settings, tokens, api, vault, grants, outbox, keys, usage, enrichment, admin, broadcast };
+}

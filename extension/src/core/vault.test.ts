@@ -1,0 +1,86 @@
+// Vault: account creation, KEK custody (non-extractable, kept across a worker restart, deleted
+// on lock and auto-lock), downgrade refusal, offline unlock checked against a cached data key.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing';
+import { AUTO_LOCK_ALARM } from './vault';
+import { createHarness, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+
+describe('vault', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    harness = await createHarness();
+  });
+
+  it('creates an account and keeps a non-extractable AES-KW KEK while unlocked', async () => {
+    const { services } = harness;
+    expect(await services.vault.state()).toBe('no-account');
+    const account = await services.vault.createAccount({ email: ' Ada@Example.com ', passphrase: PASSPHRASE });
+    expect(account.email).toBe(EMAIL);
+    expect(await services.vault.state()).toBe('unlocked');
+    const row = await services.db.vaultSession.get('current');
+    expect(row?.kek.extractable).toBe(false);
+    expect(row?.kek.algorithm.name).toBe('AES-KW');
+    expect([...(row?.kek.usages ?? [])].sort()).toEqual(['unwrapKey', 'wrapKey']);
+    await expect(crypto.subtle.exportKey('raw', row!.kek)).rejects.toThrow();
+    const register = harness.companion.requests.find((request) => request.path === '/v1/auth/register');
+    expect(JSON.stringify(register?.body)).not.toContain(PASSPHRASE);
+    // Nothing about the passphrase or master is in the settings.
+    expect(JSON.stringify(await services.db.settings.toArray())).not.toContain(PASSPHRASE);
+  });
+
+  it('survives a worker restart while unlocked and forgets the KEK on lock', async () => {
+    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    const restarted = harness.restart();
+    expect(await restarted.vault.state()).toBe('unlocked');
+    await restarted.vault.lock();
+    expect(await restarted.db.vaultSession.count()).toBe(0);
+    expect(await harness.restart().vault.state()).toBe('locked');
+    await expect(restarted.vault.unlock('wrong passphrase')).rejects.toMatchObject({ code: 'invalid_credentials' });
+    expect(await restarted.vault.state()).toBe('locked');
+    await restarted.vault.unlock(PASSPHRASE);
+    expect(await restarted.vault.state()).toBe('unlocked');
+  });
+
+  it('auto-locks after the idle delay, with an alarm and on wake-up', async () => {
+    const { services, clock } = harness;
+    await services.settings.set('autoLockMinutes', 5);
+    await services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    const alarm = await fakeBrowser.alarms.get(AUTO_LOCK_ALARM);
+    expect(alarm?.scheduledTime).toBe(clock.now + 5 * 60_000);
+    clock.now += 4 * 60_000;
+    await services.vault.touch();
+    clock.now += 4 * 60_000;
+    expect(await services.vault.state()).toBe('unlocked');
+    clock.now += 2 * 60_000;
+    expect(await services.vault.state()).toBe('locked');
+    expect(await services.db.vaultSession.count()).toBe(0);
+    expect(await fakeBrowser.alarms.get(AUTO_LOCK_ALARM)).toBeUndefined();
+  });
+
+  it('refuses downgraded KDF parameters at sign-in', async () => {
+    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    await harness.services.vault.signOut();
+    for (const kdf of [
+      { name: 'PBKDF2-SHA256', iterations: 1000, salt: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      { name: 'PBKDF2-SHA1', iterations: 600000, salt: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      { name: 'PBKDF2-SHA256', iterations: 600000, salt: 'AAAA' },
+    ]) {
+      harness.companion.preloginKdf = kdf;
+      await expect(harness.services.vault.signIn({ email: EMAIL, passphrase: PASSPHRASE })).rejects.toMatchObject({ code: 'kdf_rejected' });
+    }
+    expect(harness.companion.requests.filter((request) => request.path === '/v1/auth/login')).toHaveLength(0);
+  });
+
+  it('unlocks offline only with the right passphrase, checked against a cached wrapped key', async () => {
+    const { services, companion } = harness;
+    await services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    await services.keys.save({ provider: 'openai', label: 'Work', apiKey: `sk-proj-${'a'.repeat(40)}` });
+    await services.vault.lock();
+    companion.online = false;
+    await expect(services.vault.unlock('not the passphrase')).rejects.toMatchObject({ code: 'wrong_passphrase' });
+    await services.vault.unlock(PASSPHRASE);
+    expect(await services.vault.state()).toBe('unlocked');
+  });
+});

@@ -1,0 +1,200 @@
+// The vault: account creation, sign-in, unlock, lock and auto-lock. The passphrase and the
+// master key are never stored; the KEK is a non-extractable AES-KW CryptoKey held in memory and,
+// while unlocked, in IndexedDB so that a restarted service worker can still use it
+// (CRYPTO.md section 6). Every lock path deletes it from both places.
+import { browser } from 'wxt/browser';
+import { checkKdfParams, deriveAccountKeys, isCryptoError, newKdfParams, normalizeEmail, unwrapDek, type KdfParams } from '@byok/shared';
+import type { ByokDb } from '../db';
+import type { ApiClient } from './api-client';
+import type { LoginResponse } from './companion-types';
+import { ExtensionError } from './errors';
+import type { AccountInfo, SettingsStore } from './settings';
+import type { TokenStore } from './token-store';
+
+export const AUTO_LOCK_ALARM = 'byok-auto-lock';
+
+export type VaultState = 'no-account' | 'locked' | 'unlocked';
+
+export interface VaultDeps {
+  db: ByokDb;
+  api: ApiClient;
+  tokens: TokenStore;
+  settings: SettingsStore;
+  now?: () => number;
+  /** Test seam: KDF parameters for new accounts (tests use the minimum iterations). */
+  newKdf?: () => KdfParams;
+}
+
+export interface Unlocked {
+  kek: CryptoKey;
+  userId: string;
+}
+
+export class Vault {
+  private memory: Unlocked | null = null;
+
+  constructor(private readonly deps: VaultDeps) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  async state(): Promise<VaultState> {
+    const account = await this.deps.settings.get('account');
+    if (!account) return 'no-account';
+    return (await this.current()) ? 'unlocked' : 'locked';
+  }
+
+  async createAccount(input: { email: string; passphrase: string; inviteCode?: string | undefined }): Promise<AccountInfo> {
+    const email = normalizeEmail(input.email);
+    const kdf = this.deps.newKdf?.() ?? newKdfParams();
+    const { authProof, kek } = await deriveAccountKeys(input.passphrase, kdf);
+    const answer = await this.deps.api.register({ email, authProof, kdf, inviteCode: input.inviteCode || undefined });
+    return this.begin(answer, kdf, kek);
+  }
+
+  async signIn(input: { email: string; passphrase: string }): Promise<AccountInfo> {
+    const email = normalizeEmail(input.email);
+    const kdf = checkedKdf(await this.deps.api.prelogin(email));
+    const { authProof, kek } = await deriveAccountKeys(input.passphrase, kdf);
+    const answer = await this.deps.api.login({ email, authProof }).catch(wrongPassphrase);
+    return this.begin(answer, kdf, kek);
+  }
+
+  /**
+   * Unlock the signed-in account. Online, the companion checks the passphrase (and renews the
+   * session); offline, it is checked by unwrapping a cached data key, so that nothing is ever
+   * sealed under a mistyped passphrase.
+   */
+  async unlock(passphrase: string): Promise<AccountInfo> {
+    const account = await this.deps.settings.get('account');
+    if (!account) throw new ExtensionError('signed_out', 'Sign in first.');
+    let kdf = checkedKdf(account.kdf);
+    try {
+      kdf = checkedKdf(await this.deps.api.prelogin(account.email));
+    } catch (error) {
+      if (error instanceof ExtensionError && error.code === 'kdf_rejected') throw error;
+      // Offline: the cached parameters (checked above) are the ones this account was made with.
+    }
+    const { authProof, kek } = await deriveAccountKeys(passphrase, kdf);
+    try {
+      const answer = await this.deps.api.login({ email: account.email, authProof }).catch(wrongPassphrase);
+      return await this.begin(answer, kdf, kek);
+    } catch (error) {
+      if (!(error instanceof ExtensionError) || error.code !== 'companion_unreachable') throw error;
+    }
+    await this.checkOffline(kek);
+    await this.keep({ kek, userId: account.userId });
+    return account;
+  }
+
+  private async checkOffline(kek: CryptoKey): Promise<void> {
+    const cached = await this.deps.db.keys.filter((key) => key.scope === 'user' && typeof key.wrappedDek === 'string').first();
+    if (!cached?.wrappedDek) {
+      throw new ExtensionError('companion_unreachable', 'The companion cannot be reached to check the passphrase. Start it and try again.');
+    }
+    try {
+      const dek = await unwrapDek(kek, cached.wrappedDek);
+      dek.fill(0);
+    } catch (error) {
+      if (isCryptoError(error)) throw new ExtensionError('wrong_passphrase', 'That passphrase does not unlock this account.');
+      throw error;
+    }
+  }
+
+  private async begin(answer: LoginResponse, kdf: KdfParams, kek: CryptoKey): Promise<AccountInfo> {
+    await this.deps.tokens.set({ accessToken: answer.accessToken, refreshToken: answer.refreshToken });
+    const previous = await this.deps.settings.get('account');
+    if (previous && previous.userId !== answer.user.id) {
+      // Another account on this browser: nothing cached for the previous one may leak into it.
+      await Promise.all([this.deps.db.keys.clear(), this.deps.db.usage.clear(), this.deps.db.outbox.clear()]);
+    }
+    const account: AccountInfo = {
+      email: answer.user.email,
+      userId: answer.user.id,
+      orgId: answer.org.id,
+      orgName: answer.org.name,
+      role: answer.user.role,
+      plan: answer.org.plan,
+      kdf,
+    };
+    await this.deps.settings.set('account', account);
+    await this.keep({ kek, userId: account.userId });
+    return account;
+  }
+
+  private async keep(unlocked: Unlocked): Promise<void> {
+    this.memory = unlocked;
+    const lockAt = this.now() + (await this.autoLockMs());
+    await this.deps.db.vaultSession.put({ id: 'current', kek: unlocked.kek, userId: unlocked.userId, unlockedAt: this.now(), lockAt });
+    await browser.alarms.create(AUTO_LOCK_ALARM, { when: lockAt });
+  }
+
+  private async autoLockMs(): Promise<number> {
+    return Math.max(1, await this.deps.settings.get('autoLockMinutes')) * 60_000;
+  }
+
+  /** The unlocked vault, restored from IndexedDB after a worker restart, or null when locked. */
+  async current(): Promise<Unlocked | null> {
+    const row = await this.deps.db.vaultSession.get('current');
+    if (!row) {
+      this.memory = null;
+      return null;
+    }
+    if (row.lockAt <= this.now()) {
+      await this.lock();
+      return null;
+    }
+    this.memory ??= { kek: row.kek, userId: row.userId };
+    return this.memory;
+  }
+
+  async require(): Promise<Unlocked> {
+    const unlocked = await this.current();
+    if (!unlocked) throw new ExtensionError('locked', 'Unlock the vault first.');
+    return unlocked;
+  }
+
+  /** User activity: push the auto-lock deadline back. */
+  async touch(): Promise<void> {
+    const row = await this.deps.db.vaultSession.get('current');
+    if (!row || row.lockAt <= this.now()) return;
+    const lockAt = this.now() + (await this.autoLockMs());
+    await this.deps.db.vaultSession.update('current', { lockAt });
+    await browser.alarms.create(AUTO_LOCK_ALARM, { when: lockAt });
+  }
+
+  async lock(): Promise<void> {
+    this.memory = null;
+    await this.deps.db.vaultSession.clear();
+    await browser.alarms.clear(AUTO_LOCK_ALARM);
+  }
+
+  /** Forget the account on this browser: lock, end the session, drop cached keys and usage. */
+  async signOut(): Promise<void> {
+    await this.lock();
+    await this.deps.api.logout().catch(() => undefined);
+    await this.deps.tokens.clear();
+    await this.deps.settings.set('account', null);
+    await this.deps.settings.set('me', null);
+    await Promise.all([this.deps.db.keys.clear(), this.deps.db.usage.clear()]);
+  }
+}
+
+function checkedKdf(kdf: unknown): KdfParams {
+  try {
+    return checkKdfParams(kdf);
+  } catch (error) {
+    if (isCryptoError(error)) {
+      throw new ExtensionError('kdf_rejected', 'The companion asked for weaker key derivation than this extension accepts. It may be compromised.');
+    }
+    throw error;
+  }
+}
+
+function wrongPassphrase(error: unknown): never {
+  if (error instanceof ExtensionError && error.code === 'invalid_credentials') {
+    throw new ExtensionError('invalid_credentials', 'Wrong email or passphrase.', { status: 401 });
+  }
+  throw error;
+}

@@ -1,0 +1,201 @@
+// Test support: an in-memory companion behind an injected `fetch`, speaking the parts of API.md
+// the extension's core uses. It checks what the real server checks at the crypto boundary
+// (sealed-blob shape, grants opened with the shared openGrant, seals opened with the data key
+// from the grant), so unit tests fail when the extension sends something the server would refuse.
+import { isSealedBlob, openGrant, openSealed, secretAad, type GrantKeySet, type SealedBlob } from '@byok/shared';
+import type { SecretView } from '../core/companion-types';
+
+interface StoredSecret {
+  view: SecretView;
+  sealed: SealedBlob;
+}
+
+export interface FakeCompanion {
+  fetch: typeof fetch;
+  online: boolean;
+  /** Every plaintext API key the companion decrypted (to assert what reached it). */
+  opened: string[];
+  secrets: Map<string, StoredSecret>;
+  requests: { method: string; path: string; body: unknown }[];
+  /** Override the KDF that prelogin answers (to test downgrade refusal). */
+  preloginKdf: unknown;
+  /** Make the next PUT /v1/secrets answer this error. */
+  refuseNextPut: { status: number; code: string; message: string } | null;
+  userId: string;
+  /** How `/v1/enrich` answers: plain JSON, an event stream with progress, or never (until aborted). */
+  enrichMode: 'json' | 'sse' | 'hang';
+  /** A secret the "provider" refuses: enrich marks it invalid and answers 424 key_rejected. */
+  rejectSecretId: string | null;
+}
+
+const AUDIENCE = 'byok-companion:test';
+
+export async function createFakeCompanion(): Promise<FakeCompanion> {
+  const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair;
+  const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as { x: string };
+  const keySet: GrantKeySet = {
+    audience: AUDIENCE,
+    keys: [{ kty: 'OKP', crv: 'X25519', x: publicJwk.x, kid: 'k1', use: 'enc', alg: 'ECDH-ES+A256KW' }],
+  };
+  const accounts = new Map<string, { authProof: string; kdf: unknown; id: string }>();
+  let refreshCounter = 0;
+
+  const state: FakeCompanion = {
+    online: true,
+    opened: [],
+    secrets: new Map(),
+    requests: [],
+    preloginKdf: null,
+    refuseNextPut: null,
+    userId: crypto.randomUUID(),
+    enrichMode: 'json',
+    rejectSecretId: null,
+    fetch: async (input, init) => {
+      if (!state.online) throw new TypeError('fetch failed');
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      const method = init?.method ?? 'GET';
+      const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : null;
+      state.requests.push({ method, path: url.pathname, body });
+      const headers = new Headers(init?.headers);
+      const json = (status: number, value: unknown) =>
+        new Response(status === 204 ? null : JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+      const error = (status: number, code: string, message: string) => json(status, { error: { code, message } });
+      const authed = () => headers.get('authorization')?.startsWith('Bearer at-') === true;
+      const login = (email: string) => ({
+        user: { id: state.userId, email, role: 'owner' },
+        org: { id: '00000000-0000-4000-8000-000000000001', name: 'Test', plan: 'pro' },
+        accessToken: `at-${++refreshCounter}`,
+        refreshToken: `rt-${refreshCounter}`,
+      });
+      const path = url.pathname;
+
+      if (path === '/v1/auth/prelogin') {
+        const account = accounts.get(String(body?.email));
+        return json(200, { kdf: state.preloginKdf ?? account?.kdf ?? { name: 'PBKDF2-SHA256', iterations: 600000, salt: 'AAAAAAAAAAAAAAAAAAAAAA' } });
+      }
+      if (path === '/v1/auth/register') {
+        accounts.set(String(body?.email), { authProof: String(body?.authProof), kdf: body?.kdf, id: state.userId });
+        return json(201, login(String(body?.email)));
+      }
+      if (path === '/v1/auth/login') {
+        const account = accounts.get(String(body?.email));
+        if (!account || account.authProof !== body?.authProof) return error(401, 'invalid_credentials', 'Wrong email or passphrase.');
+        return json(200, login(String(body?.email)));
+      }
+      if (path === '/v1/auth/logout') return json(204, null);
+      if (path === '/v1/grant-keys') return json(200, keySet);
+      if (!authed()) return error(401, 'unauthenticated', 'Sign in.');
+
+      if (path === '/v1/secrets' && method === 'GET') {
+        return json(200, { secrets: [...state.secrets.values()].map((entry) => entry.view).sort((a, b) => a.position - b.position) });
+      }
+      if (path === '/v1/secrets/order' && method === 'PUT') {
+        (body?.ids as string[]).forEach((id, position) => {
+          const entry = state.secrets.get(id);
+          if (entry) entry.view.position = position;
+        });
+        return json(200, {});
+      }
+      const verify = /^\/v1\/secrets\/([0-9a-f-]+)\/verify$/.exec(path);
+      if (verify?.[1]) {
+        const entry = state.secrets.get(verify[1]);
+        if (!entry) return error(404, 'not_found', 'No such key.');
+        const opened = await openGrant(String(body?.grant), {
+          resolveKey: (kid) => (kid === 'k1' ? pair.privateKey : undefined),
+          audience: AUDIENCE,
+          userId: state.userId,
+          purpose: 'verify',
+        });
+        if (!opened.dek || opened.sid !== entry.view.id) return error(400, 'grant_invalid', 'Bad grant.');
+        const aad = secretAad({ userId: state.userId, secretId: entry.view.id, provider: entry.view.provider, baseUrl: entry.view.baseUrl ?? '' });
+        state.opened.push(await openSealed({ dek: opened.dek, sealed: entry.sealed, aad }));
+        entry.view.status = 'valid';
+        return json(200, { status: 'valid', detail: 'ok' });
+      }
+      const one = /^\/v1\/secrets\/([0-9a-f-]+)$/.exec(path);
+      if (one?.[1] && method === 'PUT') {
+        if (state.refuseNextPut) {
+          const refusal = state.refuseNextPut;
+          state.refuseNextPut = null;
+          return error(refusal.status, refusal.code, refusal.message);
+        }
+        if (!isSealedBlob(body?.sealed)) return error(400, 'bad_request', 'sealed');
+        const previous = state.secrets.get(one[1]);
+        const now = new Date().toISOString();
+        const view: SecretView = {
+          id: one[1],
+          scope: 'user',
+          provider: String(body?.provider),
+          label: String(body?.label),
+          hint: body?.hint as SecretView['hint'],
+          defaultModel: (body?.defaultModel as string | undefined) ?? null,
+          baseUrl: (body?.baseUrl as string | undefined) ?? '',
+          status: 'unverified',
+          createdAt: previous?.view.createdAt ?? now,
+          rotatedAt: previous ? now : null,
+          lastUsedAt: null,
+          lastVerifiedAt: null,
+          position: previous?.view.position ?? state.secrets.size,
+          wrappedDek: (body?.sealed as SealedBlob).wrappedDek,
+        };
+        state.secrets.set(one[1], { view, sealed: body?.sealed as SealedBlob });
+        return json(previous ? 200 : 201, { secret: view });
+      }
+      if (one?.[1] && method === 'DELETE') {
+        state.secrets.delete(one[1]);
+        return json(204, null);
+      }
+      if (path === '/v1/enrich') {
+        const grants = (body?.grants as string[]) ?? [];
+        for (const grant of grants) {
+          const opened = await openGrant(grant, {
+            resolveKey: (kid) => (kid === 'k1' ? pair.privateKey : undefined),
+            audience: AUDIENCE,
+            userId: state.userId,
+            purpose: 'enrich',
+          });
+          const entry = state.secrets.get(opened.sid);
+          if (!entry || !opened.dek) return error(400, 'grant_invalid', 'Bad grant.');
+          const aad = secretAad({ userId: state.userId, secretId: entry.view.id, provider: entry.view.provider, baseUrl: entry.view.baseUrl ?? '' });
+          state.opened.push(await openSealed({ dek: opened.dek, sealed: entry.sealed, aad }));
+        }
+        if (state.rejectSecretId) {
+          const rejected = state.secrets.get(state.rejectSecretId);
+          if (rejected) rejected.view.status = 'invalid';
+          return error(424, 'key_rejected', 'The provider refused the key.');
+        }
+        if (state.enrichMode === 'hang') {
+          return new Promise<Response>((_resolve, reject) => {
+            init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+          });
+        }
+        const result = {
+          requestId: headers.get('x-request-id') ?? 'r',
+          summary: 'A short summary.',
+          entities: [{ type: 'person', text: 'Ada', count: 2 }],
+          route: { provider: 'openai', model: 'gpt-4o-mini', source: 'byok', attempts: [{ provider: 'openai', source: 'byok', outcome: 'ok', ms: 3 }] },
+          usage: { inputTokens: 10, outputTokens: 5, costMicros: 12, calls: 1 },
+        };
+        if (state.enrichMode === 'sse') {
+          const frames =
+            'event: progress\r\ndata: {"done":1,"total":2,"stage":"summarize"}\r\n\r\n' +
+            'event: progress\ndata: {"done":2,"total":2,"stage":"merge"}\n\n' +
+            `event: result\ndata: ${JSON.stringify(result)}\n\n`;
+          const bytes = new TextEncoder().encode(frames);
+          // Split mid-frame so the reader's buffering is exercised.
+          const body = new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(bytes.slice(0, 37));
+              controller.enqueue(bytes.slice(37));
+              controller.close();
+            },
+          });
+          return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+        }
+        return json(200, result);
+      }
+      return error(404, 'not_found', 'No such route.');
+    },
+  };
+  return state;
+}

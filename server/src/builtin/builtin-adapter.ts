@@ -1,0 +1,37 @@
+// The builtin provider behind the same ProviderAdapter interface as the HTTP ones: it answers a
+// prompt from its purpose and source text (extractive summary or entities JSON), with no key, no
+// network and zero cost, so routing and enrichment treat it like any other provider.
+import { ProviderError } from '../providers/provider-error';
+import type { Completion, ProviderAdapter, ProviderCall, Prompt, VerifyResult } from '../providers/types';
+import { extractEntitiesYielding } from './entity-extractor';
+import { summarizeExtractive } from './extractive-summary';
+
+export const BUILTIN_MODEL = 'builtin-extractive';
+
+async function answer(prompt: Prompt): Promise<string> {
+  switch (prompt.purpose) {
+    case 'summary-chunk':
+      return summarizeExtractive(prompt.source);
+    case 'summary-merge':
+      // Merging keeps more sentences: the input is already a selection of the best ones.
+      return summarizeExtractive(prompt.source, { maxSentences: 8, maxChars: 1600 });
+    case 'entities':
+    case 'entities-repair':
+      return JSON.stringify({ entities: await extractEntitiesYielding(prompt.source) });
+  }
+}
+
+export function createBuiltinAdapter(): ProviderAdapter {
+  async function complete(call: ProviderCall, prompt: Prompt): Promise<Completion> {
+    if (call.signal?.aborted) throw new ProviderError({ provider: 'builtin', kind: 'aborted' });
+    const text = await answer(prompt);
+    // No model tokens are consumed offline; usage and cost are zero by definition.
+    return { text, usage: { inputTokens: 0, outputTokens: 0 }, usageReported: true, finishReason: 'stop' };
+  }
+
+  async function verify(): Promise<VerifyResult> {
+    return { status: 'valid', model: BUILTIN_MODEL, detail: 'offline built-in provider, no key needed' };
+  }
+
+  return { complete, verify };
+}

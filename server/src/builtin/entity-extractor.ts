@@ -1,0 +1,85 @@
+// Offline entity extraction with compromise: people, organizations, places, dates, and other proper
+// nouns as a fallback. Returns every occurrence (duplicates included) so that counting happens in
+// one place (enrichment/entities.ts) for every provider alike.
+import nlp from 'compromise';
+import type { EntityType } from '@byok/shared/wire/enrich';
+
+export interface RawEntity {
+  readonly type: EntityType;
+  readonly text: string;
+}
+
+// compromise tags a few hundred KiB per second here; longer inputs are read in slices so that one
+// request cannot hold the event loop for long at a time, and slices end on paragraph breaks.
+const SLICE_CHARS = 50_000;
+const MAX_ENTITIES = 1000;
+
+function clean(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s"'“‘([,;:.-]+/, '')
+    .replace(/[\s"'”’)\],;:!?.-]+$/, '')
+    .replace(/['’]s$/, '')
+    .trim();
+}
+
+function slices(text: string): string[] {
+  const result: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + SLICE_CHARS);
+    if (end < text.length) {
+      const paragraph = text.lastIndexOf('\n\n', end);
+      const sentence = text.lastIndexOf('. ', end);
+      const cut = paragraph > start + SLICE_CHARS / 2 ? paragraph : sentence > start + SLICE_CHARS / 2 ? sentence + 1 : end;
+      end = cut;
+    }
+    result.push(text.slice(start, end));
+    start = end;
+  }
+  return result;
+}
+
+function fromSlice(text: string, into: RawEntity[]): void {
+  const doc = nlp(text);
+  const seenSpans = new Set<string>();
+  const add = (type: EntityType, values: string[]): void => {
+    for (const value of values) {
+      const cleaned = clean(value);
+      if (cleaned.length < 2 || cleaned.length > 200 || !/\p{L}|\d/u.test(cleaned)) continue;
+      into.push({ type, text: cleaned });
+      seenSpans.add(cleaned.toLowerCase());
+    }
+  };
+  add('person', doc.people().out('array') as string[]);
+  add('organization', doc.organizations().out('array') as string[]);
+  add('location', doc.places().out('array') as string[]);
+  add('date', doc.match('#Date+').out('array') as string[]);
+  // Fallback: capitalised proper nouns the categories above did not claim (products, events...).
+  const others = (doc.match('#ProperNoun+').out('array') as string[]).filter((value) => {
+    const cleaned = clean(value).toLowerCase();
+    return ![...seenSpans].some((span) => span.includes(cleaned) || cleaned.includes(span));
+  });
+  add('other', others);
+}
+
+/** Every entity occurrence in the text, in category order per slice; deterministic. */
+export function extractEntities(text: string): RawEntity[] {
+  const entities: RawEntity[] = [];
+  for (const slice of slices(text)) {
+    fromSlice(slice, entities);
+    if (entities.length >= MAX_ENTITIES) break;
+  }
+  return entities.slice(0, MAX_ENTITIES);
+}
+
+/** Same result as extractEntities, yielding to the event loop between slices of a long text. */
+export async function extractEntitiesYielding(text: string): Promise<RawEntity[]> {
+  const entities: RawEntity[] = [];
+  for (const slice of slices(text)) {
+    fromSlice(slice, entities);
+    if (entities.length >= MAX_ENTITIES) break;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return entities.slice(0, MAX_ENTITIES);
+}

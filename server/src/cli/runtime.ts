@@ -1,0 +1,64 @@
+// How a CLI command runs: global options (--data-dir, --json, --org), one database context per
+// command, and every failure turned into a message and a documented exit code.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { AppError } from '@byok/shared';
+import { openCliContext } from './context';
+import type { CliContext } from './context';
+import { CliError, EXIT, exitCodeOf } from './exit-codes';
+import type { ExitCode } from './exit-codes';
+import { Output } from './output';
+import type { CliIo } from './output';
+
+export interface GlobalOptions {
+  dataDir?: string;
+  json?: boolean;
+  org?: string;
+}
+
+export type CommandBody = (context: CliContext, globals: GlobalOptions) => Promise<ExitCode | void> | ExitCode | void;
+
+export class CliRuntime {
+  exitCode: ExitCode = EXIT.ok;
+
+  constructor(readonly io: CliIo) {}
+
+  outputFor(command: Command): Output {
+    return new Output(this.io, command.optsWithGlobals<GlobalOptions>().json === true);
+  }
+
+  dataDirOf(command: Command): string {
+    return resolve(command.optsWithGlobals<GlobalOptions>().dataDir ?? this.io.env['BYOK_DATA_DIR'] ?? './data');
+  }
+
+  /** Runs `body` with a database context for `command`, recording its exit code. */
+  async run(command: Command, body: CommandBody): Promise<void> {
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const out = this.outputFor(command);
+    let context: CliContext | undefined;
+    try {
+      context = openCliContext(this.dataDirOf(command), this.io.env, out);
+      this.exitCode = (await body(context, globals)) ?? EXIT.ok;
+    } catch (error) {
+      this.exitCode = this.report(out, error);
+    } finally {
+      context?.close();
+    }
+  }
+
+  report(out: Output, error: unknown): ExitCode {
+    if (error instanceof CliError) {
+      out.error(error.code, error.message);
+      return error.exitCode;
+    }
+    if (error instanceof AppError) {
+      out.error(error.code, error.message);
+      return exitCodeOf(error);
+    }
+    // Unexpected: say what kind of thing failed, never a value that could be a secret.
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error && /^(SqliteError|BackupError|RotationSetupError|UnknownKekError)$/.test(name) ? error.message : 'unexpected failure';
+    out.error('internal', `${name}: ${message}`);
+    return EXIT.failure;
+  }
+}

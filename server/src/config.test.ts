@@ -1,0 +1,51 @@
+// Configuration from flags and BYOK_* variables.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig([], {})).toMatchObject({
+      host: '127.0.0.1',
+      port: 8787,
+      dataDir: './data',
+      openSignup: false,
+      defaultPlan: 'pro',
+      allowedOrigins: null,
+      logLevel: 'info',
+      providerTimeoutMs: 60_000,
+      rateLimits: true,
+      providerBaseUrls: {},
+    });
+  });
+
+  it('reads the environment, and flags win', () => {
+    const config = loadConfig(['--port', '0', '--data-dir', '/tmp/x'], {
+      BYOK_PORT: '9000',
+      BYOK_HOST: '0.0.0.0',
+      BYOK_OPEN_SIGNUP: 'true',
+      BYOK_DEFAULT_PLAN: 'business',
+      BYOK_ALLOWED_ORIGINS: 'chrome-extension://abc, https://app.example',
+      BYOK_PROVIDER_BASE_URLS: '{"openai":"http://127.0.0.1:9000/v1"}',
+      BYOK_RATE_LIMITS: 'off',
+      BYOK_PROVIDER_TIMEOUT_MS: '5000',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      dataDir: '/tmp/x',
+      openSignup: true,
+      defaultPlan: 'business',
+      allowedOrigins: ['chrome-extension://abc', 'https://app.example'],
+      providerBaseUrls: { openai: 'http://127.0.0.1:9000/v1' },
+      rateLimits: false,
+      providerTimeoutMs: 5000,
+    });
+  });
+
+  it('names a bad setting without echoing its value', () => {
+    expect(() => loadConfig([], { BYOK_DEFAULT_PLAN: 'gold' })).toThrow(/BYOK_DEFAULT_PLAN/);
+    expect(() => loadConfig([], { BYOK_PORT: '99999' })).toThrow(/BYOK_PORT/);
+    expect(() => loadConfig([], { BYOK_PROVIDER_BASE_URLS: 'not json secret' })).toThrow(/BYOK_PROVIDER_BASE_URLS/);
+    expect(() => loadConfig([], { BYOK_PROVIDER_BASE_URLS: 'not json secret' })).not.toThrow(/secret/);
+  });
+});

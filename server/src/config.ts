@@ -1,0 +1,123 @@
+// Server configuration: command-line flags over BYOK_* environment variables (API.md "Running the
+// server"), parsed by one zod schema so a bad value stops the start with a clear message.
+import { Command } from 'commander';
+import { z } from 'zod';
+
+import { PLAN_IDS } from '@byok/shared/plans/plans';
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes' || value === 'on');
+
+const jsonStringMap = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.string()));
+
+const ConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8787),
+  dataDir: z.string().min(1).default('./data'),
+  masterKey: z.string().optional(),
+  openSignup: booleanText.default(false),
+  defaultPlan: z.enum(PLAN_IDS).default('pro'),
+  platformKeysFile: z.string().optional(),
+  providerBaseUrls: jsonStringMap.optional().transform((value) => value ?? {}),
+  // null: the default, any chrome-extension:// or moz-extension:// origin.
+  allowedOrigins: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value === undefined || value.trim() === ''
+        ? null
+        : value
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter((origin) => origin.length > 0),
+    ),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  providerTimeoutMs: z.coerce.number().int().positive().default(60_000),
+  rateLimits: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((value) => value === 'on'),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type PlanId = Config['defaultPlan'];
+
+const ENV_NAMES: Record<keyof Config, string> = {
+  host: 'BYOK_HOST',
+  port: 'BYOK_PORT',
+  dataDir: 'BYOK_DATA_DIR',
+  masterKey: 'BYOK_MASTER_KEY',
+  openSignup: 'BYOK_OPEN_SIGNUP',
+  defaultPlan: 'BYOK_DEFAULT_PLAN',
+  platformKeysFile: 'BYOK_PLATFORM_KEYS_FILE',
+  providerBaseUrls: 'BYOK_PROVIDER_BASE_URLS',
+  allowedOrigins: 'BYOK_ALLOWED_ORIGINS',
+  logLevel: 'BYOK_LOG_LEVEL',
+  providerTimeoutMs: 'BYOK_PROVIDER_TIMEOUT_MS',
+  rateLimits: 'BYOK_RATE_LIMITS',
+};
+
+/** Raw (string) inputs keyed like Config; flags win over the environment. */
+export type RawConfig = Partial<Record<keyof Config, string>>;
+
+export function parseFlags(argv: readonly string[]): RawConfig {
+  const program = new Command()
+    .name('byok-server')
+    .option('--host <host>', 'listen address')
+    .option('--port <port>', 'listen port (0 picks a free one)')
+    .option('--data-dir <dir>', 'database, grant keys and master key directory')
+    .option('--open-signup <bool>', 'let anyone register as member')
+    .option('--default-plan <plan>', 'plan of the first organization')
+    .option('--platform-keys-file <file>', 'JSON file of operator keys')
+    .option('--allowed-origins <list>', 'comma-separated CORS origins')
+    .option('--log-level <level>', 'pino level')
+    .option('--rate-limits <on|off>', 'rate limiting')
+    .allowExcessArguments(false)
+    .exitOverride();
+  program.parse([...argv], { from: 'user' });
+  const options = program.opts<Record<string, string | undefined>>();
+  const raw: RawConfig = {};
+  const keys: (keyof Config)[] = ['host', 'port', 'dataDir', 'openSignup', 'defaultPlan', 'platformKeysFile', 'allowedOrigins', 'logLevel', 'rateLimits'];
+  for (const key of keys) {
+    const value = options[key];
+    if (value !== undefined) raw[key] = value;
+  }
+  return raw;
+}
+
+export function configFromEnv(env: Record<string, string | undefined>): RawConfig {
+  const raw: RawConfig = {};
+  for (const [key, name] of Object.entries(ENV_NAMES) as [keyof Config, string][]) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  return raw;
+}
+
+/** Parses flags and environment; throws an Error naming the bad setting (never its value). */
+export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): Config {
+  return parseConfig({ ...configFromEnv(env), ...parseFlags(argv) });
+}
+
+export function parseConfig(raw: RawConfig): Config {
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const names = result.error.issues.map((issue) => {
+      const key = issue.path[0];
+      return typeof key === 'string' && key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : String(key);
+    });
+    throw new Error(`Invalid configuration: ${[...new Set(names)].join(', ')}`);
+  }
+  return result.data;
+}

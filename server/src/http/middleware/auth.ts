@@ -1,0 +1,24 @@
+// Bearer authentication: an EdDSA access token of a user that still exists, in a login family
+// that is not revoked. Sets the typed principal; the role comes from the database, not the token.
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '@byok/shared';
+import type { AccountsStore } from '../../store/accounts-store';
+import type { TokenService } from '../../services/tokens';
+import { setPrincipal } from '../../services/principal';
+
+const UNAUTHENTICATED = 'Missing, invalid or expired access token.';
+
+export type AuthMiddleware = (request: Request, response: Response, next: NextFunction) => Promise<void>;
+
+export function requireAuth(tokens: TokenService, accounts: AccountsStore): AuthMiddleware {
+  return async (request, _response, next) => {
+    const header = request.get('authorization');
+    const match = header === undefined ? null : /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header);
+    if (!match?.[1]) throw new AppError('unauthenticated', UNAUTHENTICATED);
+    const claims = await tokens.verifyAccessToken(match[1]);
+    const session = accounts.liveSession(claims.userId, claims.familyId);
+    if (!session) throw new AppError('unauthenticated', UNAUTHENTICATED);
+    setPrincipal(request, { userId: claims.userId, orgId: session.orgId, role: session.role, familyId: claims.familyId });
+    next();
+  };
+}

@@ -1,0 +1,99 @@
+// /v1/admin (owner and admin): policy, members, organization keys, the audit log and its check.
+// Invites are the accounts routes' (admin-invites.ts); usage is admin-usage.ts.
+import { Router } from 'express';
+import { z } from 'zod';
+import { IdParams } from '@byok/shared/wire/common';
+import { PatchMemberRequest, PutOrgSecretRequest, PutPolicyRequest } from '@byok/shared/wire/admin';
+import { createAdminServices } from '../../services/admin/admin-services';
+import type { AdminServices } from '../../services/admin/admin-services';
+import { principalOf } from '../../services/principal';
+import { EmptyBody, parseInput } from '../validate';
+import { adminActorOf, requireAdmin } from './admin-access';
+import { adminUsageRoutes } from './admin-usage';
+import type { RouteContext } from './context';
+
+// Event ids are integers in this server (the core's /v1/audit does the same).
+const AuditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  actor: z.string().min(1).max(64).optional(),
+  action: z.string().min(1).max(64).optional(),
+});
+const NoQuery = z.strictObject({});
+
+/** Every /v1/admin route but invites (admin-invites.ts); services built from the app's database. */
+export function adminRoutes(context: RouteContext, admin: AdminServices = createAdminServices(context.db, context.services)): Router {
+  const router = Router();
+  router.use('/v1/admin', context.requireAuth, requireAdmin);
+  router.use(adminUsageRoutes(context, admin));
+
+  router.get('/v1/admin/policy', (request, response) => {
+    parseInput(NoQuery, request.query, 'query');
+    response.json({ policy: admin.policy.effectivePolicyFor(principalOf(request).orgId) });
+  });
+  router.put('/v1/admin/policy', (request, response) => {
+    const principal = principalOf(request);
+    const body = parseInput(PutPolicyRequest, request.body);
+    response.json({ policy: admin.policy.put(principal.orgId, adminActorOf(principal), body.policy) });
+  });
+
+  router.get('/v1/admin/members', (request, response) => {
+    parseInput(NoQuery, request.query, 'query');
+    response.json({ members: admin.members.list(principalOf(request).orgId) });
+  });
+  router.patch('/v1/admin/members/:id', (request, response) => {
+    const principal = principalOf(request);
+    const { id } = parseInput(IdParams, request.params, 'path');
+    const body = parseInput(PatchMemberRequest, request.body);
+    response.json({ member: admin.members.changeRole(principal.orgId, adminActorOf(principal), id, body.role) });
+  });
+  router.delete('/v1/admin/members/:id', (request, response) => {
+    const principal = principalOf(request);
+    const { id } = parseInput(IdParams, request.params, 'path');
+    parseInput(EmptyBody, request.body);
+    admin.members.remove(principal.orgId, adminActorOf(principal), id);
+    response.status(204).end();
+  });
+
+  router.get('/v1/admin/org-secrets', (request, response) => {
+    parseInput(NoQuery, request.query, 'query');
+    response.json({ secrets: admin.orgSecrets.list(principalOf(request).orgId) });
+  });
+  router.put('/v1/admin/org-secrets/:id', async (request, response) => {
+    const principal = principalOf(request);
+    const { id } = parseInput(IdParams, request.params, 'path');
+    const body = parseInput(PutOrgSecretRequest, request.body);
+    const result = await admin.orgSecrets.put(principal.orgId, principal.userId, id, body);
+    response.status(result.created ? 201 : 200).json({ secret: result.secret });
+  });
+  router.delete('/v1/admin/org-secrets/:id', (request, response) => {
+    const principal = principalOf(request);
+    const { id } = parseInput(IdParams, request.params, 'path');
+    parseInput(EmptyBody, request.body);
+    admin.orgSecrets.delete(principal.orgId, principal.userId, id);
+    response.status(204).end();
+  });
+
+  router.get('/v1/admin/audit', (request, response) => {
+    const query = parseInput(AuditQuery, request.query, 'query');
+    const events = admin.auditReader.list(principalOf(request).orgId, query);
+    response.json({
+      events: events.map((event) => ({
+        id: event.id,
+        at: event.at,
+        actor: event.actor,
+        action: event.action,
+        target: event.target,
+        ...(event.provider === null ? {} : { provider: event.provider }),
+        detail: event.detail,
+        hash: event.hash,
+        prevHash: event.prevHash,
+      })),
+    });
+  });
+  router.get('/v1/admin/audit/verify', (request, response) => {
+    parseInput(NoQuery, request.query, 'query');
+    response.json(admin.audit.verifyChain(principalOf(request).orgId));
+  });
+  return router;
+}

@@ -1,0 +1,303 @@
+// Personal keys over real HTTP: write-only views, rotation with optimistic concurrency, deletion
+// that leaves no ciphertext in the database file, other users' ids, plan and policy checks.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { startTestServer } from '../../testing/test-server';
+import type { TestServer } from '../../testing/test-server';
+import { TestClient } from '../../testing/client';
+import type { TestUser } from '../../testing/client';
+
+type ErrorResponse = { error: { code: string; message: string } };
+type SecretBody = { secret: Record<string, unknown> & { id: string; version: number; hint: { prefix: string; last4: string } } };
+
+const OPENAI_KEY = 'sk-proj-AAAAbbbbCCCCddddEEEEffff0001';
+const ANTHROPIC_KEY = 'sk-ant-AAAAbbbbCCCCddddEEEEffff0002';
+
+function storedState(server: TestServer): unknown {
+  return {
+    secrets: server.db.prepare('SELECT * FROM secrets ORDER BY id').all(),
+    audit: server.db.prepare('SELECT COUNT(*) AS n FROM audit_events').get(),
+  };
+}
+
+function expectGoneFromFiles(server: TestServer, value: string): void {
+  server.db.pragma('wal_checkpoint(TRUNCATE)');
+  for (const file of readdirSync(server.dataDir).filter((name) => name.startsWith('byok.sqlite'))) {
+    const bytes = readFileSync(join(server.dataDir, file));
+    expect(bytes.includes(Buffer.from(value, 'utf8')), file).toBe(false);
+    expect(bytes.includes(Buffer.from(value.slice(0, 24), 'utf8')), file).toBe(false);
+  }
+}
+
+describe('personal keys', () => {
+  let server: TestServer;
+  let client: TestClient;
+  let owner: TestUser;
+  let other: TestUser;
+  beforeAll(async () => {
+    server = await startTestServer({ openSignup: true });
+    client = new TestClient(server.baseUrl);
+    owner = await client.register();
+    other = await client.register();
+  });
+  afterAll(() => server.close());
+
+  it('stores a key (201) and never returns ct or iv, only the hint', async () => {
+    const put = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY, label: 'Work', defaultModel: 'gpt-4o-mini' });
+    expect(put.status).toBe(201);
+    const body = put.body as SecretBody;
+    expect(body.secret).toMatchObject({
+      id: put.sent.secretId,
+      scope: 'user',
+      provider: 'openai',
+      label: 'Work',
+      hint: { prefix: 'sk-proj-', last4: '0001' },
+      defaultModel: 'gpt-4o-mini',
+      baseUrl: null,
+      status: 'unverified',
+      version: 1,
+      wrappedDek: put.sent.sealed.wrappedDek,
+    });
+    expect(put.headers.get('etag')).toBe('"1"');
+    const list = await client.request('GET', '/v1/secrets', { token: owner.accessToken });
+    for (const text of [put.text, list.text]) {
+      expect(text).not.toContain(put.sent.sealed.ct);
+      expect(text).not.toContain(put.sent.sealed.iv);
+      expect(text).not.toContain('"ct"');
+      expect(text).not.toContain('"iv"');
+      expect(text).not.toContain(OPENAI_KEY);
+    }
+  });
+
+  it('rotates under the same id (200), replacing the seal and bumping the version', async () => {
+    const first = await client.putKey(owner, { provider: 'anthropic', apiKey: ANTHROPIC_KEY });
+    const secretId = first.sent.secretId;
+    const rotated = await client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-ZZZZyyyyXXXXwwwwVVVVuuuu0003', secretId, label: 'rotated' });
+    expect(rotated.status).toBe(200);
+    const secret = (rotated.body as SecretBody).secret;
+    expect(secret.version).toBe(2);
+    expect(secret.hint).toEqual({ prefix: 'sk-ant-', last4: '0003' });
+    expect(secret.rotatedAt).toEqual(expect.any(String));
+    const row = server.db.prepare('SELECT ct, iv, wrapped_dek FROM secrets WHERE id = ?').get(secretId) as { ct: string; iv: string; wrapped_dek: string };
+    expect(row).toEqual({ ct: rotated.sent.sealed.ct, iv: rotated.sent.sealed.iv, wrapped_dek: rotated.sent.sealed.wrappedDek });
+    const count = server.db.prepare('SELECT COUNT(*) AS n FROM secrets WHERE id = ?').get(secretId) as { n: number };
+    expect(count.n).toBe(1);
+    // Nothing of the old seal is kept anywhere in the database files.
+    expectGoneFromFiles(server, first.sent.sealed.ct);
+    expectGoneFromFiles(server, first.sent.sealed.wrappedDek);
+  });
+
+  it('refuses a rotation to another provider with 409 and changes nothing', async () => {
+    const first = await client.putKey(owner, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0004' });
+    const before = storedState(server);
+    const moved = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY, secretId: first.sent.secretId });
+    expect(moved.status).toBe(409);
+    expect((moved.body as ErrorResponse).error.code).toBe('conflict');
+    expect(storedState(server)).toEqual(before);
+  });
+
+  it('applies If-Match: a stale version is 409; concurrent rotations with one version: exactly one wins', async () => {
+    const first = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY });
+    const secretId = first.sent.secretId;
+    const stale = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY, secretId, ifMatch: '"7"' });
+    expect(stale.status).toBe(409);
+    const racers = await Promise.all(
+      Array.from({ length: 4 }, (_, index) =>
+        client.putKey(owner, { provider: 'openai', apiKey: `sk-proj-RACEraceRACEraceRACErace000${index}`, secretId, ifMatch: '"1"' }),
+      ),
+    );
+    const statuses = racers.map((racer) => racer.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409]);
+    const winner = racers.find((racer) => racer.status === 200);
+    const row = server.db.prepare('SELECT ct, iv, wrapped_dek, version, hint_last4 FROM secrets WHERE id = ?').get(secretId) as Record<string, unknown>;
+    expect(row).toEqual({
+      ct: winner?.sent.sealed.ct,
+      iv: winner?.sent.sealed.iv,
+      wrapped_dek: winner?.sent.sealed.wrappedDek,
+      version: 2,
+      hint_last4: winner?.sent.hint.last4,
+    });
+  });
+
+  it("answers 404 for another user's id on PUT, PATCH and DELETE, and changes nothing", async () => {
+    const mine = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY });
+    const before = storedState(server);
+    const put = await client.putKey(other, { provider: 'openai', apiKey: OPENAI_KEY, secretId: mine.sent.secretId });
+    expect(put.status).toBe(404);
+    expect((put.body as ErrorResponse).error.code).toBe('not_found');
+    const patch = await client.request<ErrorResponse>('PATCH', `/v1/secrets/${mine.sent.secretId}`, { token: other.accessToken, body: { label: 'stolen' } });
+    expect(patch.status).toBe(404);
+    const del = await client.request<ErrorResponse>('DELETE', `/v1/secrets/${mine.sent.secretId}`, { token: other.accessToken });
+    expect(del.status).toBe(404);
+    expect(del.body.error.code).toBe('not_found');
+    expect(storedState(server)).toEqual(before);
+    const list = await client.request<{ secrets: { id: string }[] }>('GET', '/v1/secrets', { token: other.accessToken });
+    expect(list.body.secrets.map((secret) => secret.id)).not.toContain(mine.sent.secretId);
+  });
+
+  it('patches label and default model', async () => {
+    const mine = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY, defaultModel: 'gpt-4o' });
+    const patched = await client.request<SecretBody>('PATCH', `/v1/secrets/${mine.sent.secretId}`, {
+      token: owner.accessToken,
+      body: { label: 'Renamed', defaultModel: null },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.secret).toMatchObject({ label: 'Renamed', defaultModel: null });
+    const unknown = await client.request<ErrorResponse>('PATCH', `/v1/secrets/${mine.sent.secretId}`, { token: owner.accessToken, body: { provider: 'groq' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain('provider');
+  });
+
+  it('deletes a key: 204, the row and every copy of its ciphertext are gone from the files', async () => {
+    const doomed = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY });
+    const ct = doomed.sent.sealed.ct;
+    const response = await client.request('DELETE', `/v1/secrets/${doomed.sent.secretId}`, { token: owner.accessToken });
+    expect(response.status).toBe(204);
+    expect(server.db.prepare('SELECT COUNT(*) AS n FROM secrets WHERE id = ?').get(doomed.sent.secretId)).toEqual({ n: 0 });
+    const again = await client.request('DELETE', `/v1/secrets/${doomed.sent.secretId}`, { token: owner.accessToken });
+    expect(again.status).toBe(404);
+    expectGoneFromFiles(server, ct);
+  });
+
+  it('reorders exactly the caller’s keys', async () => {
+    const list = await client.request<{ secrets: { id: string; scope: string; position: number }[] }>('GET', '/v1/secrets', { token: owner.accessToken });
+    const ids = list.body.secrets.filter((secret) => secret.scope === 'user').map((secret) => secret.id);
+    const reversed = [...ids].reverse();
+    const ordered = await client.request<{ secrets: { id: string; position: number }[] }>('PUT', '/v1/secrets/order', { token: owner.accessToken, body: { ids: reversed } });
+    expect(ordered.status).toBe(200);
+    expect(ordered.body.secrets.map((secret) => secret.id)).toEqual(reversed);
+    expect(ordered.body.secrets.map((secret) => secret.position)).toEqual(reversed.map((_, index) => index));
+    const partial = await client.request<ErrorResponse>('PUT', '/v1/secrets/order', { token: owner.accessToken, body: { ids: reversed.slice(1) } });
+    expect(partial.status).toBe(409);
+    const foreign = await client.request<ErrorResponse>('PUT', '/v1/secrets/order', { token: owner.accessToken, body: { ids: [...reversed.slice(1), randomUUID()] } });
+    expect(foreign.status).toBe(409);
+  });
+
+  it('rejects malformed input with 400 and never stores it', async () => {
+    const before = storedState(server);
+    const good = await client.seal(owner, { provider: 'openai', apiKey: OPENAI_KEY });
+    const base = { provider: 'openai', label: 'x', hint: good.hint, sealed: good.sealed };
+    const cases: [string, string, unknown][] = [
+      ['unknown field', good.secretId, { ...base, extra: true }],
+      ['unknown provider', good.secretId, { ...base, provider: 'nope' }],
+      ['wrong hint prefix', good.secretId, { ...base, hint: { prefix: 'gsk_', last4: '0001' } }],
+      ['bad last4', good.secretId, { ...base, hint: { prefix: 'sk-proj-', last4: 'ab!' } }],
+      ['short iv', good.secretId, { ...base, sealed: { ...good.sealed, iv: 'AAAA' } }],
+      ['sealed v2', good.secretId, { ...base, sealed: { ...good.sealed, v: 2 } }],
+      ['sealed extra', good.secretId, { ...base, sealed: { ...good.sealed, ct2: 'x' } }],
+      ['base url on fixed host', good.secretId, { ...base, baseUrl: 'https://evil.example' }],
+      ['uppercase id', good.secretId.toUpperCase(), base],
+      ['not a uuid', 'abc', base],
+      ['azure host', good.secretId, { ...base, provider: 'azure-openai', hint: { prefix: '', last4: '0001' }, baseUrl: 'https://evil.example.com' }],
+      ['unnormalized url', good.secretId, { ...base, provider: 'ollama', hint: { prefix: '', last4: '' }, baseUrl: 'http://127.0.0.1:11434/' }],
+      ['local url not allowed', good.secretId, { ...base, provider: 'ollama', hint: { prefix: '', last4: '' }, baseUrl: 'http://127.0.0.1:11434' }],
+      ['builtin', good.secretId, { ...base, provider: 'builtin', hint: { prefix: '', last4: '' } }],
+      ['array body', good.secretId, [base]],
+    ];
+    for (const [name, id, body] of cases) {
+      const response = await client.request<ErrorResponse>('PUT', `/v1/secrets/${id}`, { token: owner.accessToken, body });
+      expect(response.status, name).toBe(400);
+      expect(response.body.error.code, name).toBe('bad_request');
+      expect(response.text, name).not.toContain(good.sealed.ct);
+    }
+    const named = await client.request<ErrorResponse>('PUT', `/v1/secrets/${good.secretId}`, { token: owner.accessToken, body: { ...base, surprise: 'sk-secret-value' } });
+    expect(named.body.error.message).toContain('surprise');
+    expect(named.body.error.message).not.toContain('sk-secret-value');
+    expect(storedState(server)).toEqual(before);
+  });
+
+  it('writes key.stored, key.rotated and key.deleted with label and hint only', async () => {
+    const fresh = await client.register();
+    const put = await client.putKey(fresh, { provider: 'openai', apiKey: OPENAI_KEY, label: 'Audited' });
+    await client.putKey(fresh, { provider: 'openai', apiKey: OPENAI_KEY, secretId: put.sent.secretId, label: 'Audited' });
+    await client.request('DELETE', `/v1/secrets/${put.sent.secretId}`, { token: fresh.accessToken });
+    const audit = await client.request<{ events: { action: string; target: string; provider?: string; detail: Record<string, unknown> }[] }>('GET', '/v1/audit', {
+      token: fresh.accessToken,
+    });
+    const keyEvents = audit.body.events.filter((event) => event.action.startsWith('key.'));
+    expect(keyEvents.map((event) => event.action)).toEqual(['key.deleted', 'key.rotated', 'key.stored']);
+    for (const event of keyEvents) {
+      expect(event.target).toBe(put.sent.secretId);
+      expect(event.provider).toBe('openai');
+      expect(event.detail).toEqual({ label: 'Audited', hint: { prefix: 'sk-proj-', last4: '0001' } });
+    }
+    expect(audit.text).not.toContain(put.sent.sealed.ct);
+    expect(audit.text).not.toContain(put.sent.sealed.wrappedDek);
+  });
+});
+
+describe('logs of the key routes', () => {
+  it('never hold keys, seals, proofs or tokens', async () => {
+    const server = await startTestServer();
+    try {
+      const client = new TestClient(server.baseUrl);
+      const user = await client.register();
+      const put = await client.putKey(user, { provider: 'openai', apiKey: OPENAI_KEY });
+      await client.putKey(user, { provider: 'openai', apiKey: OPENAI_KEY, secretId: put.sent.secretId, ifMatch: '"9"' });
+      await client.refresh(user);
+      await client.request('PUT', `/v1/secrets/${put.sent.secretId}`, { token: user.accessToken, body: { sealed: put.sent.sealed, junk: OPENAI_KEY } });
+      const logs = server.logs.join('\n');
+      expect(server.logs.length).toBeGreaterThan(3);
+      for (const secret of [OPENAI_KEY, put.sent.sealed.ct, put.sent.sealed.wrappedDek, user.accessToken, user.refreshToken, user.authProof]) {
+        expect(logs).not.toContain(secret);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('plan and policy checks', () => {
+  it('trial cannot store keys; private allows one provider; local base URLs need the policy', async () => {
+    const server = await startTestServer({ env: { BYOK_DEFAULT_PLAN: 'trial' } });
+    try {
+      const client = new TestClient(server.baseUrl);
+      const user = await client.register();
+      const trial = await client.putKey(user, { provider: 'openai', apiKey: OPENAI_KEY });
+      expect(trial.status).toBe(403);
+      expect((trial.body as ErrorResponse).error.code).toBe('plan_limit');
+      expect((trial.body as ErrorResponse).error.message).toMatch(/Private/);
+
+      server.db.prepare("UPDATE orgs SET plan = 'private'").run();
+      expect((await client.putKey(user, { provider: 'openai', apiKey: OPENAI_KEY })).status).toBe(201);
+      expect((await client.putKey(user, { provider: 'openai', apiKey: OPENAI_KEY })).status).toBe(201);
+      const second = await client.putKey(user, { provider: 'anthropic', apiKey: ANTHROPIC_KEY });
+      expect(second.status).toBe(403);
+      expect((second.body as ErrorResponse).error.code).toBe('plan_limit');
+      expect((second.body as ErrorResponse).error.message).toMatch(/1 provider.*Private.*Pro/);
+      const list = await client.request<{ secrets: { id: string }[] }>('GET', '/v1/secrets', { token: user.accessToken });
+      const order = await client.request<ErrorResponse>('PUT', '/v1/secrets/order', { token: user.accessToken, body: { ids: list.body.secrets.map((secret) => secret.id) } });
+      expect(order.status).toBe(403);
+      expect(order.body.error.code).toBe('plan_limit');
+
+      server.db.prepare("UPDATE orgs SET plan = 'pro', policy = ?").run(
+        JSON.stringify({
+          byokEnabled: true,
+          providers: { groq: { byok: false, platform: true } },
+          personalProviderLimit: null,
+          providerOrder: true,
+          platformFallback: 'auto',
+          byokMetering: 'bypass',
+          platformQuota: { monthlyCalls: 10, monthlyCostMicros: 10 },
+          allowedBaseUrls: ['http://127.0.0.1:11434'],
+          maxKeyAgeDays: null,
+        }),
+      );
+      const groq = await client.putKey(user, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0004' });
+      expect(groq.status).toBe(403);
+      expect((groq.body as ErrorResponse).error.code).toBe('provider_disabled');
+      expect((await client.putKey(user, { provider: 'ollama', apiKey: 'local-token', baseUrl: 'http://127.0.0.1:11434' })).status).toBe(201);
+      const elsewhere = await client.putKey(user, { provider: 'ollama', apiKey: 'local-token', baseUrl: 'http://127.0.0.1:9999' });
+      expect(elsewhere.status).toBe(400);
+
+      server.db.prepare("UPDATE orgs SET policy = json_set(policy, '$.byokEnabled', json('false'))").run();
+      const off = await client.putKey(user, { provider: 'openai', apiKey: OPENAI_KEY });
+      expect(off.status).toBe(403);
+      expect((off.body as ErrorResponse).error.code).toBe('provider_disabled');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,220 @@
+// The guarded outbound client against real loopback HTTP servers, with name resolution injected
+// (no real DNS): blocked ranges, rebinding, redirects, schemes, timeouts, size limits, aborts.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOutboundClient, type ResolveHost } from './guarded-client';
+import { OutboundError } from './outbound-error';
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+async function listen(handler: Handler): Promise<{ server: Server; port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const server = createServer((request, response) => {
+    hits.push(request.url ?? '');
+    handler(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, hits };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    expect(error).toBeInstanceOf(OutboundError);
+    return (error as OutboundError).code;
+  }
+}
+
+const fixedResolve = (map: Record<string, string[]>): ResolveHost => {
+  return async (hostname) => {
+    const addresses = map[hostname];
+    if (!addresses) throw new Error('ENOTFOUND');
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+};
+
+describe('guarded outbound client', () => {
+  let target: Awaited<ReturnType<typeof listen>>;
+  let base: string;
+
+  beforeAll(async () => {
+    target = await listen((request, response) => {
+      if (request.url === '/redirect') {
+        response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      } else if (request.url === '/slow') {
+        setTimeout(() => response.writeHead(200).end('late'), 2_000).unref();
+      } else if (request.url === '/huge') {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        const block = Buffer.alloc(64 * 1024, 97);
+        for (let index = 0; index < 20; index++) response.write(block);
+        response.end();
+      } else {
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      }
+    });
+    base = `http://127.0.0.1:${target.port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => target.server.close(resolve));
+  });
+
+  it('refuses loopback when the base URL is not allow-listed, and allows it when it is', async () => {
+    const client = createOutboundClient();
+    try {
+      expect(await codeOf(client.request({ url: `${base}/v1/x`, method: 'GET' }))).toBe('blocked_address');
+      const response = await client.request({ url: `${base}/v1/x`, method: 'GET', allowedBaseUrls: [`${base}/v1`] });
+      expect(response.status).toBe(200);
+      expect(response.body).toBe('{"ok":true}');
+      // A path outside the allow-listed base is not covered by it.
+      expect(await codeOf(client.request({ url: `${base}/admin`, method: 'GET', allowedBaseUrls: [`${base}/v1`] }))).toBe('blocked_address');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each([
+    '169.254.169.254', '10.0.0.1', '172.16.5.5', '192.168.0.10', '127.0.0.1', '100.64.1.1', '0.0.0.0',
+    '::1', '::', 'fd00::5', 'fe80::1', '::ffff:169.254.169.254', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '64:ff9b::a9fe:a9fe',
+  ])('a hostname resolving to %s is refused at connect time', async (address) => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'provider.test': [address] }) });
+    try {
+      expect(await codeOf(client.request({ url: 'http://provider.test/v1/models', method: 'GET' }))).toBe('blocked_address');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(['http://169.254.169.254/latest', 'http://[::ffff:169.254.169.254]/', 'http://[fe80::1]/', 'http://0.0.0.0:1/'])(
+    'an IP literal %s is refused even when allow-listed as forbidden', async (url) => {
+      const client = createOutboundClient();
+      try {
+        expect(await codeOf(client.request({ url, method: 'GET', allowedBaseUrls: [url] }))).toBe('blocked_address');
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it('a name with one blocked address among public ones is refused', async () => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'mixed.test': ['8.8.8.8', '10.0.0.1'] }) });
+    try {
+      expect(await codeOf(client.request({ url: 'http://mixed.test/', method: 'GET' }))).toBe('blocked_address');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('DNS rebinding: a public answer at check time does not let a loopback answer through at connect time', async () => {
+    let calls = 0;
+    const resolve: ResolveHost = async () => {
+      calls += 1;
+      return [{ address: calls === 1 ? '93.184.216.34' : '127.0.0.1', family: 4 }];
+    };
+    const client = createOutboundClient({ resolve });
+    const before = target.hits.length;
+    try {
+      await expect(client.checkTarget(`http://rebind.test:${target.port}/v1`)).resolves.toBeUndefined();
+      expect(await codeOf(client.request({ url: `http://rebind.test:${target.port}/v1/models`, method: 'GET' }))).toBe('blocked_address');
+      expect(calls).toBe(2);
+      expect(target.hits.length).toBe(before);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a name that resolves to loopback works when its base URL is allow-listed', async () => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'emulator.test': ['127.0.0.1'] }) });
+    try {
+      const response = await client.request({
+        url: `http://emulator.test:${target.port}/v1/chat`,
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+        allowedBaseUrls: [`http://emulator.test:${target.port}/v1`],
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('does not follow a redirect (to a metadata address)', async () => {
+    const client = createOutboundClient();
+    try {
+      const before = target.hits.length;
+      const error = await client.request({ url: `${base}/redirect`, method: 'GET', allowedBaseUrls: [base] }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OutboundError);
+      expect((error as OutboundError).code).toBe('redirect');
+      expect((error as OutboundError).status).toBe(302);
+      expect(String((error as Error).message)).not.toContain('169.254');
+      expect(JSON.stringify(error)).not.toContain('169.254');
+      expect(target.hits.length).toBe(before + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(['ftp://example.com/x', 'file:///etc/passwd', 'gopher://127.0.0.1/', 'data:text/plain,hi'])('refuses the scheme of %s', async (url) => {
+    const client = createOutboundClient();
+    try {
+      expect(await codeOf(client.request({ url, method: 'GET' }))).toBe('bad_scheme');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses credentials in a URL and unparsable URLs', async () => {
+    const client = createOutboundClient();
+    try {
+      expect(await codeOf(client.request({ url: `http://user:sk-secret@127.0.0.1:${target.port}/`, method: 'GET', allowedBaseUrls: [base] }))).toBe('bad_url');
+      expect(await codeOf(client.request({ url: 'not a url', method: 'GET' }))).toBe('bad_url');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('times out a slow answer and bounds the body size', async () => {
+    const client = createOutboundClient({ timeoutMs: 300 });
+    try {
+      const started = Date.now();
+      expect(await codeOf(client.request({ url: `${base}/slow`, method: 'GET', allowedBaseUrls: [base] }))).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(await codeOf(client.request({ url: `${base}/huge`, method: 'GET', allowedBaseUrls: [base], maxBodyBytes: 100_000 }))).toBe('too_large');
+      const full = await client.request({ url: `${base}/huge`, method: 'GET', allowedBaseUrls: [base] });
+      expect(full.body.length).toBe(20 * 64 * 1024);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the caller can abort, and an already-aborted signal never connects', async () => {
+    const client = createOutboundClient();
+    try {
+      const controller = new AbortController();
+      const pending = client.request({ url: `${base}/slow`, method: 'GET', allowedBaseUrls: [base], signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      expect(await codeOf(pending)).toBe('aborted');
+      const before = target.hits.length;
+      expect(await codeOf(client.request({ url: `${base}/x`, method: 'GET', allowedBaseUrls: [base], signal: AbortSignal.abort() }))).toBe('aborted');
+      expect(target.hits.length).toBe(before);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a refused connection is connect_failed', async () => {
+    const closed = await listen(() => undefined);
+    const port = closed.port;
+    await new Promise((resolve) => closed.server.close(resolve));
+    const client = createOutboundClient();
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      expect(await codeOf(client.request({ url: `${url}/`, method: 'GET', allowedBaseUrls: [url] }))).toBe('connect_failed');
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,86 @@
+// Gemini generateContent: POST {base}/v1beta/models/{model}:generateContent with the key ONLY in
+// the `x-goog-api-key` header (never `?key=`); usage in usageMetadata. An invalid key answers
+// 400 INVALID_ARGUMENT with an ErrorInfo reason API_KEY_INVALID, which counts as an auth failure.
+import { z } from 'zod';
+import type { ProviderCall, Prompt } from './types';
+import { JSON_HEADERS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
+
+const GenerateBody = z.object({
+  candidates: z
+    .array(
+      z.object({
+        content: z.object({ parts: z.array(z.object({ text: z.string().optional(), thought: z.boolean().optional() })).optional() }).optional(),
+        finishReason: z.string().optional(),
+      }),
+    )
+    .min(1),
+  usageMetadata: z
+    .object({
+      promptTokenCount: z.number().int().nonnegative().optional(),
+      candidatesTokenCount: z.number().int().nonnegative().optional(),
+      thoughtsTokenCount: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+});
+
+const ModelListBody = z.object({ models: z.array(z.object({ name: z.string() })) });
+
+const ErrorBody = z.object({
+  error: z.object({
+    status: z.unknown().optional(),
+    details: z.array(z.object({ reason: z.unknown().optional() })).optional(),
+  }),
+});
+
+function headers(call: ProviderCall): Record<string, string> {
+  return call.apiKey === null ? { ...JSON_HEADERS } : { ...JSON_HEADERS, 'x-goog-api-key': call.apiKey };
+}
+
+function modelPath(model: string, provider: string): string {
+  return pathSegment(model.replace(/^models\//, ''), provider);
+}
+
+export const geminiProtocol: WireProtocol = {
+  buildCompletion(call: ProviderCall, prompt: Prompt): HttpRequestSpec {
+    const body = {
+      systemInstruction: { parts: [{ text: prompt.system }] },
+      contents: [{ role: 'user', parts: [{ text: prompt.user }] }],
+      generationConfig: {
+        maxOutputTokens: prompt.maxOutputTokens,
+        temperature: 0.2,
+        ...(prompt.json ? { responseMimeType: 'application/json' } : {}),
+      },
+    };
+    const url = joinUrl(call.baseUrl, `/v1beta/models/${modelPath(call.model, call.provider)}:generateContent`);
+    return { url, method: 'POST', headers: headers(call), body: JSON.stringify(body) };
+  },
+  parseCompletion(body: unknown): ParsedCompletion | null {
+    const parsed = GenerateBody.safeParse(body);
+    if (!parsed.success) return null;
+    const candidate = parsed.data.candidates[0];
+    const parts = candidate?.content?.parts ?? [];
+    const usage = parsed.data.usageMetadata;
+    return {
+      text: parts.filter((part) => part.thought !== true).map((part) => part.text ?? '').join(''),
+      inputTokens: usage?.promptTokenCount ?? null,
+      // Thinking tokens are billed as output tokens.
+      outputTokens: usage === undefined ? null : (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0),
+      finishReason: candidate?.finishReason ?? null,
+    };
+  },
+  buildVerify(call: ProviderCall): HttpRequestSpec {
+    return { url: joinUrl(call.baseUrl, '/v1beta/models'), method: 'GET', headers: headers(call) };
+  },
+  parseVerify(body: unknown): readonly string[] | null {
+    const parsed = ModelListBody.safeParse(body);
+    return parsed.success ? parsed.data.models.map((entry) => entry.name.replace(/^models\//, '')) : null;
+  },
+  errorInfo(_status: number, body: unknown): ErrorInfo {
+    const parsed = ErrorBody.safeParse(body);
+    if (!parsed.success) return {};
+    const reasons = (parsed.data.error.details ?? []).map((detail) => detail.reason);
+    const keyInvalid = reasons.includes('API_KEY_INVALID');
+    const reason = reasons.find((value) => typeof value === 'string');
+    return { code: reason ?? parsed.data.error.status, authFailure: keyInvalid };
+  },
+};

@@ -1,0 +1,99 @@
+// OpenAI chat completions, spoken by openai, mistral, groq, aleph-alpha, lmstudio and vllm:
+// POST {base}/chat/completions with a Bearer key; usage in prompt_tokens / completion_tokens.
+import { z } from 'zod';
+import type { ProviderCall, Prompt } from './types';
+import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
+
+const ContentPart = z.object({ type: z.string(), text: z.string().optional() });
+
+const ChatCompletionBody = z.object({
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.union([z.string(), z.null(), z.array(ContentPart)]).optional() }),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .min(1),
+  usage: z.object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }).nullish(),
+});
+
+const ModelListBody = z.object({ data: z.array(z.object({ id: z.string() })) });
+
+const OpenAiErrorBody = z.object({
+  error: z.object({ type: z.unknown().optional(), code: z.unknown().optional() }),
+});
+
+// Providers whose chat endpoint accepts `response_format: { type: "json_object" }`; LM Studio only
+// takes json_schema and Aleph Alpha's support is undocumented, so they rely on the prompt alone.
+const JSON_MODE_PROVIDERS: ReadonlySet<string> = new Set(['openai', 'azure-openai', 'mistral', 'groq', 'vllm']);
+
+// OpenAI's reasoning models refuse `max_tokens` and any temperature but the default.
+function isOpenAiReasoningModel(model: string): boolean {
+  return /^(gpt-5|o\d)/.test(model);
+}
+
+/** The JSON body of a chat completion request, shared with Azure's variant. */
+export function chatRequestBody(call: ProviderCall, prompt: Prompt, includeModel: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    messages: [
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.user },
+    ],
+  };
+  if (includeModel) body.model = call.model;
+  const usesCompletionTokens = call.provider === 'openai' || call.provider === 'azure-openai';
+  body[usesCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = prompt.maxOutputTokens;
+  if (!isOpenAiReasoningModel(call.model)) body.temperature = 0.2;
+  if (prompt.json && JSON_MODE_PROVIDERS.has(call.provider)) body.response_format = { type: 'json_object' };
+  return body;
+}
+
+export function parseChatCompletion(body: unknown): ParsedCompletion | null {
+  const parsed = ChatCompletionBody.safeParse(body);
+  if (!parsed.success) return null;
+  const choice = parsed.data.choices[0];
+  if (choice === undefined) return null;
+  const content = choice.message.content;
+  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((part) => part.text ?? '').join('') : '';
+  return {
+    text,
+    inputTokens: parsed.data.usage?.prompt_tokens ?? null,
+    outputTokens: parsed.data.usage?.completion_tokens ?? null,
+    finishReason: choice.finish_reason ?? null,
+  };
+}
+
+export function parseModelList(body: unknown): readonly string[] | null {
+  const parsed = ModelListBody.safeParse(body);
+  return parsed.success ? parsed.data.data.map((entry) => entry.id) : null;
+}
+
+export function openAiErrorInfo(_status: number, body: unknown): ErrorInfo {
+  const parsed = OpenAiErrorBody.safeParse(body);
+  if (!parsed.success) return {};
+  // `code` is the more specific of the two (invalid_api_key vs invalid_request_error).
+  const { code, type } = parsed.data.error;
+  return { code: code ?? type };
+}
+
+function authHeaders(call: ProviderCall): Record<string, string> {
+  return call.apiKey === null || call.apiKey === '' ? { ...JSON_HEADERS } : { ...JSON_HEADERS, authorization: `Bearer ${call.apiKey}` };
+}
+
+export const openAiChatProtocol: WireProtocol = {
+  buildCompletion(call: ProviderCall, prompt: Prompt): HttpRequestSpec {
+    return {
+      url: joinUrl(call.baseUrl, '/chat/completions'),
+      method: 'POST',
+      headers: authHeaders(call),
+      body: JSON.stringify(chatRequestBody(call, prompt, true)),
+    };
+  },
+  parseCompletion: parseChatCompletion,
+  buildVerify(call: ProviderCall): HttpRequestSpec {
+    return { url: joinUrl(call.baseUrl, '/models'), method: 'GET', headers: authHeaders(call) };
+  },
+  parseVerify: parseModelList,
+  errorInfo: openAiErrorInfo,
+};

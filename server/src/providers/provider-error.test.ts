@@ -1,0 +1,57 @@
+// The single place that maps statuses to kinds, decides retryability, and sanitizes provider codes.
+import { describe, expect, it } from 'vitest';
+import { ProviderError, isRetryable, kindForStatus, parseRetryAfter, safeProviderCode } from './provider-error';
+
+describe('kindForStatus and isRetryable', () => {
+  it.each([
+    [401, false, 'auth', false],
+    [403, false, 'auth', false],
+    [400, true, 'auth', false],
+    [400, false, 'bad_request', false],
+    [404, false, 'bad_request', false],
+    [408, false, 'timeout', true],
+    [409, false, 'server', true],
+    [429, false, 'rate_limit', true],
+    [500, false, 'server', true],
+    [529, false, 'server', true],
+  ] as const)('%i (auth marker %s) is %s, retryable %s', (status, marker, kind, retryable) => {
+    expect(kindForStatus(status, marker)).toBe(kind);
+    expect(isRetryable(kindForStatus(status, marker))).toBe(retryable);
+  });
+});
+
+describe('safeProviderCode', () => {
+  const key = 'sk-canary-0123456789abcdef';
+  it('keeps identifier-like codes', () => {
+    expect(safeProviderCode('invalid_api_key', key)).toBe('invalid_api_key');
+    expect(safeProviderCode('API_KEY_INVALID', key)).toBe('API_KEY_INVALID');
+    expect(safeProviderCode(401, key)).toBe('401');
+  });
+  it('drops anything that contains, is part of, or looks like a key, and free text', () => {
+    expect(safeProviderCode(key, key)).toBeUndefined();
+    expect(safeProviderCode(`x${key}`, key)).toBeUndefined();
+    expect(safeProviderCode('canary-0123456789', key)).toBeUndefined();
+    expect(safeProviderCode('sk-other-key-value', key)).toBeUndefined();
+    expect(safeProviderCode('Incorrect API key provided', key)).toBeUndefined();
+    expect(safeProviderCode({ nested: true }, key)).toBeUndefined();
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads retry-after-ms, seconds and HTTP dates, capped', () => {
+    expect(parseRetryAfter({ 'retry-after-ms': '250' })).toBe(250);
+    expect(parseRetryAfter({ 'retry-after': '3' })).toBe(3000);
+    expect(parseRetryAfter({ 'retry-after': new Date(10_000).toUTCString() }, 4_000)).toBe(6000);
+    expect(parseRetryAfter({ 'retry-after': '99999999' })).toBe(3_600_000);
+    expect(parseRetryAfter({ 'retry-after': 'soon' })).toBeUndefined();
+    expect(parseRetryAfter({})).toBeUndefined();
+  });
+});
+
+describe('ProviderError', () => {
+  it('serializes only the summary', () => {
+    const error = new ProviderError({ provider: 'openai', kind: 'auth', status: 401, providerCode: 'invalid_api_key' });
+    expect(error.message).toBe('openai: auth, HTTP 401, invalid_api_key');
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'ProviderError', provider: 'openai', kind: 'auth', status: 401, providerCode: 'invalid_api_key' });
+  });
+});

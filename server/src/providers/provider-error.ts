@@ -1,0 +1,99 @@
+// The one failure shape of every provider call, and the single place that decides which failures
+// are worth another attempt. Only status, provider error type/code and retry-after survive from a
+// provider's error body: message text is dropped because providers echo keys in it.
+
+export type ProviderErrorKind =
+  | 'auth'
+  | 'rate_limit'
+  | 'server'
+  | 'timeout'
+  | 'unreachable'
+  | 'malformed'
+  | 'bad_request'
+  | 'aborted';
+
+export interface ProviderErrorSummary {
+  readonly provider: string;
+  readonly kind: ProviderErrorKind;
+  readonly status?: number;
+  /** Provider error type or code, e.g. `authentication_error`, `API_KEY_INVALID`; sanitized. */
+  readonly providerCode?: string;
+  /** For transport failures: the outbound error code (blocked_address, redirect, ...). */
+  readonly detail?: string;
+  readonly retryAfterMs?: number;
+}
+
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly summary: ProviderErrorSummary;
+
+  constructor(summary: ProviderErrorSummary) {
+    super(describe(summary));
+    this.name = 'ProviderError';
+    this.kind = summary.kind;
+    this.summary = summary;
+  }
+
+  get retryable(): boolean {
+    return isRetryable(this.kind);
+  }
+
+  toJSON(): ProviderErrorSummary & { name: string } {
+    return { name: this.name, ...this.summary };
+  }
+}
+
+function describe(summary: ProviderErrorSummary): string {
+  const parts = [`${summary.provider}: ${summary.kind}`];
+  if (summary.status !== undefined) parts.push(`HTTP ${summary.status}`);
+  if (summary.providerCode !== undefined) parts.push(summary.providerCode);
+  if (summary.detail !== undefined) parts.push(summary.detail);
+  return parts.join(', ');
+}
+
+/**
+ * Whether another attempt (this candidate later, or the next one on the route) may succeed.
+ * Auth failures stop a route; bad requests and aborts are not transient.
+ */
+export function isRetryable(kind: ProviderErrorKind): boolean {
+  return kind === 'rate_limit' || kind === 'server' || kind === 'timeout' || kind === 'unreachable' || kind === 'malformed';
+}
+
+/** HTTP status (plus the protocol's auth-failure marker) -> kind. 2xx never reaches here. */
+export function kindForStatus(status: number, authFailure: boolean): ProviderErrorKind {
+  if (status === 401 || status === 403 || authFailure) return 'auth';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate_limit';
+  if (status === 409 || status >= 500) return 'server';
+  return 'bad_request';
+}
+
+const SAFE_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * Keeps a provider's error type/code only when it looks like an identifier and has nothing in
+ * common with the key (a provider that echoes the key into a code field loses the field).
+ */
+export function safeProviderCode(value: unknown, apiKey: string | null): string | undefined {
+  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+  if (typeof text !== 'string' || !SAFE_CODE.test(text)) return undefined;
+  if (apiKey !== null && apiKey.length > 0) {
+    if (text.includes(apiKey)) return undefined;
+    if (text.length >= 8 && apiKey.includes(text)) return undefined;
+    // Keys share their provider prefix with nothing legitimate in a code field.
+    if (/^(sk-|gsk_|AIza)/.test(text)) return undefined;
+  }
+  return text;
+}
+
+/** `retry-after-ms`, then `retry-after` (seconds or HTTP date), in milliseconds, capped at 1 h. */
+export function parseRetryAfter(headers: Readonly<Record<string, string>>, now = Date.now()): number | undefined {
+  const cap = (value: number): number | undefined => (Number.isFinite(value) && value >= 0 ? Math.min(value, 3_600_000) : undefined);
+  const ms = headers['retry-after-ms'];
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return cap(Number(ms));
+  const raw = headers['retry-after'];
+  if (raw === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw.trim())) return cap(Number(raw) * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : cap(date - now);
+}

@@ -1,0 +1,54 @@
+// What a wire protocol contributes to an HTTP adapter: pure mapping functions, no I/O. The shared
+// executor (http-adapter.ts) does the call, the error handling and the retry decision.
+import { ProviderError } from './provider-error';
+import type { ProviderCall, Prompt } from './types';
+
+export interface HttpRequestSpec {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export interface ParsedCompletion {
+  readonly text: string;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  readonly finishReason: string | null;
+}
+
+/** The safe parts of a provider's error body. */
+export interface ErrorInfo {
+  readonly code?: unknown;
+  /** A non-401/403 answer that still means "this key is not valid" (Gemini 400 API_KEY_INVALID). */
+  readonly authFailure?: boolean;
+}
+
+export interface WireProtocol {
+  buildCompletion(call: ProviderCall, prompt: Prompt): HttpRequestSpec;
+  /** null when the body does not have the protocol's shape. */
+  parseCompletion(body: unknown): ParsedCompletion | null;
+  buildVerify(call: ProviderCall): HttpRequestSpec;
+  /** Model ids the key can see, or null when the body does not have the protocol's shape. */
+  parseVerify(body: unknown): readonly string[] | null;
+  errorInfo(status: number, body: unknown): ErrorInfo;
+}
+
+/** Joins a normalized base URL and a path that starts with '/'. */
+export function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${path}`;
+}
+
+/**
+ * A model or deployment id as one URL path segment. Ids made only of dots are refused: URL
+ * parsing resolves `..` (even percent-encoded) into a different path on the provider's host.
+ */
+export function pathSegment(value: string, provider: string): string {
+  if (/^(\.|%2e)+$/i.test(value)) throw new ProviderError({ provider, kind: 'bad_request', detail: 'model id' });
+  return encodeURIComponent(value);
+}
+
+export const JSON_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/json',
+  accept: 'application/json',
+};

@@ -1,0 +1,98 @@
+// Starts the companion for a given config: database, services, app, listening socket. Returns a
+// handle whose close() stops accepting, waits for requests in flight (bounded), then closes the
+// database. main.ts and the test server both use it.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import type { AppDeps, RouteMount } from './app';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createServices } from './services/services';
+import type { Services } from './services/services';
+import { openDatabase } from './store/db';
+import type { Db } from './store/db';
+import { serverVersion } from './version';
+
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Db;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  mounts?: RouteMount[];
+  rateLimits?: AppDeps['rateLimits'];
+  largeBodyRoutes?: AppDeps['largeBodyRoutes'];
+}
+
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const db = openDatabase(config.dataDir);
+  let services: Services;
+  try {
+    services = await createServices(config, db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const app = createApp({
+    config,
+    db,
+    logger: options.logger,
+    services,
+    version: serverVersion(),
+    ...(options.mounts ? { mounts: options.mounts } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.largeBodyRoutes ? { largeBodyRoutes: options.largeBodyRoutes } : {}),
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.port, config.host, (error?: Error) => {
+      if (error) reject(error);
+      else resolve(listening);
+    });
+  });
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+  services.start();
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    db,
+    services,
+    close() {
+      closing ??= (async () => {
+        services.stop();
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            server.closeAllConnections();
+            resolve();
+          }, SHUTDOWN_GRACE_MS);
+          force.unref();
+          // Keep-alive sockets go idle as their last request finishes; close them as they do.
+          const sweep = setInterval(() => server.closeIdleConnections(), 50);
+          sweep.unref();
+          server.close(() => {
+            clearTimeout(force);
+            clearInterval(sweep);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)');
+        } finally {
+          db.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// Rows of `org_secrets` (organization keys). The ciphertext columns leave this module only
+// through `sealedOf` (opening a key for one call) and `listWrapped` (master-key rotation).
+import type { KeyHint, SealedBlob } from '@byok/shared';
+import type { SecretStatus } from '@byok/shared/wire/secrets';
+import type { Db } from '../../store/db';
+
+export interface OrgSecretRecord {
+  id: string;
+  orgId: string;
+  provider: string;
+  label: string;
+  defaultModel: string | null;
+  baseUrl: string;
+  hint: KeyHint;
+  kekId: string;
+  status: SecretStatus;
+  createdAt: string;
+  rotatedAt: string | null;
+  lastUsedAt: string | null;
+  lastVerifiedAt: string | null;
+}
+
+interface OrgSecretRow {
+  id: string;
+  org_id: string;
+  provider: string;
+  label: string;
+  default_model: string | null;
+  base_url: string;
+  hint_prefix: string;
+  hint_last4: string;
+  kek_id: string;
+  status: SecretStatus;
+  created_at: string;
+  rotated_at: string | null;
+  last_used_at: string | null;
+  last_verified_at: string | null;
+}
+
+const PUBLIC_COLUMNS = `id, org_id, provider, label, default_model, base_url, hint_prefix, hint_last4, kek_id, status,
+  created_at, rotated_at, last_used_at, last_verified_at`;
+
+function toRecord(row: OrgSecretRow): OrgSecretRecord {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    provider: row.provider,
+    label: row.label,
+    defaultModel: row.default_model,
+    baseUrl: row.base_url,
+    hint: { prefix: row.hint_prefix, last4: row.hint_last4 },
+    kekId: row.kek_id,
+    status: row.status,
+    createdAt: row.created_at,
+    rotatedAt: row.rotated_at,
+    lastUsedAt: row.last_used_at,
+    lastVerifiedAt: row.last_verified_at,
+  };
+}
+
+export interface OrgSecretWrite {
+  provider: string;
+  label: string;
+  defaultModel: string | null;
+  baseUrl: string;
+  hint: KeyHint;
+  sealed: SealedBlob;
+  kekId: string;
+}
+
+export class OrgSecretsStore {
+  constructor(private readonly db: Db) {}
+
+  /** Any organization key with this id, whichever organization holds it. */
+  get(id: string): OrgSecretRecord | undefined {
+    const row = this.db.prepare(`SELECT ${PUBLIC_COLUMNS} FROM org_secrets WHERE id = ?`).get(id) as OrgSecretRow | undefined;
+    return row && toRecord(row);
+  }
+
+  getInOrg(orgId: string, id: string): OrgSecretRecord | undefined {
+    const record = this.get(id);
+    return record && record.orgId === orgId ? record : undefined;
+  }
+
+  listForOrg(orgId: string): OrgSecretRecord[] {
+    const rows = this.db
+      .prepare(`SELECT ${PUBLIC_COLUMNS} FROM org_secrets WHERE org_id = ? ORDER BY created_at ASC, id ASC`)
+      .all(orgId) as OrgSecretRow[];
+    return rows.map(toRecord);
+  }
+
+  /** Whether a personal key already uses this id (ids are unique across both kinds of key). */
+  personalIdExists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM secrets WHERE id = ?').get(id) !== undefined;
+  }
+
+  insert(orgId: string, id: string, write: OrgSecretWrite, createdAt: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO org_secrets (id, org_id, provider, label, default_model, base_url, hint_prefix, hint_last4, iv, ct,
+           wrapped_dek, kek_id, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unverified', ?)`,
+      )
+      .run(
+        id,
+        orgId,
+        write.provider,
+        write.label,
+        write.defaultModel,
+        write.baseUrl,
+        write.hint.prefix,
+        write.hint.last4,
+        write.sealed.iv,
+        write.sealed.ct,
+        write.sealed.wrappedDek,
+        write.kekId,
+        createdAt,
+      );
+  }
+
+  replace(orgId: string, id: string, write: OrgSecretWrite, rotatedAt: string): void {
+    this.db
+      .prepare(
+        `UPDATE org_secrets SET label = ?, default_model = ?, base_url = ?, hint_prefix = ?, hint_last4 = ?, iv = ?, ct = ?,
+           wrapped_dek = ?, kek_id = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?
+         WHERE id = ? AND org_id = ?`,
+      )
+      .run(
+        write.label,
+        write.defaultModel,
+        write.baseUrl,
+        write.hint.prefix,
+        write.hint.last4,
+        write.sealed.iv,
+        write.sealed.ct,
+        write.sealed.wrappedDek,
+        write.kekId,
+        rotatedAt,
+        id,
+        orgId,
+      );
+  }
+
+  delete(orgId: string, id: string): boolean {
+    return this.db.prepare('DELETE FROM org_secrets WHERE id = ? AND org_id = ?').run(id, orgId).changes === 1;
+  }
+
+  sealedOf(orgId: string, id: string): { record: OrgSecretRecord; sealed: SealedBlob } | undefined {
+    const row = this.db.prepare(`SELECT ${PUBLIC_COLUMNS}, iv, ct, wrapped_dek FROM org_secrets WHERE id = ? AND org_id = ?`).get(id, orgId) as
+      | (OrgSecretRow & { iv: string; ct: string; wrapped_dek: string })
+      | undefined;
+    if (!row) return undefined;
+    return { record: toRecord(row), sealed: { v: 1, iv: row.iv, ct: row.ct, wrappedDek: row.wrapped_dek } };
+  }
+
+  markUsed(id: string, at: string): void {
+    this.db.prepare('UPDATE org_secrets SET last_used_at = ? WHERE id = ?').run(at, id);
+  }
+
+  setStatus(id: string, status: SecretStatus, verifiedAt: string | null): void {
+    if (verifiedAt === null) this.db.prepare('UPDATE org_secrets SET status = ? WHERE id = ?').run(status, id);
+    else this.db.prepare('UPDATE org_secrets SET status = ?, last_verified_at = ? WHERE id = ?').run(status, verifiedAt, id);
+  }
+
+  /** Every wrapped data key, for re-wrapping under a new master KEK. */
+  listWrapped(): { id: string; orgId: string; kekId: string; wrappedDek: string }[] {
+    return this.db.prepare('SELECT id, org_id AS orgId, kek_id AS kekId, wrapped_dek AS wrappedDek FROM org_secrets ORDER BY id').all() as {
+      id: string;
+      orgId: string;
+      kekId: string;
+      wrappedDek: string;
+    }[];
+  }
+
+  /** Swaps one wrapped data key if it is still the one that was read; false when it changed. */
+  rewrap(id: string, expected: string, wrappedDek: string, kekId: string): boolean {
+    return (
+      this.db.prepare('UPDATE org_secrets SET wrapped_dek = ?, kek_id = ? WHERE id = ? AND wrapped_dek = ?').run(wrappedDek, kekId, id, expected)
+        .changes === 1
+    );
+  }
+
+  countNotWrappedBy(kekId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM org_secrets WHERE kek_id <> ?').get(kekId) as { n: number }).n;
+  }
+}

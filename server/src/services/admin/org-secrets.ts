@@ -1,0 +1,175 @@
+// Organization keys (CRYPTO.md §4): an admin's client uploads the plaintext inside a grant-style
+// JWE (`pur` org-secret-upload); the server checks it like any grant (sub = the admin, sid = the
+// path id, unseen jti), derives the hint itself, seals the key under the master KEK with the org
+// AAD and never returns it. `open` releases one key for one provider call (routing).
+import { AppError, computeHint, isCryptoError, openGrant, openWithKek, orgSecretAad, sealApiKey } from '@byok/shared';
+import type { OpenedGrant } from '@byok/shared';
+import { getProvider, matchesKeyFormat } from '@byok/shared/providers/catalog';
+import { getPlan } from '@byok/shared/plans/plans';
+import type { ProviderId } from '@byok/shared/providers/types';
+import type { OrgSecretView, PutOrgSecretRequest } from '@byok/shared/wire/admin';
+import type { AccountsStore, OrgRecord } from '../../store/accounts-store';
+import type { Db } from '../../store/db';
+import type { AuditService } from '../audit';
+import type { GrantKeyService } from '../grant-keys';
+import type { ReleasedKey } from '../grants';
+import type { MasterKek } from '../master-kek';
+import { planLimitError, policyOf } from '../policy';
+import type { OrgSecretRecord, OrgSecretsStore } from './org-secrets-store';
+
+const NOT_FOUND = 'No such organization key.';
+const INVALID = 'The grant is invalid.';
+
+export type GrantKeyResolver = Pick<GrantKeyService, 'audience' | 'resolveKey'>;
+
+export function orgSecretView(record: OrgSecretRecord): OrgSecretView {
+  return {
+    id: record.id,
+    scope: 'org',
+    provider: record.provider as ProviderId,
+    label: record.label,
+    hint: { ...record.hint },
+    defaultModel: record.defaultModel,
+    baseUrl: record.baseUrl === '' ? null : record.baseUrl,
+    status: record.status,
+    createdAt: record.createdAt,
+    rotatedAt: record.rotatedAt,
+    lastUsedAt: record.lastUsedAt,
+    lastVerifiedAt: record.lastVerifiedAt,
+  };
+}
+
+function auditDetail(record: { label: string; hint: { prefix: string; last4: string } }): { label: string; hint: { prefix: string; last4: string } } {
+  return { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
+}
+
+class ReplayRace extends Error {}
+
+export class OrgSecretsService {
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: AccountsStore,
+    private readonly store: OrgSecretsStore,
+    private readonly audit: AuditService,
+    private readonly grantKeys: GrantKeyResolver,
+    private readonly master: MasterKek,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  list(orgId: string): OrgSecretView[] {
+    return this.store.listForOrg(orgId).map(orgSecretView);
+  }
+
+  /** Stores (201) or replaces (200) the organization key `id`; the admin is `userId`. */
+  async put(orgId: string, userId: string, id: string, input: PutOrgSecretRequest): Promise<{ created: boolean; secret: OrgSecretView }> {
+    const org = this.mustGetOrg(orgId);
+    this.checkAllowed(org, input.provider, input.baseUrl ?? '');
+    const grant = await this.openUpload(orgId, userId, id, input.upload);
+    const apiKey = grant.key ?? '';
+    const entry = getProvider(input.provider);
+    if (entry.keyPattern !== null && !matchesKeyFormat(input.provider, apiKey)) {
+      throw new AppError('bad_request', `upload: the key is not in the ${entry.name} key format.`);
+    }
+    const baseUrl = input.baseUrl ?? '';
+    const hint = computeHint(apiKey, entry.keyPrefixes);
+    const sealed = await sealApiKey({ apiKey, kek: this.master.kek, aad: orgSecretAad({ orgId, secretId: id, provider: input.provider, baseUrl }) });
+    const write = { provider: input.provider, label: input.label, defaultModel: input.defaultModel ?? null, baseUrl, hint, sealed, kekId: this.master.kekId };
+    const now = new Date(this.clock()).toISOString();
+    try {
+      return this.db
+        .transaction(() => {
+          const current = this.mustGetOrg(orgId);
+          this.checkAllowed(current, input.provider, baseUrl);
+          const existing = this.store.get(id);
+          if (existing && existing.orgId !== orgId) throw new AppError('not_found', NOT_FOUND);
+          if (!existing && this.store.personalIdExists(id)) throw new AppError('conflict', 'This id is taken by a personal key.');
+          if (existing && existing.provider !== input.provider) throw new AppError('conflict', 'A rotation must keep the provider; store a new key instead.');
+          if (this.db.prepare('INSERT OR IGNORE INTO grant_jti (jti, exp) VALUES (?, ?)').run(grant.jti, grant.exp).changes !== 1) throw new ReplayRace();
+          if (existing) this.store.replace(orgId, id, write, now);
+          else this.store.insert(orgId, id, write, now);
+          this.audit.append({
+            orgId,
+            actor: userId,
+            action: existing ? 'org_key.rotated' : 'org_key.stored',
+            target: id,
+            provider: input.provider,
+            detail: auditDetail(write),
+          });
+          const stored = this.store.getInOrg(orgId, id);
+          if (!stored) throw new AppError('internal', 'The organization key was not stored.');
+          return { created: !existing, secret: orgSecretView(stored) };
+        })
+        .immediate();
+    } catch (error) {
+      if (error instanceof ReplayRace) this.replayed(orgId, userId, id, input.provider);
+      throw error;
+    }
+  }
+
+  delete(orgId: string, userId: string, id: string): void {
+    this.db
+      .transaction(() => {
+        const existing = this.store.getInOrg(orgId, id);
+        if (!existing || !this.store.delete(orgId, id)) throw new AppError('not_found', NOT_FOUND);
+        this.audit.append({ orgId, actor: userId, action: 'org_key.deleted', target: id, provider: existing.provider, detail: auditDetail(existing) });
+      })
+      .immediate();
+  }
+
+  /**
+   * The plaintext of one organization key, for one provider call. The caller drops it right
+   * after the call. Throws not_found for another organization's id.
+   */
+  async open(orgId: string, secretId: string): Promise<ReleasedKey> {
+    const found = this.store.sealedOf(orgId, secretId);
+    if (!found) throw new AppError('not_found', NOT_FOUND);
+    const { record, sealed } = found;
+    const kek = this.master.byId.get(record.kekId);
+    if (!kek) throw new AppError('internal', 'The master key that wrapped this organization key is not loaded.');
+    const aad = orgSecretAad({ orgId, secretId, provider: record.provider, baseUrl: record.baseUrl });
+    let apiKey: string;
+    try {
+      apiKey = await openWithKek({ kek, sealed, aad });
+    } catch (error) {
+      if (isCryptoError(error)) throw new AppError('internal', 'An organization key could not be opened.');
+      throw error;
+    }
+    return { secretId, provider: record.provider, baseUrl: record.baseUrl, defaultModel: record.defaultModel, label: record.label, apiKey };
+  }
+
+  private async openUpload(orgId: string, userId: string, id: string, upload: string): Promise<OpenedGrant> {
+    const grant = await openGrant(upload, {
+      resolveKey: (kid) => this.grantKeys.resolveKey(kid),
+      audience: this.grantKeys.audience,
+      userId,
+      purpose: 'org-secret-upload',
+      now: Math.floor(this.clock() / 1000),
+    });
+    if (grant.sid !== id || typeof grant.key !== 'string') throw new AppError('grant_invalid', INVALID);
+    if (this.db.prepare('SELECT 1 FROM grant_jti WHERE jti = ?').get(grant.jti) !== undefined) {
+      return this.replayed(orgId, userId, id, null);
+    }
+    return grant;
+  }
+
+  private replayed(orgId: string, userId: string, id: string, provider: string | null): never {
+    this.audit.append({ orgId, actor: userId, action: 'grant.replayed', target: id, provider, detail: { purpose: 'org-secret-upload' } });
+    throw new AppError('grant_replayed', 'The grant was already used.');
+  }
+
+  /** Organization keys need a plan that has them; local base URLs need the policy's allow-list. */
+  private checkAllowed(org: OrgRecord, provider: ProviderId, baseUrl: string): void {
+    if (!getPlan(org.plan).orgKeys) throw planLimitError(org, 'Organization keys', (plan) => plan.orgKeys);
+    const entry = getProvider(provider);
+    if (entry.local && baseUrl !== '') {
+      const allowed = policyOf(org).allowedBaseUrls.some((url) => baseUrl === url || baseUrl.startsWith(`${url}/`));
+      if (!allowed) throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
+    }
+  }
+
+  private mustGetOrg(orgId: string): OrgRecord {
+    const org = this.accounts.getOrg(orgId);
+    if (!org) throw new AppError('not_found', 'No such organization.');
+    return org;
+  }
+}

@@ -1,0 +1,66 @@
+// Secret files in the data directory: created 0600, stable across starts, never in the database;
+// the master KEK from BYOK_MASTER_KEY or master.key.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadMasterKek } from './master-kek';
+import { loadServerIdentity } from './server-identity';
+import { startTestServer } from '../testing/test-server';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'byok-dd-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function mode(path: string): string {
+  return (statSync(path).mode & 0o777).toString(8);
+}
+
+describe('data directory secrets', () => {
+  it('creates every secret file with mode 0600 and keeps no private key in the database', async () => {
+    const dir = tempDir();
+    const server = await startTestServer({ dataDir: dir });
+    const files = ['server-id', 'server-secret', 'signing-key.json', 'grant-keys.json', 'master.key'];
+    try {
+      for (const file of [...files, 'byok.sqlite', 'byok.sqlite-wal']) expect(mode(join(dir, file)), file).toBe('600');
+      expect(mode(dir)).toBe('700');
+    } finally {
+      await server.close();
+    }
+    const database = readFileSync(join(dir, 'byok.sqlite'));
+    const grantKeys = JSON.parse(readFileSync(join(dir, 'grant-keys.json'), 'utf8')) as { generations: { keys: { privateJwk: { d: string } }[] }[] };
+    for (const key of grantKeys.generations.flatMap((generation) => generation.keys)) {
+      expect(database.includes(Buffer.from(key.privateJwk.d))).toBe(false);
+    }
+    expect(database.includes(readFileSync(join(dir, 'master.key')))).toBe(false);
+  });
+
+  it('keeps the server identity stable across loads', async () => {
+    const dir = tempDir();
+    const first = await loadServerIdentity(dir);
+    const second = await loadServerIdentity(dir);
+    expect(second.serverId).toBe(first.serverId);
+    expect(second.audience).toBe(`byok-companion:${first.serverId}`);
+    expect(Buffer.from(second.preloginSecret).equals(Buffer.from(first.preloginSecret))).toBe(true);
+    expect(second.signingKey.kid).toBe(first.signingKey.kid);
+  });
+
+  it('takes the master KEK from BYOK_MASTER_KEY or generates master.key once', async () => {
+    const dir = tempDir();
+    const generated = await loadMasterKek({ dataDir: dir });
+    const again = await loadMasterKek({ dataDir: dir });
+    expect(again.kekId).toBe(generated.kekId);
+    expect(generated.kekId).toMatch(/^kek-[0-9a-f]{16}$/);
+    expect(generated.kek.extractable).toBe(false);
+    const fromEnv = await loadMasterKek({ dataDir: tempDir(), masterKey: randomBytes(32).toString('base64url') });
+    expect(fromEnv.kekId).not.toBe(generated.kekId);
+    await expect(loadMasterKek({ dataDir: tempDir(), masterKey: 'too-short' })).rejects.toThrow(/BYOK_MASTER_KEY/);
+  });
+});

@@ -1,0 +1,190 @@
+// POST /v1/enrich behind the HTTP layer: answers a repeated client request id from its stored
+// result (no grant check, no provider call), otherwise opens the request's grants, builds the
+// route, runs it, and persists its usage rows together with the idempotency record.
+import { AppError, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
+import type { EnrichRequest, ProgressEvent } from '@byok/shared/wire/enrich';
+import { getPlan } from '@byok/shared/plans/plans';
+import type { Policy } from '@byok/shared/plans/policy';
+import type { Logger } from '../logger';
+import type { ProviderAdapters } from '../providers/registry';
+import type { AccountsStore } from '../store/accounts-store';
+import type { SecretsStore } from '../store/secrets-store';
+import type { StoredResponse, UsageStore } from '../store/usage-store';
+import type { OrgSecretsService } from './admin/org-secrets';
+import type { OrgSecretsStore } from './admin/org-secrets-store';
+import type { AuditService } from './audit';
+import type { GrantsService } from './grants';
+import { policyOf } from './policy';
+import type { Principal } from './principal';
+import { buildRouteSteps, type Candidate } from './route-candidates';
+import { executeRoute } from './routing';
+
+export interface EnrichmentDeps {
+  readonly grants: GrantsService;
+  readonly accountsStore: AccountsStore;
+  readonly secretsStore: SecretsStore;
+  readonly orgSecretsStore: OrgSecretsStore;
+  readonly orgSecrets: OrgSecretsService;
+  readonly audit: AuditService;
+  readonly usage: UsageStore;
+  readonly adapters: ProviderAdapters;
+  readonly platformKeys: ReadonlyArray<readonly [ProviderId, string]>;
+  readonly operatorBaseUrls: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export type PreparedEnrichment =
+  | { readonly kind: 'replay'; readonly response: StoredResponse }
+  | {
+      readonly kind: 'run';
+      /** Runs the route; `aborted` when the client went away (nothing is stored for replay then). */
+      run(options: RunOptions): Promise<StoredResponse & { aborted: boolean }>;
+      /** Drops the released keys without running (the client left before the first byte). */
+      dispose(): void;
+    };
+
+export class EnrichmentService {
+  /** Client request ids being processed, per user: a concurrent repeat answers 409. */
+  private readonly inProgress = new Set<string>();
+
+  constructor(private readonly deps: EnrichmentDeps) {}
+
+  /** Everything that can fail before the first byte of a streamed answer happens here. */
+  async prepare(principal: Principal, body: EnrichRequest, requestId: string, clientNamed: boolean): Promise<PreparedEnrichment> {
+    const { deps } = this;
+    if (clientNamed) {
+      const stored = deps.usage.storedResponse(principal.userId, requestId);
+      if (stored) return { kind: 'replay', response: stored };
+    }
+    const progressKey = `${principal.userId}\u0000${requestId}`;
+    if (clientNamed && this.inProgress.has(progressKey)) throw new AppError('conflict', 'A request with this x-request-id is still in progress.');
+    const org = deps.accountsStore.getOrg(principal.orgId);
+    if (!org) throw new AppError('unauthenticated', 'Missing, invalid or expired access token.');
+    const policy = policyOf(org);
+    this.checkNamedProvider(policy, body.provider);
+
+    const released = await deps.grants.openGrants(principal, body.grants, 'enrich');
+    if (clientNamed) this.inProgress.add(progressKey);
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      released.dispose();
+      this.inProgress.delete(progressKey);
+    };
+
+    const run = async (options: RunOptions): Promise<StoredResponse & { aborted: boolean }> => {
+      try {
+        const personal = deps.secretsStore.listForUser(principal.userId).map((record) => ({
+          secretId: record.id,
+          provider: record.provider,
+          label: record.label,
+          baseUrl: record.baseUrl,
+          defaultModel: record.defaultModel,
+          releasedKey: released.get(record.id)?.apiKey,
+        }));
+        const orgKeys = deps.orgSecretsStore.listForOrg(principal.orgId).map((record) => ({
+          secretId: record.id,
+          provider: record.provider,
+          label: record.label,
+          baseUrl: record.baseUrl,
+          defaultModel: record.defaultModel,
+          open: async () => (await deps.orgSecrets.open(principal.orgId, record.id)).apiKey,
+        }));
+        const steps = buildRouteSteps({
+          policy,
+          plan: getPlan(org.plan),
+          personal,
+          org: orgKeys,
+          platform: deps.platformKeys,
+          operatorBaseUrls: deps.operatorBaseUrls,
+          ...(body.provider === undefined ? {} : { provider: body.provider }),
+          ...(body.model === undefined ? {} : { model: body.model }),
+        });
+        const allowedBaseUrls = [...policy.allowedBaseUrls, ...Object.values(deps.operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url)];
+        const outcome = await executeRoute(
+          {
+            adapters: deps.adapters,
+            usage: deps.usage,
+            allowedBaseUrls,
+            timeoutMs: deps.timeoutMs,
+            onKeyRejected: (candidate, status) => this.keyRejected(principal, candidate, status),
+          },
+          {
+            orgId: principal.orgId,
+            userId: principal.userId,
+            requestId,
+            task: body.task,
+            text: body.input.text,
+            ...(body.input.title === undefined ? {} : { title: body.input.title }),
+            policy,
+            plan: getPlan(org.plan),
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+            ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          },
+          steps,
+        );
+        // The keys are not needed past the provider calls: drop them before touching the database.
+        released.dispose();
+        if (outcome.kind === 'aborted') {
+          deps.usage.record(outcome.rows, null);
+          return { status: 499, body: null, aborted: true };
+        }
+        const response: StoredResponse =
+          outcome.kind === 'ok' ? { status: 200, body: { requestId, ...outcome.body } } : { status: outcome.error.status, body: outcome.error.toBody() };
+        // One transaction: the usage rows, the stored answer, and the key's last use.
+        const alongside = outcome.kind === 'ok' ? () => this.keyUsed(outcome.paidBy, outcome.finishedAt) : undefined;
+        const written = deps.usage.record(outcome.rows, clientNamed ? { userId: principal.userId, requestId, response } : null, alongside);
+        if (!written) {
+          // A concurrent request with this id was stored first: its answer is the answer.
+          const stored = deps.usage.storedResponse(principal.userId, requestId);
+          if (stored) return { ...stored, aborted: false };
+        }
+        return { ...response, aborted: false };
+      } finally {
+        finish();
+      }
+    };
+    return { kind: 'run', run, dispose: finish };
+  }
+
+  /** A named provider that the policy switches off entirely answers 403 before any grant is opened. */
+  private checkNamedProvider(policy: Policy, provider: ProviderId | undefined): void {
+    if (provider === undefined || provider === 'builtin') return;
+    const rule = policy.providers[provider];
+    const byok = policy.byokEnabled && rule?.byok !== false;
+    const shared = rule?.platform !== false;
+    if (!byok && !shared) throw new AppError('provider_disabled', `${getProvider(provider).name} is switched off by the organization.`);
+  }
+
+  private keyRejected(principal: Principal, candidate: Candidate, status: number | undefined): void {
+    const { deps } = this;
+    if (candidate.source !== 'byok' || candidate.secretId === null) {
+      // Shared keys are the operator's or the admins' to fix; the route moves on without them.
+      if (candidate.source === 'org' && candidate.secretId !== null) deps.orgSecretsStore.setStatus(candidate.secretId, 'invalid', null);
+      deps.logger.warn({ provider: candidate.provider, source: candidate.source, status }, 'a shared key was refused by its provider');
+      return;
+    }
+    deps.secretsStore.setStatus(candidate.secretId, 'invalid', null);
+    deps.audit.append({
+      orgId: principal.orgId,
+      actor: principal.userId,
+      action: 'key.rejected_by_provider',
+      target: candidate.secretId,
+      provider: candidate.provider,
+      detail: { label: candidate.label ?? '', ...(status === undefined ? {} : { status }) },
+    });
+  }
+
+  private keyUsed(candidate: Candidate, at: string): void {
+    if (candidate.secretId === null) return;
+    if (candidate.source === 'byok') this.deps.secretsStore.markUsed(candidate.secretId, at);
+    else if (candidate.source === 'org') this.deps.orgSecretsStore.markUsed(candidate.secretId, at);
+  }
+}

@@ -1,0 +1,181 @@
+// Opening grants (CRYPTO.md §3, §8): every grant of a request is checked (header, claims, key
+// age, sub, pur, live sid of the caller, unseen jti) and its ciphertext opened under the grant's
+// data key before any jti is recorded; then all jtis are recorded in one transaction. One bad
+// grant fails the whole request and nothing is handed out. Used by /v1/enrich and verify.
+import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, openGrant, openSealed, secretAad } from '@byok/shared';
+import type { GrantPurpose, OpenedGrant } from '@byok/shared';
+import type { Db } from '../store/db';
+import type { SecretRecord, SecretsStore } from '../store/secrets-store';
+import type { AuditService } from './audit';
+import type { GrantKeyService } from './grant-keys';
+import type { Principal } from './principal';
+
+/** One usable personal key, released for one request. */
+export interface ReleasedKey {
+  secretId: string;
+  provider: string;
+  /** "" for the provider's fixed host; otherwise the normalized URL the key was sealed for. */
+  baseUrl: string;
+  defaultModel: string | null;
+  label: string;
+  apiKey: string;
+}
+
+/**
+ * The plaintext keys of one request. Call `dispose()` right after the provider calls (in a
+ * `finally`): it drops every reference so nothing outlives the request.
+ */
+export class ReleasedKeys {
+  private keys: Map<string, ReleasedKey> | undefined;
+
+  constructor(keys: ReleasedKey[]) {
+    this.keys = new Map(keys.map((key) => [key.secretId, key]));
+  }
+
+  get(secretId: string): ReleasedKey | undefined {
+    return this.keys?.get(secretId);
+  }
+
+  /** In the order the grants were given. */
+  list(): ReleasedKey[] {
+    return [...(this.keys?.values() ?? [])];
+  }
+
+  get size(): number {
+    return this.keys?.size ?? 0;
+  }
+
+  dispose(): void {
+    if (!this.keys) return;
+    for (const key of this.keys.values()) key.apiKey = '';
+    this.keys.clear();
+    this.keys = undefined;
+  }
+
+  // Never serialize key material by accident (a log call, a JSON response).
+  toJSON(): { released: number } {
+    return { released: this.size };
+  }
+}
+
+const INVALID = 'The grant is invalid.';
+
+export class GrantsService {
+  private purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretsStore,
+    private readonly grantKeys: GrantKeyService,
+    private readonly audit: AuditService,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async openGrants(principal: Principal, grants: readonly string[], purpose: Exclude<GrantPurpose, 'org-secret-upload'>): Promise<ReleasedKeys> {
+    if (grants.length > MAX_GRANTS_PER_REQUEST) throw new AppError('bad_request', `grants: at most ${MAX_GRANTS_PER_REQUEST} per request.`);
+    const now = Math.floor(this.clock() / 1000);
+    const opened: { grant: OpenedGrant; record: SecretRecord; sealed: Parameters<typeof openSealed>[0]['sealed'] }[] = [];
+    try {
+      for (const token of grants) {
+        const grant = await openGrant(token, {
+          resolveKey: (kid) => this.grantKeys.resolveKey(kid),
+          audience: this.grantKeys.audience,
+          userId: principal.userId,
+          purpose,
+          now,
+        });
+        opened.push({ grant, ...this.liveSecret(principal, grant) });
+      }
+      this.checkNotReplayed(principal, opened);
+      const released: ReleasedKey[] = [];
+      for (const { grant, record, sealed } of opened) {
+        let apiKey: string;
+        try {
+          // The AAD is rebuilt from our own row, never from anything in the grant.
+          const aad = secretAad({ userId: principal.userId, secretId: record.id, provider: record.provider, baseUrl: record.baseUrl });
+          apiKey = await openSealed({ dek: grant.dek ?? new Uint8Array(0), sealed, aad });
+        } catch (error) {
+          if (isCryptoError(error)) throw new AppError('grant_invalid', INVALID);
+          throw error;
+        }
+        released.push({ secretId: record.id, provider: record.provider, baseUrl: record.baseUrl, defaultModel: record.defaultModel, label: record.label, apiKey });
+      }
+      const keys = new ReleasedKeys(released);
+      try {
+        this.recordJtis(principal, opened);
+      } catch (error) {
+        keys.dispose();
+        throw error;
+      }
+      return keys;
+    } finally {
+      for (const { grant } of opened) grant.dek?.fill(0);
+    }
+  }
+
+  /** Deletes remembered jtis whose grants have expired (with the clock tolerance). */
+  purgeExpired(): number {
+    const cutoff = Math.floor(this.clock() / 1000) - 60;
+    return this.db.prepare('DELETE FROM grant_jti WHERE exp < ?').run(cutoff).changes;
+  }
+
+  startPurgeTimer(intervalMs = 10 * 60_000): void {
+    this.stopPurgeTimer();
+    this.purgeTimer = setInterval(() => {
+      try {
+        this.purgeExpired();
+      } catch {
+        // A busy database skips one purge; the next one catches up.
+      }
+    }, intervalMs);
+    this.purgeTimer.unref();
+  }
+
+  stopPurgeTimer(): void {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    this.purgeTimer = undefined;
+  }
+
+  private liveSecret(principal: Principal, grant: OpenedGrant): { record: SecretRecord; sealed: Parameters<typeof openSealed>[0]['sealed'] } {
+    const found = this.secrets.sealedOf(principal.userId, grant.sid);
+    if (!found) throw new AppError('grant_invalid', INVALID);
+    return found;
+  }
+
+  /** A jti seen before (or twice in this request) is a replay: 409 and an audit event. */
+  private checkNotReplayed(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): void {
+    const seen = new Set<string>();
+    const lookup = this.db.prepare('SELECT 1 FROM grant_jti WHERE jti = ?');
+    for (const { grant, record } of opened) {
+      if (seen.has(grant.jti) || lookup.get(grant.jti) !== undefined) this.replayed(principal, record);
+      seen.add(grant.jti);
+    }
+  }
+
+  private recordJtis(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO grant_jti (jti, exp) VALUES (?, ?)');
+    const recordAll = this.db.transaction(() => {
+      for (const { grant, record } of opened) {
+        // A concurrent request with the same grant won the race: roll back everything of ours.
+        if (insert.run(grant.jti, grant.exp).changes !== 1) throw new ReplayRace(record);
+      }
+    });
+    try {
+      recordAll.immediate();
+    } catch (error) {
+      if (error instanceof ReplayRace) this.replayed(principal, error.record);
+      throw error;
+    }
+  }
+
+  private replayed(principal: Principal, record: SecretRecord): never {
+    this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'grant.replayed', target: record.id, provider: record.provider, detail: { label: record.label } });
+    throw new AppError('grant_replayed', 'The grant was already used.');
+  }
+}
+
+class ReplayRace extends Error {
+  constructor(readonly record: SecretRecord) {
+    super('replay race');
+  }
+}

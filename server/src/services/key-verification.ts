@@ -1,0 +1,105 @@
+// POST /v1/secrets/:id/verify: a live, cheap call with one personal key (the provider's model list)
+// under a `verify` grant. Records the status and time of the check, audits key.verified or
+// key.verify_failed, and writes one usage row (task verify, no tokens).
+import { randomUUID } from 'node:crypto';
+import { AppError, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
+import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
+import type { ProviderAdapters } from '../providers/registry';
+import type { AccountsStore } from '../store/accounts-store';
+import type { SecretsStore } from '../store/secrets-store';
+import type { UsageStore } from '../store/usage-store';
+import type { AuditService } from './audit';
+import type { GrantsService } from './grants';
+import { policyOf } from './policy';
+import type { Principal } from './principal';
+import { baseUrlFor } from './route-candidates';
+
+export interface VerificationDeps {
+  readonly grants: GrantsService;
+  readonly accountsStore: AccountsStore;
+  readonly secretsStore: SecretsStore;
+  readonly audit: AuditService;
+  readonly usage: UsageStore;
+  readonly adapters: ProviderAdapters;
+  readonly operatorBaseUrls: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly clock?: () => number;
+}
+
+export class KeyVerificationService {
+  constructor(private readonly deps: VerificationDeps) {}
+
+  async verify(principal: Principal, secretId: string, grant: string, requestId: string, signal?: AbortSignal): Promise<VerifySecretResponse> {
+    const { deps } = this;
+    const clock = deps.clock ?? Date.now;
+    const record = deps.secretsStore.getOwned(principal.userId, secretId);
+    if (!record) throw new AppError('not_found', 'No such key.');
+    const entry = getProvider(record.provider);
+    if (!entry) throw new AppError('not_found', 'No such key.');
+    const provider: ProviderId = entry.id;
+    const org = deps.accountsStore.getOrg(principal.orgId);
+    if (!org) throw new AppError('unauthenticated', 'Missing, invalid or expired access token.');
+    const policy = policyOf(org);
+    if (!policy.byokEnabled || policy.providers[provider]?.byok === false) {
+      throw new AppError('provider_disabled', `Personal ${entry.name} keys are switched off by the organization.`);
+    }
+
+    const released = await deps.grants.openGrants(principal, [grant], 'verify');
+    const startedAt = clock();
+    const started = performance.now();
+    let result: VerifySecretResponse;
+    try {
+      const key = released.get(secretId);
+      if (!key) throw new AppError('grant_invalid', 'The grant is not for this key.');
+      const baseUrl = baseUrlFor(provider, record.baseUrl, deps.operatorBaseUrls);
+      if (baseUrl === null) throw new AppError('bad_request', 'The key has no usable base URL.');
+      const allowedBaseUrls = [...policy.allowedBaseUrls, ...Object.values(deps.operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url)];
+      const outcome = await deps.adapters.forProvider(provider).verify({
+        provider,
+        model: record.defaultModel ?? entry.defaultModel,
+        apiKey: key.apiKey,
+        baseUrl,
+        allowedBaseUrls,
+        timeoutMs: deps.timeoutMs,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      result = { status: outcome.status, ...(outcome.model === undefined ? {} : { model: outcome.model }), detail: outcome.detail };
+    } finally {
+      released.dispose();
+    }
+
+    const at = new Date(clock()).toISOString();
+    if (result.status !== 'unreachable') deps.secretsStore.setStatus(secretId, result.status, at);
+    deps.audit.append({
+      orgId: principal.orgId,
+      actor: principal.userId,
+      action: result.status === 'valid' ? 'key.verified' : 'key.verify_failed',
+      target: secretId,
+      provider,
+      detail: { label: record.label, status: result.status },
+    });
+    deps.usage.record(
+      [
+        {
+          id: randomUUID(),
+          orgId: principal.orgId,
+          userId: principal.userId,
+          requestId,
+          at: new Date(startedAt).toISOString(),
+          provider,
+          model: result.model ?? record.defaultModel ?? entry.defaultModel,
+          source: 'byok',
+          secretId,
+          task: 'verify',
+          inputTokens: 0,
+          outputTokens: 0,
+          costMicros: 0,
+          latencyMs: Math.round(performance.now() - started),
+          outcome: result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : 'unreachable',
+        },
+      ],
+      null,
+    );
+    return result;
+  }
+}

@@ -1,0 +1,20 @@
+// The policy in force for an organization and the plan-limit messages that name the limit and the
+// plan that lifts it. The plan table and policy rules themselves live in shared/src/plans.
+import { firstPlanWhere, getPlan } from '@byok/shared/plans/plans';
+import type { PlanLimits } from '@byok/shared/plans/plans';
+import { effectivePolicy } from '@byok/shared/plans/policy';
+import type { Policy } from '@byok/shared/plans/policy';
+import { AppError } from '@byok/shared';
+import type { OrgRecord } from '../store/accounts-store';
+
+export function policyOf(org: OrgRecord): Policy {
+  return effectivePolicy(org.plan, org.policy);
+}
+
+/** A 403 plan_limit whose message says what the plan forbids and which plan lifts it. */
+export function planLimitError(org: OrgRecord, what: string, lifts: (plan: PlanLimits) => boolean): AppError {
+  const plan = getPlan(org.plan);
+  const liftedBy = firstPlanWhere(lifts);
+  const lift = liftedBy === null ? 'no plan lifts this limit' : `the ${getPlan(liftedBy).name} plan lifts this limit`;
+  return new AppError('plan_limit', `${what} is not allowed on the ${plan.name} plan; ${lift}.`);
+}

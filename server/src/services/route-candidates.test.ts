@@ -1,0 +1,84 @@
+// Route order and eligibility (PRODUCT.md "Routing a call", API.md "Routing outcomes").
+import { describe, expect, it } from 'vitest';
+import { getPlan } from '@byok/shared/plans/plans';
+import { defaultPolicy, type Policy } from '@byok/shared/plans/policy';
+import { baseUrlFor, buildRouteSteps, type CandidateInputs, type PersonalKeyInfo, type RouteStep } from './route-candidates';
+
+function personal(provider: string, secretId: string, released: boolean, extra: Partial<PersonalKeyInfo> = {}): PersonalKeyInfo {
+  return { secretId, provider, label: `${provider} key`, baseUrl: '', defaultModel: null, releasedKey: released ? `key-${secretId}` : undefined, ...extra };
+}
+
+function inputs(overrides: Partial<CandidateInputs> = {}, policyChange: (policy: Policy) => void = () => undefined): CandidateInputs {
+  const policy = defaultPolicy('business');
+  policyChange(policy);
+  return {
+    policy,
+    plan: getPlan('business'),
+    personal: [personal('anthropic', 'a', true), personal('openai', 'b', false), personal('groq', 'c', true)],
+    org: [{ secretId: 'o', provider: 'mistral', label: 'org mistral', baseUrl: '', defaultModel: null, open: async () => 'org-key' }],
+    platform: [['openai', 'platform-key']],
+    operatorBaseUrls: {},
+    ...overrides,
+  };
+}
+
+function summary(steps: RouteStep[]): string[] {
+  return steps.map((step) => (step.kind === 'skip' ? `${step.provider}:skip` : `${step.candidate.provider}:${step.candidate.source}`));
+}
+
+describe('buildRouteSteps', () => {
+  it('orders personal keys (user order, ungranted ones skipped), then org keys, then platform keys', () => {
+    expect(summary(buildRouteSteps(inputs()))).toEqual(['anthropic:byok', 'openai:skip', 'groq:byok', 'mistral:org', 'openai:platform']);
+  });
+
+  it('restricts every source to a named provider, with its model', () => {
+    const steps = buildRouteSteps(inputs({ provider: 'openai', model: 'gpt-4o' }));
+    expect(summary(steps)).toEqual(['openai:skip', 'openai:platform']);
+    const platform = steps[1];
+    expect(platform?.kind === 'try' && platform.candidate.model).toBe('gpt-4o');
+  });
+
+  it('drops personal keys where BYOK or the provider is off, and shared keys where platform is off', () => {
+    expect(summary(buildRouteSteps(inputs({}, (policy) => { policy.byokEnabled = false; })))).toEqual(['mistral:org', 'openai:platform']);
+    expect(
+      summary(buildRouteSteps(inputs({}, (policy) => { policy.providers.anthropic = { byok: false, platform: true }; policy.providers.openai = { byok: true, platform: false }; }))),
+    ).toEqual(['openai:skip', 'groq:byok', 'mistral:org']);
+  });
+
+  it('platformFallback never: shared keys only for members with no usable key of their own', () => {
+    const never = (policy: Policy) => { policy.platformFallback = 'never'; };
+    expect(summary(buildRouteSteps(inputs({}, never)))).toEqual(['anthropic:byok', 'openai:skip', 'groq:byok']);
+    expect(summary(buildRouteSteps(inputs({ personal: [personal('openai', 'b', false)] }, never)))).toEqual(['openai:skip', 'mistral:org', 'openai:platform']);
+  });
+
+  it('builtin: when named, or when nothing else can be tried and no provider is named', () => {
+    expect(summary(buildRouteSteps(inputs({ provider: 'builtin' })))).toEqual(['builtin:builtin']);
+    expect(summary(buildRouteSteps(inputs({ personal: [personal('openai', 'b', false)], org: [], platform: [] })))).toEqual(['openai:skip', 'builtin:builtin']);
+    // A named provider with nothing to try does not turn into builtin.
+    expect(summary(buildRouteSteps(inputs({ provider: 'google', org: [], platform: [] })))).toEqual([]);
+  });
+
+  it('organization keys need a plan that has them', () => {
+    expect(summary(buildRouteSteps(inputs({ plan: getPlan('pro'), personal: [] })))).toEqual(['openai:platform']);
+  });
+
+  it('uses the key default model, the context from the catalog, and the operator base URL', () => {
+    const steps = buildRouteSteps(
+      inputs({ personal: [personal('aleph-alpha', 'x', true, { defaultModel: 'pharia-1-llm-7b-control' })], operatorBaseUrls: { 'aleph-alpha': 'http://127.0.0.1:9/aa/' } }),
+    );
+    const first = steps[0];
+    expect(first?.kind).toBe('try');
+    if (first?.kind !== 'try') return;
+    expect(first.candidate).toMatchObject({ model: 'pharia-1-llm-7b-control', contextTokens: 8_192, baseUrl: 'http://127.0.0.1:9/aa' });
+  });
+});
+
+describe('baseUrlFor', () => {
+  it('picks the operator override, the fixed host, or the key URL', () => {
+    expect(baseUrlFor('openai', '', {})).toBe('https://api.openai.com/v1');
+    expect(baseUrlFor('openai', '', { openai: 'http://127.0.0.1:9000/v1' })).toBe('http://127.0.0.1:9000/v1');
+    expect(baseUrlFor('ollama', 'http://10.0.0.5:11434', {})).toBe('http://10.0.0.5:11434');
+    expect(baseUrlFor('ollama', '', {})).toBe('http://127.0.0.1:11434');
+    expect(baseUrlFor('builtin', '', {})).toBe('');
+  });
+});

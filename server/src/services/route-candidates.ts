@@ -1,0 +1,164 @@
+// Who may pay for one call, in order (PRODUCT.md "Routing a call", API.md "Routing outcomes"):
+// the caller's personal keys in their order (only the named provider's when one is named), then
+// the organization's keys, then the operator's platform keys, each only where the effective
+// policy allows; `builtin` when it is named, or when nothing else could be tried and no provider
+// was named. A personal key the client released no grant for becomes a `skipped` step.
+import { findModel, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
+import type { RouteSource } from '@byok/shared/wire/enrich';
+import type { Policy } from '@byok/shared/plans/policy';
+import type { PlanLimits } from '@byok/shared/plans/plans';
+
+/** One key that can be tried. `openKey` releases the plaintext only when the step is reached. */
+export interface Candidate {
+  readonly provider: ProviderId;
+  readonly model: string;
+  readonly source: RouteSource;
+  readonly secretId: string | null;
+  /** For audit details and messages: the key's label (never the key). */
+  readonly label: string | null;
+  readonly baseUrl: string;
+  readonly contextTokens: number;
+  openKey(): Promise<string | null>;
+}
+
+export type RouteStep = { readonly kind: 'try'; readonly candidate: Candidate } | { readonly kind: 'skip'; readonly provider: ProviderId; readonly source: 'byok' };
+
+export interface PersonalKeyInfo {
+  readonly secretId: string;
+  readonly provider: string;
+  readonly label: string;
+  readonly baseUrl: string;
+  readonly defaultModel: string | null;
+  /** The plaintext released by a grant in this request, or undefined without one. */
+  readonly releasedKey: string | undefined;
+}
+
+export interface OrgKeyInfo {
+  readonly secretId: string;
+  readonly provider: string;
+  readonly label: string;
+  readonly baseUrl: string;
+  readonly defaultModel: string | null;
+  open(): Promise<string>;
+}
+
+export interface CandidateInputs {
+  readonly policy: Policy;
+  readonly plan: PlanLimits;
+  readonly personal: readonly PersonalKeyInfo[];
+  readonly org: readonly OrgKeyInfo[];
+  /** The operator's keys, in file order. */
+  readonly platform: ReadonlyArray<readonly [ProviderId, string]>;
+  /** BYOK_PROVIDER_BASE_URLS. */
+  readonly operatorBaseUrls: Readonly<Record<string, string>>;
+  readonly provider?: ProviderId;
+  readonly model?: string;
+}
+
+const FALLBACK_CONTEXT_TOKENS = 8_192;
+
+/**
+ * The base URL a call to `provider` goes to: the operator's override when there is one (a proxy,
+ * a regional endpoint, an emulator), else the catalog's fixed host, else the key's own URL.
+ */
+export function baseUrlFor(provider: ProviderId, keyBaseUrl: string, operatorBaseUrls: Readonly<Record<string, string>>): string | null {
+  const override = operatorBaseUrls[provider];
+  if (override !== undefined) return normalizeBaseUrl(override);
+  const entry = getProvider(provider);
+  if (entry.baseUrl === 'fixed') return entry.defaultBaseUrl;
+  if (entry.baseUrl === 'required') return keyBaseUrl !== '' ? keyBaseUrl : entry.defaultBaseUrl;
+  return '';
+}
+
+/** The request's model where it applies to this provider, else the key's, else the catalog's. */
+function modelFor(provider: ProviderId, inputs: CandidateInputs, keyDefault: string | null): string {
+  const entry = getProvider(provider);
+  if (inputs.model !== undefined && (inputs.provider === provider || findModel(provider, inputs.model) !== undefined)) return inputs.model;
+  return keyDefault ?? entry.defaultModel;
+}
+
+function contextFor(provider: ProviderId, model: string): number {
+  const entry = getProvider(provider);
+  return findModel(provider, model)?.contextTokens ?? findModel(provider, entry.defaultModel)?.contextTokens ?? FALLBACK_CONTEXT_TOKENS;
+}
+
+function asProvider(id: string): ProviderId | undefined {
+  const entry = getProvider(id);
+  return entry?.id;
+}
+
+export function builtinCandidate(): Candidate {
+  const entry = getProvider('builtin');
+  return {
+    provider: 'builtin',
+    model: entry.defaultModel,
+    source: 'builtin',
+    secretId: null,
+    label: null,
+    baseUrl: '',
+    contextTokens: contextFor('builtin', entry.defaultModel),
+    openKey: async () => null,
+  };
+}
+
+export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
+  const { policy } = inputs;
+  if (inputs.provider === 'builtin') return [{ kind: 'try', candidate: builtinCandidate() }];
+  const wanted = (provider: ProviderId): boolean => inputs.provider === undefined || inputs.provider === provider;
+  const steps: RouteStep[] = [];
+
+  if (policy.byokEnabled && inputs.plan.byok) {
+    for (const key of inputs.personal) {
+      const provider = asProvider(key.provider);
+      if (provider === undefined || !wanted(provider) || policy.providers[provider]?.byok === false) continue;
+      if (key.releasedKey === undefined) {
+        steps.push({ kind: 'skip', provider, source: 'byok' });
+        continue;
+      }
+      const baseUrl = baseUrlFor(provider, key.baseUrl, inputs.operatorBaseUrls);
+      if (baseUrl === null) continue;
+      const model = modelFor(provider, inputs, key.defaultModel);
+      const apiKey = key.releasedKey;
+      steps.push({
+        kind: 'try',
+        candidate: { provider, model, source: 'byok', secretId: key.secretId, label: key.label, baseUrl, contextTokens: contextFor(provider, model), openKey: async () => apiKey },
+      });
+    }
+  }
+
+  const usable = (provider: ProviderId): boolean => policy.providers[provider]?.platform !== false;
+  const ownSteps = steps.some((step) => step.kind === 'try');
+  // `never`: the shared keys serve members who have no key of their own, never as a fallback.
+  const sharedAllowed = policy.platformFallback === 'auto' || !ownSteps;
+
+  if (sharedAllowed && inputs.plan.orgKeys) {
+    for (const key of inputs.org) {
+      const provider = asProvider(key.provider);
+      if (provider === undefined || !wanted(provider) || !usable(provider)) continue;
+      const baseUrl = baseUrlFor(provider, key.baseUrl, inputs.operatorBaseUrls);
+      if (baseUrl === null) continue;
+      const model = modelFor(provider, inputs, key.defaultModel);
+      steps.push({
+        kind: 'try',
+        candidate: { provider, model, source: 'org', secretId: key.secretId, label: key.label, baseUrl, contextTokens: contextFor(provider, model), openKey: () => key.open() },
+      });
+    }
+  }
+
+  if (sharedAllowed) {
+    for (const [provider, apiKey] of inputs.platform) {
+      if (!wanted(provider) || !usable(provider) || provider === 'builtin') continue;
+      const baseUrl = baseUrlFor(provider, '', inputs.operatorBaseUrls);
+      if (baseUrl === null || baseUrl === '') continue;
+      const model = modelFor(provider, inputs, null);
+      steps.push({
+        kind: 'try',
+        candidate: { provider, model, source: 'platform', secretId: null, label: null, baseUrl, contextTokens: contextFor(provider, model), openKey: async () => apiKey },
+      });
+    }
+  }
+
+  // Builtin only when nothing could be tried and no provider was named; never after a failure.
+  if (inputs.provider === undefined && !steps.some((step) => step.kind === 'try')) steps.push({ kind: 'try', candidate: builtinCandidate() });
+  return steps;
+}

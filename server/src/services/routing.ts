@@ -1,0 +1,183 @@
+// Runs one enrichment along its route: tries each candidate in order, moves on after unreachable
+// (5xx, timeout, connection error, malformed answer) and rate-limited attempts, stops on a key the
+// provider rejects (personal key: 424 key_rejected, key marked invalid, audited, never a silent
+// fallback to the platform key), checks the platform quota before a platform attempt, and returns
+// one usage row per attempt for the caller to persist with the idempotency record.
+import { randomUUID } from 'node:crypto';
+import { AppError, costMicros, getProvider } from '@byok/shared';
+import type { AttemptOutcome, EnrichResponse, EnrichTask, ProgressEvent, RouteAttempt } from '@byok/shared/wire/enrich';
+import type { UsageOutcome } from '@byok/shared/wire/usage';
+import type { Policy } from '@byok/shared/plans/policy';
+import type { PlanLimits } from '@byok/shared/plans/plans';
+import { EnrichmentFailure, runEnrichment, type EnrichmentUsage } from '../enrichment/run-enrichment';
+import type { ProviderErrorKind } from '../providers/provider-error';
+import type { ProviderAdapters } from '../providers/registry';
+import type { NewUsageRow, UsageStore } from '../store/usage-store';
+import type { Candidate, RouteStep } from './route-candidates';
+
+export interface RouteEnvironment {
+  readonly adapters: ProviderAdapters;
+  readonly usage: UsageStore;
+  /** Base URLs allowed to resolve to private addresses (policy + operator). */
+  readonly allowedBaseUrls: readonly string[];
+  readonly timeoutMs: number;
+  /** A provider refused a key: personal keys are marked invalid and audited; shared ones reported. */
+  onKeyRejected(candidate: Candidate, status: number | undefined): void;
+  readonly clock?: () => number;
+}
+
+export interface RouteRequest {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly requestId: string;
+  readonly task: EnrichTask;
+  readonly text: string;
+  readonly title?: string;
+  readonly policy: Policy;
+  readonly plan: PlanLimits;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export type RouteOutcome =
+  | { readonly kind: 'ok'; readonly body: Omit<EnrichResponse, 'requestId'>; readonly rows: NewUsageRow[]; readonly paidBy: Candidate; readonly finishedAt: string }
+  | { readonly kind: 'failed'; readonly error: AppError; readonly rows: NewUsageRow[] }
+  | { readonly kind: 'aborted'; readonly rows: NewUsageRow[] };
+
+function attemptOutcome(kind: ProviderErrorKind): Exclude<AttemptOutcome, 'ok' | 'skipped'> {
+  if (kind === 'auth') return 'key_rejected';
+  if (kind === 'rate_limit') return 'rate_limited';
+  // Server errors, timeouts, connection failures, malformed or refused requests: this candidate
+  // could not answer; the next one may.
+  return 'unreachable';
+}
+
+function describeAttempts(attempts: readonly RouteAttempt[]): string {
+  return attempts.map((attempt) => `${attempt.provider} (${attempt.source}): ${attempt.outcome}`).join('; ');
+}
+
+/**
+ * Whether the organization may make one more platform call this month. The check happens before
+ * the call, so the call that crosses the cost cap is the last one allowed and the next is refused.
+ */
+function quotaRefusal(env: RouteEnvironment, request: RouteRequest): AppError | null {
+  const quota = request.policy.platformQuota;
+  if (quota.monthlyCalls === null && quota.monthlyCostMicros === null) return null;
+  const used = env.usage.monthToDate(request.orgId, request.policy.byokMetering === 'track');
+  if (quota.monthlyCalls !== null && used.calls >= quota.monthlyCalls) {
+    return new AppError('quota_exceeded', `The organization's monthly platform quota of ${quota.monthlyCalls} calls is reached.`);
+  }
+  if (quota.monthlyCostMicros !== null && used.costMicros >= quota.monthlyCostMicros) {
+    return new AppError('quota_exceeded', "The organization's monthly platform cost cap is reached.");
+  }
+  return null;
+}
+
+export async function executeRoute(env: RouteEnvironment, request: RouteRequest, steps: readonly RouteStep[]): Promise<RouteOutcome> {
+  const clock = env.clock ?? Date.now;
+  const attempts: RouteAttempt[] = [];
+  const rows: NewUsageRow[] = [];
+  const totals = { inputTokens: 0, outputTokens: 0, costMicros: 0, calls: 0 };
+
+  const row = (candidate: Candidate, startedAt: number, latencyMs: number, usage: EnrichmentUsage, outcome: UsageOutcome): void => {
+    const cost = costMicros(candidate.provider, candidate.model, usage.inputTokens, usage.outputTokens);
+    totals.inputTokens += usage.inputTokens;
+    totals.outputTokens += usage.outputTokens;
+    totals.costMicros += cost;
+    totals.calls += usage.calls;
+    rows.push({
+      id: randomUUID(),
+      orgId: request.orgId,
+      userId: request.userId,
+      requestId: request.requestId,
+      at: new Date(startedAt).toISOString(),
+      provider: candidate.provider,
+      model: candidate.model,
+      source: candidate.source,
+      secretId: candidate.secretId,
+      task: request.task,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      costMicros: cost,
+      latencyMs: Math.max(0, Math.round(latencyMs)),
+      outcome,
+    });
+  };
+
+  for (const step of steps) {
+    if (step.kind === 'skip') {
+      attempts.push({ provider: step.provider, source: step.source, outcome: 'skipped', ms: 0 });
+      continue;
+    }
+    if (request.signal?.aborted) return { kind: 'aborted', rows };
+    const { candidate } = step;
+    const startedAt = clock();
+    if (candidate.source === 'platform') {
+      const refusal = quotaRefusal(env, request);
+      if (refusal) {
+        row(candidate, startedAt, 0, { inputTokens: 0, outputTokens: 0, calls: 0 }, 'quota_exceeded');
+        return { kind: 'failed', error: refusal, rows };
+      }
+    }
+    const started = performance.now();
+    let apiKey: string | null = await candidate.openKey();
+    try {
+      const output = await runEnrichment(
+        {
+          adapter: env.adapters.forProvider(candidate.provider),
+          call: { provider: candidate.provider, model: candidate.model, apiKey, baseUrl: candidate.baseUrl, allowedBaseUrls: env.allowedBaseUrls, timeoutMs: env.timeoutMs },
+          contextTokens: candidate.contextTokens,
+        },
+        {
+          task: request.task,
+          text: request.text,
+          ...(request.title === undefined ? {} : { title: request.title }),
+          ...(request.signal === undefined ? {} : { signal: request.signal }),
+          ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+        },
+      );
+      const ms = performance.now() - started;
+      row(candidate, startedAt, ms, output.usage, 'ok');
+      attempts.push({ provider: candidate.provider, source: candidate.source, outcome: 'ok', ms: Math.round(ms) });
+      return {
+        kind: 'ok',
+        rows,
+        paidBy: candidate,
+        finishedAt: new Date(clock()).toISOString(),
+        body: {
+          ...(output.summary === undefined ? {} : { summary: output.summary }),
+          ...(output.entities === undefined ? {} : { entities: output.entities }),
+          route: {
+            provider: candidate.provider,
+            model: candidate.model,
+            source: candidate.source,
+            ...(candidate.secretId === null ? {} : { secretId: candidate.secretId }),
+            attempts,
+          },
+          usage: { ...totals },
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof EnrichmentFailure)) throw error;
+      const ms = performance.now() - started;
+      const { kind } = error.error;
+      if (kind === 'aborted') {
+        row(candidate, startedAt, ms, error.usage, 'error');
+        return { kind: 'aborted', rows };
+      }
+      const outcome = attemptOutcome(kind);
+      row(candidate, startedAt, ms, error.usage, outcome);
+      attempts.push({ provider: candidate.provider, source: candidate.source, outcome, ms: Math.round(ms) });
+      if (outcome === 'key_rejected') env.onKeyRejected(candidate, error.error.summary.status);
+      if (outcome === 'key_rejected' && candidate.source === 'byok') {
+        const name = getProvider(candidate.provider).name;
+        return { kind: 'failed', error: new AppError('key_rejected', `${name} refused the key; it is now marked invalid. Attempts: ${describeAttempts(attempts)}.`), rows };
+      }
+    } finally {
+      // The plaintext key lives only for the attempt.
+      apiKey = null;
+    }
+  }
+  if (attempts.length === 0) return { kind: 'failed', error: new AppError('provider_unreachable', 'No provider can serve this request under the current policy.'), rows };
+  return { kind: 'failed', error: new AppError('provider_unreachable', `No provider in the route answered. Attempts: ${describeAttempts(attempts)}.`), rows };
+}

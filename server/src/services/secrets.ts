@@ -1,0 +1,220 @@
+// Personal keys: store, rotate (optimistic concurrency by version), rename, reorder, delete and
+// list. Only sealed material is stored; plan and policy are checked on every write; every change
+// and its audit event commit together in one BEGIN IMMEDIATE transaction.
+import { AppError, isSealedBlob, isValidHint } from '@byok/shared';
+import type { KeyHint, SealedBlob } from '@byok/shared';
+import { getProvider } from '@byok/shared/providers/catalog';
+import { getPlan } from '@byok/shared/plans/plans';
+import type { OrgSecretSummary, UserSecretView } from '@byok/shared/wire/secrets';
+import type { ProviderId } from '@byok/shared/providers/types';
+import type { AccountsStore, OrgRecord } from '../store/accounts-store';
+import type { Db } from '../store/db';
+import type { SecretRecord, SecretsStore } from '../store/secrets-store';
+import type { AuditService } from './audit';
+import { planLimitError, policyOf } from './policy';
+import type { Principal } from './principal';
+
+/** The public view plus `version`, the optimistic-concurrency counter (also sent as ETag). */
+export type SecretView = UserSecretView & { version: number };
+
+export interface PutSecretInput {
+  provider: ProviderId;
+  label: string;
+  defaultModel?: string | undefined;
+  baseUrl?: string | undefined;
+  hint: KeyHint;
+  sealed: SealedBlob;
+}
+
+const NOT_FOUND = 'No such key.';
+
+export function secretView(record: SecretRecord): SecretView {
+  return {
+    id: record.id,
+    scope: 'user',
+    provider: record.provider as ProviderId,
+    label: record.label,
+    hint: { ...record.hint },
+    defaultModel: record.defaultModel,
+    baseUrl: record.baseUrl === '' ? null : record.baseUrl,
+    status: record.status,
+    createdAt: record.createdAt,
+    rotatedAt: record.rotatedAt,
+    lastUsedAt: record.lastUsedAt,
+    lastVerifiedAt: record.lastVerifiedAt,
+    position: record.position,
+    wrappedDek: record.wrappedDek,
+    version: record.version,
+  };
+}
+
+/** `"3"`, `W/"3"` or `3` -> 3; anything else is a 400. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match?.[1]) throw new AppError('bad_request', 'If-Match must be a version ETag such as "3".');
+  return Number(match[1]);
+}
+
+function auditDetail(record: { label: string; hint: KeyHint }): { label: string; hint: { prefix: string; last4: string } } {
+  return { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
+}
+
+export class SecretsService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: SecretsStore,
+    private readonly accounts: AccountsStore,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(principal: Principal): { secrets: (SecretView | OrgSecretSummary)[] } {
+    const org = this.orgOf(principal);
+    const personal = this.store.listForUser(principal.userId).map(secretView);
+    const policy = policyOf(org);
+    const orgKeys = getPlan(org.plan).orgKeys
+      ? this.store
+          .listOrgSummaries(org.id)
+          .filter((key) => policy.providers[key.provider as ProviderId]?.platform !== false)
+          .map((key): OrgSecretSummary => ({ id: key.id, scope: 'org', provider: key.provider as ProviderId, label: key.label, hint: { ...key.hint } }))
+      : [];
+    return { secrets: [...personal, ...orgKeys] };
+  }
+
+  /** Creates (`created: true`) or rotates the key `id`; see API.md and CRYPTO.md §2. */
+  put(principal: Principal, id: string, input: PutSecretInput, ifMatch: number | undefined): { created: boolean; secret: SecretView } {
+    const entry = getProvider(input.provider);
+    const baseUrl = input.baseUrl ?? '';
+    // The wire schema checks these too; repeat them here so no other caller can skip them.
+    if (!isSealedBlob(input.sealed)) throw new AppError('bad_request', 'sealed is not a valid sealed blob.');
+    if (!isValidHint(input.hint, entry.keyPrefixes)) throw new AppError('bad_request', 'hint does not fit the provider.');
+    const now = new Date().toISOString();
+    return this.db
+      .transaction(() => {
+        const org = this.orgOf(principal);
+        this.checkPolicy(org, input.provider, baseUrl);
+        const existing = this.store.get(id);
+        if (existing && existing.userId !== principal.userId) throw new AppError('not_found', NOT_FOUND);
+        const defaultModel = input.defaultModel ?? null;
+        if (existing) {
+          if (existing.provider !== input.provider) throw new AppError('conflict', 'A rotation must keep the provider; store a new key instead.');
+          if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+          const rotated = this.store.rotate(principal.userId, id, existing.version, {
+            label: input.label,
+            defaultModel,
+            baseUrl,
+            hint: input.hint,
+            sealed: input.sealed,
+            rotatedAt: now,
+          });
+          if (!rotated) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+          this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.rotated', target: id, provider: input.provider, detail: auditDetail(input) });
+          return { created: false, secret: secretView(this.mustGet(principal.userId, id)) };
+        }
+        if (ifMatch !== undefined) throw new AppError('conflict', 'The key no longer exists.');
+        this.checkProviderLimit(org, principal.userId, input.provider);
+        this.store.insert({
+          id,
+          userId: principal.userId,
+          provider: input.provider,
+          label: input.label,
+          defaultModel,
+          baseUrl,
+          hint: input.hint,
+          sealed: input.sealed,
+          position: this.store.nextPosition(principal.userId),
+          createdAt: now,
+        });
+        this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.stored', target: id, provider: input.provider, detail: auditDetail(input) });
+        return { created: true, secret: secretView(this.mustGet(principal.userId, id)) };
+      })
+      .immediate();
+  }
+
+  patch(principal: Principal, id: string, input: { label?: string | undefined; defaultModel?: string | null | undefined }): SecretView {
+    return this.db
+      .transaction(() => {
+        const existing = this.store.getOwned(principal.userId, id);
+        if (!existing) throw new AppError('not_found', NOT_FOUND);
+        const label = input.label ?? existing.label;
+        const defaultModel = input.defaultModel === undefined ? existing.defaultModel : input.defaultModel;
+        this.store.patch(principal.userId, id, { label, defaultModel });
+        this.audit.append({
+          orgId: principal.orgId,
+          actor: principal.userId,
+          action: 'key.updated',
+          target: id,
+          provider: existing.provider,
+          detail: auditDetail({ label, hint: existing.hint }),
+        });
+        return secretView(this.mustGet(principal.userId, id));
+      })
+      .immediate();
+  }
+
+  delete(principal: Principal, id: string): void {
+    this.db
+      .transaction(() => {
+        const existing = this.store.getOwned(principal.userId, id);
+        if (!existing || !this.store.delete(principal.userId, id)) throw new AppError('not_found', NOT_FOUND);
+        this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'key.deleted', target: id, provider: existing.provider, detail: auditDetail(existing) });
+      })
+      .immediate();
+  }
+
+  reorder(principal: Principal, ids: string[]): { secrets: (SecretView | OrgSecretSummary)[] } {
+    this.db
+      .transaction(() => {
+        const org = this.orgOf(principal);
+        if (!getPlan(org.plan).providerOrder) throw planLimitError(org, 'Ordering keys', (plan) => plan.providerOrder);
+        if (!policyOf(org).providerOrder) throw new AppError('plan_limit', "Ordering keys is switched off by your organization's policy.");
+        const owned = new Set(this.store.listIdsForUser(principal.userId));
+        if (ids.length !== owned.size || new Set(ids).size !== ids.length || ids.some((id) => !owned.has(id))) {
+          throw new AppError('conflict', 'ids must list exactly your personal keys, each once.');
+        }
+        ids.forEach((id, position) => this.store.setPosition(principal.userId, id, position));
+        this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.reordered', target: principal.userId, detail: { ids } });
+      })
+      .immediate();
+    return this.list(principal);
+  }
+
+  private checkPolicy(org: OrgRecord, provider: ProviderId, baseUrl: string): void {
+    const plan = getPlan(org.plan);
+    if (!plan.byok) throw planLimitError(org, 'Storing personal keys', (candidate) => candidate.byok);
+    const policy = policyOf(org);
+    if (!policy.byokEnabled) throw new AppError('provider_disabled', 'Personal keys are switched off by your organization.');
+    if (policy.providers[provider]?.byok === false) {
+      throw new AppError('provider_disabled', `Personal ${provider} keys are switched off by your organization.`);
+    }
+    const entry = getProvider(provider);
+    if (entry.local && baseUrl !== '') {
+      const allowed = policy.allowedBaseUrls.some((url) => baseUrl === url || baseUrl.startsWith(`${url}/`));
+      if (!allowed) throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
+    }
+  }
+
+  private checkProviderLimit(org: OrgRecord, userId: string, provider: string): void {
+    const limit = policyOf(org).personalProviderLimit;
+    if (limit === null) return;
+    const providers = this.store.distinctProviders(userId);
+    if (providers.includes(provider) || providers.length < limit) return;
+    const planLimit = getPlan(org.plan).personalProviderLimit;
+    if (planLimit !== null && planLimit <= limit) {
+      throw planLimitError(org, `Keys for more than ${limit} provider${limit === 1 ? '' : 's'}`, (plan) => plan.personalProviderLimit === null || plan.personalProviderLimit > limit);
+    }
+    throw new AppError('plan_limit', `Your organization allows keys for at most ${limit} provider${limit === 1 ? '' : 's'} per person.`);
+  }
+
+  private orgOf(principal: Principal): OrgRecord {
+    const org = this.accounts.getOrg(principal.orgId);
+    if (!org) throw new AppError('unauthenticated', 'Missing, invalid or expired access token.');
+    return org;
+  }
+
+  private mustGet(userId: string, id: string): SecretRecord {
+    const record = this.store.getOwned(userId, id);
+    if (!record) throw new AppError('not_found', NOT_FOUND);
+    return record;
+  }
+}

@@ -1,0 +1,18 @@
+// CSV export of usage rows (RFC 4180 quoting) with cells made safe for spreadsheets: a cell that
+// starts with = + - @ tab or carriage return is prefixed with an apostrophe so that it is never
+// evaluated as a formula (CSV injection).
+import { USAGE_CSV_COLUMNS } from '@byok/shared/wire/usage';
+import type { UsageRow } from '@byok/shared/wire/usage';
+
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'number' ? String(value) : String(value);
+  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function usageCsv(rows: readonly UsageRow[]): string {
+  const lines = [USAGE_CSV_COLUMNS.join(',')];
+  for (const row of rows) lines.push(USAGE_CSV_COLUMNS.map((column) => csvCell(row[column])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}

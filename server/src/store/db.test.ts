@@ -1,0 +1,57 @@
+// The database opener: pragmas the threat model relies on and the numbered migration runner.
+import { mkdtempSync, rmSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase, readMigrations } from './db';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'byok-db-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('openDatabase', () => {
+  it('uses WAL, foreign keys, secure_delete and a busy timeout, and migrates once', () => {
+    const dir = tempDir();
+    const db = openDatabase(dir);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('secure_delete', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    const shipped = readMigrations(fileURLToPath(new URL('./migrations/', import.meta.url)));
+    const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    expect(applied[0]).toEqual({ version: 1, name: '001-init.sql' });
+    expect(applied).toEqual(shipped.map(({ version, name }) => ({ version, name })));
+    db.close();
+    const again = openDatabase(dir);
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: shipped.length });
+    again.close();
+  });
+
+  it('applies any later NNN-name.sql in order, all in one transaction', () => {
+    const dir = tempDir();
+    const migrations = join(dir, 'migrations');
+    mkdirSync(migrations);
+    cpSync(fileURLToPath(new URL('./migrations/001-init.sql', import.meta.url)), join(migrations, '001-init.sql'));
+    writeFileSync(join(migrations, '003-more.sql'), 'ALTER TABLE usage_test ADD COLUMN extra TEXT;');
+    writeFileSync(join(migrations, '002-usage.sql'), 'CREATE TABLE usage_test (id INTEGER PRIMARY KEY);');
+    writeFileSync(join(migrations, 'notes.txt'), 'ignored');
+    expect(readMigrations(migrations).map((migration) => migration.name)).toEqual(['001-init.sql', '002-usage.sql', '003-more.sql']);
+    const db = openDatabase(join(dir, 'data'), { migrationsDir: migrations });
+    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+
+    writeFileSync(join(migrations, '004-good.sql'), 'CREATE TABLE four (id INTEGER);');
+    writeFileSync(join(migrations, '005-bad.sql'), 'THIS IS NOT SQL;');
+    expect(() => migrate(db, migrations)).toThrow();
+    // Neither 004 nor 005 stuck: one transaction.
+    expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'four'").get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 3 });
+    db.close();
+  });
+});

@@ -1,0 +1,71 @@
+// Opens the SQLite database (better-sqlite3) with the pragmas the threat model needs and applies
+// every pending migration from store/migrations/NNN-name.sql in one transaction.
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Db = Database.Database;
+
+export const DATABASE_FILE = 'byok.sqlite';
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+const MIGRATION_NAME = /^(\d{3,})-[a-z0-9-]+\.sql$/;
+
+export function openDatabase(dataDir: string, options: { migrationsDir?: string } = {}): Db {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, DATABASE_FILE);
+  const db = new Database(path);
+  // Before WAL is on: SQLite gives the -wal and -shm files the database file's permissions.
+  chmodSync(path, 0o600);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  // Deleted and overwritten ciphertext must not linger in free pages or the WAL.
+  db.pragma('secure_delete = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  migrate(db, options.migrationsDir ?? MIGRATIONS_DIR);
+  return db;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function readMigrations(dir: string): Migration[] {
+  const migrations: Migration[] = [];
+  for (const file of readdirSync(dir)) {
+    const match = MIGRATION_NAME.exec(file);
+    if (!match?.[1]) continue;
+    migrations.push({ version: Number(match[1]), name: file, sql: readFileSync(join(dir, file), 'utf8') });
+  }
+  migrations.sort((a, b) => a.version - b.version);
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i]?.version === migrations[i - 1]?.version) {
+      throw new Error(`Two migrations share number ${migrations[i]?.version}`);
+    }
+  }
+  return migrations;
+}
+
+/** Applies the migrations not yet recorded in schema_migrations, all in one transaction. */
+export function migrate(db: Db, dir: string): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const applied = new Set(
+    db
+      .prepare('SELECT version FROM schema_migrations')
+      .all()
+      .map((row) => (row as { version: number }).version),
+  );
+  const pending = readMigrations(dir).filter((migration) => !applied.has(migration.version));
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    for (const migration of pending) {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    }
+  }).immediate();
+  return pending.map((migration) => migration.name);
+}

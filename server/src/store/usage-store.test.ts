@@ -1,0 +1,87 @@
+// Usage rows and idempotency records on a real SQLite file: atomic writes, the 24-hour window,
+// the race between two requests with one id, and the month-to-date quota counters.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from './db';
+import { UsageStore, type NewUsageRow } from './usage-store';
+
+let dir: string;
+let db: Db;
+let now: number;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'byok-usage-'));
+  db = openDatabase(dir);
+  now = Date.parse('2026-11-15T12:00:00Z');
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+function usageRow(overrides: Partial<NewUsageRow> = {}): NewUsageRow {
+  counter += 1;
+  return {
+    id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    orgId: 'org', userId: 'user', requestId: 'req', at: new Date(now).toISOString(), provider: 'openai', model: 'gpt-4o-mini',
+    source: 'platform', secretId: null, task: 'summary', inputTokens: 100, outputTokens: 50, costMicros: 45, latencyMs: 10, outcome: 'ok',
+    ...overrides,
+  };
+}
+
+describe('UsageStore', () => {
+  it('stores rows and the answer together, and replays within 24 hours only', () => {
+    const store = new UsageStore(db, () => now);
+    expect(store.record([usageRow()], { userId: 'user', requestId: 'r1', response: { status: 200, body: { ok: 1 } } })).toBe(true);
+    expect(store.storedResponse('user', 'r1')).toEqual({ status: 200, body: { ok: 1 } });
+    expect(store.storedResponse('other', 'r1')).toBeUndefined();
+    now += 24 * 60 * 60 * 1000 + 1;
+    expect(store.storedResponse('user', 'r1')).toBeUndefined();
+    // After the window the id can be used again.
+    expect(store.record([usageRow()], { userId: 'user', requestId: 'r1', response: { status: 200, body: { ok: 2 } } })).toBe(true);
+    expect(store.storedResponse('user', 'r1')?.body).toEqual({ ok: 2 });
+  });
+
+  it('a second request with the same id writes nothing (billed once)', () => {
+    const store = new UsageStore(db, () => now);
+    store.record([usageRow()], { userId: 'user', requestId: 'dup', response: { status: 200, body: 1 } });
+    let alongside = 0;
+    expect(store.record([usageRow(), usageRow()], { userId: 'user', requestId: 'dup', response: { status: 200, body: 2 } }, () => { alongside += 1; })).toBe(false);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM usage_events').get() as { n: number }).n).toBe(1);
+    expect(alongside).toBe(0);
+  });
+
+  it('rolls back the rows when the work alongside fails', () => {
+    const store = new UsageStore(db, () => now);
+    expect(() => store.record([usageRow()], null, () => { throw new Error('boom'); })).toThrow('boom');
+    expect((db.prepare('SELECT COUNT(*) AS n FROM usage_events').get() as { n: number }).n).toBe(0);
+  });
+
+  it('counts this UTC month: successful platform calls and cost; BYOK calls only when tracked', () => {
+    const store = new UsageStore(db, () => now);
+    store.record(
+      [
+        usageRow(),
+        usageRow({ costMicros: 100 }),
+        usageRow({ outcome: 'unreachable', costMicros: 7 }),
+        usageRow({ at: '2026-10-31T23:59:59.999Z' }),
+        usageRow({ source: 'byok', costMicros: 1000 }),
+        usageRow({ source: 'byok', task: 'verify' }),
+        usageRow({ orgId: 'other' }),
+      ],
+      null,
+    );
+    expect(store.monthToDate('org', false)).toEqual({ calls: 2, costMicros: 145 });
+    expect(store.monthToDate('org', true)).toEqual({ calls: 3, costMicros: 145 });
+  });
+
+  it('lists one user’s rows in a half-open range, oldest first', () => {
+    const store = new UsageStore(db, () => now);
+    store.record([usageRow({ at: '2026-11-02T00:00:00.000Z' }), usageRow({ at: '2026-11-01T00:00:00.000Z' }), usageRow({ at: '2026-12-01T00:00:00.000Z' }), usageRow({ userId: 'x' })], null);
+    const rows = store.rowsForUser('user', new Date('2026-11-01T00:00:00Z'), new Date('2026-12-01T00:00:00Z'));
+    expect(rows.map((row) => row.at)).toEqual(['2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z']);
+  });
+});

@@ -1,0 +1,236 @@
+// Benchmark (not a test): the same short summary request sent directly to the provider emulator
+// and through POST /v1/enrich with a fresh grant each, at concurrency 1 and 50, side by side in one
+// run. The companion runs as its own process (as `pnpm --filter @byok/server start` would); the
+// emulator and the load generator share this one. Prints a Markdown table and returns the
+// numbers; never asserts a time.
+// Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 2000]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Agent, request as httpRequest } from 'node:http';
+import { createGrant, unwrapDek } from '@byok/shared';
+import { TestClient } from '../../server/src/testing/client';
+import { summaryChunkPrompt } from '../../server/src/enrichment/prompts';
+import { chatRequestBody } from '../../server/src/providers/openai-chat';
+import { startEmulator } from '../emulator';
+import { LeakCanary } from '../support/leak-canary';
+import type { BenchResult, BenchRow } from './types';
+
+export interface LatencyStats {
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requestsPerSecond: number;
+  readonly errors: number;
+}
+
+export interface EnrichOverheadResult extends BenchResult {
+  readonly name: 'enrich-overhead';
+  readonly direct: { readonly c1: LatencyStats; readonly c50: LatencyStats };
+  readonly companion: { readonly c1: LatencyStats; readonly c50: LatencyStats };
+  /** Companion minus direct, in ms. */
+  readonly overhead: { readonly p50C1Ms: number; readonly p99C1Ms: number; readonly p50C50Ms: number; readonly p99C50Ms: number };
+  readonly markdown: string;
+}
+
+export interface EnrichOverheadOptions {
+  /** Requests per measurement at concurrency 50 (a fifth of it at concurrency 1). */
+  readonly requests?: number;
+  readonly print?: boolean;
+}
+
+const TEXT = 'The companion forwards this short paragraph to the provider. It measures how much time the route adds.';
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? 0;
+}
+
+/** Runs `total` requests with `concurrency` workers; each call returns true on success. */
+async function measure(total: number, concurrency: number, call: (index: number) => Promise<boolean>): Promise<LatencyStats> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const index = next++;
+        const begin = performance.now();
+        const ok = await call(index).catch(() => false);
+        latencies.push(performance.now() - begin);
+        if (!ok) errors += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const round = (value: number): number => Math.round(value * 1000) / 1000;
+  return { requests: total, concurrency, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), requestsPerSecond: Math.round(total / seconds), errors };
+}
+
+/** One POST over a keep-alive agent; resolves with the status once the body is read. */
+function post(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (incoming) => {
+      incoming.on('data', () => undefined);
+      incoming.on('end', () => resolve(incoming.statusCode ?? 0));
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url));
+
+/** Starts the companion with `tsx src/main.ts` on a free port; resolves with its URL. */
+async function startCompanion(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  // BYOK_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the companion.
+  const extra = (process.env.BYOK_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'src/main.ts'], {
+    cwd: SERVER_DIR,
+    env: { ...process.env, ...env, BYOK_HOST: '127.0.0.1', BYOK_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString('utf8');
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(buffered);
+      if (match?.[1]) {
+        // Keep draining the log lines so that the pipe never fills.
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the companion exited early (${code})`)));
+  });
+  return { url, child };
+}
+
+function row(path: string, stats: LatencyStats): string {
+  return `| ${path} | ${stats.concurrency} | ${stats.requests} | ${stats.p50Ms.toFixed(2)} | ${stats.p99Ms.toFixed(2)} | ${stats.requestsPerSecond} | ${stats.errors} |`;
+}
+
+export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Promise<EnrichOverheadResult> {
+  const total50 = options.requests ?? 2_000;
+  const total1 = Math.max(50, Math.round(total50 / 5));
+  const emulator = await startEmulator();
+  const dataDir = mkdtempSync(join(tmpdir(), 'byok-bench-'));
+  const server = await startCompanion({
+    BYOK_DATA_DIR: dataDir,
+    BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls),
+    BYOK_RATE_LIMITS: 'off',
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    const client = new TestClient(server.url);
+    const user = await client.register();
+    const apiKey = new LeakCanary().key('openai');
+    emulator.addKey('openai', apiKey);
+    const put = await client.putKey(user, { provider: 'openai', apiKey });
+    const secretId = put.sent.secretId;
+    const keySet = await client.grantKeys();
+
+    // Grants are made up front (the extension makes them on the user's machine): the timed part
+    // is the server's work, including opening the grant.
+    const grantCount = total1 + total50 + 100;
+    const grants: string[] = [];
+    for (let index = 0; index < grantCount; index++) {
+      const dek = await unwrapDek(user.kek, put.sent.sealed.wrappedDek);
+      grants.push(await createGrant({ keySet, userId: user.userId, secretId, dek, purpose: 'enrich' }));
+      dek.fill(0);
+    }
+    let grantIndex = 0;
+
+    const prompt = summaryChunkPrompt(TEXT, { index: 0, total: 1 });
+    const directBody = JSON.stringify(chatRequestBody({ provider: 'openai', model: 'gpt-4o-mini', apiKey, baseUrl: emulator.urls.openai, allowedBaseUrls: [] }, prompt, true));
+    const directUrl = new URL(`${emulator.urls.openai}/chat/completions`);
+    const direct = async (): Promise<boolean> =>
+      (await post(agent, directUrl, { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, directBody)) === 200;
+    const companionUrl = new URL(`${server.url}/v1/enrich`);
+    const viaCompanion = async (): Promise<boolean> => {
+      const grant = grants[grantIndex++] ?? '';
+      const body = JSON.stringify({ task: 'summary', input: { kind: 'selection', text: TEXT }, provider: 'openai', grants: [grant] });
+      return (await post(agent, companionUrl, { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` }, body)) === 200;
+    };
+
+    // Warm both paths (JIT, connection pools, SQLite page cache).
+    await measure(50, 5, direct);
+    await measure(50, 5, viaCompanion);
+    const directC1 = await measure(total1, 1, direct);
+    const companionC1 = await measure(total1, 1, viaCompanion);
+    const directC50 = await measure(total50, 50, direct);
+    const companionC50 = await measure(total50, 50, viaCompanion);
+
+    const round = (value: number): number => Math.round(value * 1000) / 1000;
+    const overhead = {
+      p50C1Ms: round(companionC1.p50Ms - directC1.p50Ms),
+      p99C1Ms: round(companionC1.p99Ms - directC1.p99Ms),
+      p50C50Ms: round(companionC50.p50Ms - directC50.p50Ms),
+      p99C50Ms: round(companionC50.p99Ms - directC50.p99Ms),
+    };
+    const markdown = [
+      '### Enrichment overhead (direct to the emulator vs through POST /v1/enrich, fresh grant each)',
+      '',
+      '| path | concurrency | requests | p50 ms | p99 ms | req/s | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      row('direct', directC1),
+      row('companion', companionC1),
+      row('direct', directC50),
+      row('companion', companionC50),
+      '',
+      `Added by the companion: p50 ${overhead.p50C1Ms} ms / p99 ${overhead.p99C1Ms} ms at concurrency 1; p50 ${overhead.p50C50Ms} ms / p99 ${overhead.p99C50Ms} ms at concurrency 50. The companion runs in its own process; the load generator and the emulator share another; all on the same cores.`,
+    ].join('\n');
+    if (options.print !== false) process.stderr.write(`${markdown}\n`);
+    const rows: BenchRow[] = [
+      { metric: 'direct p50 @1', value: directC1.p50Ms, unit: 'ms' },
+      { metric: 'companion p50 @1', value: companionC1.p50Ms, unit: 'ms', note: `+${overhead.p50C1Ms} ms vs direct (target +1 ms)` },
+      { metric: 'direct p99 @1', value: directC1.p99Ms, unit: 'ms' },
+      { metric: 'companion p99 @1', value: companionC1.p99Ms, unit: 'ms', note: `+${overhead.p99C1Ms} ms vs direct (target +5 ms)` },
+      { metric: 'direct p50 @50', value: directC50.p50Ms, unit: 'ms' },
+      { metric: 'companion p50 @50', value: companionC50.p50Ms, unit: 'ms', note: `+${overhead.p50C50Ms} ms vs direct` },
+      { metric: 'direct p99 @50', value: directC50.p99Ms, unit: 'ms' },
+      { metric: 'companion p99 @50', value: companionC50.p99Ms, unit: 'ms', note: `+${overhead.p99C50Ms} ms vs direct` },
+      { metric: 'direct throughput @50', value: directC50.requestsPerSecond, unit: 'req/s' },
+      { metric: 'companion throughput @50', value: companionC50.requestsPerSecond, unit: 'req/s', note: 'grant-authorized (target 1500)' },
+    ];
+    return {
+      name: 'enrich-overhead',
+      rows,
+      direct: { c1: directC1, c50: directC50 },
+      companion: { c1: companionC1, c50: companionC50 },
+      overhead,
+      markdown,
+    };
+  } finally {
+    agent.destroy();
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+    await emulator.close();
+  }
+}
+
+/** Entry point for the lead's `pnpm bench` runner (`() => Promise<BenchResult>`). */
+export const main = (): Promise<EnrichOverheadResult> => runEnrichOverhead();
+export const runEnrichOverheadBench = main;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const flag = process.argv.indexOf('--requests');
+  const requests = flag === -1 ? undefined : Number(process.argv[flag + 1]);
+  runEnrichOverhead(requests === undefined ? {} : { requests })
+    .then((result) => process.stdout.write(`${JSON.stringify({ ...result, markdown: undefined }, null, 2)}\n`))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

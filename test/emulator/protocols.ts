@@ -1,0 +1,247 @@
+// Wire formats of each emulated protocol: where the key is read from, the success bodies (with usage
+// computed from the input), model lists, and the providers' real error bodies.
+import { answerFor, countTokens } from './content';
+import type { EmulatedProvider } from './types';
+
+export type Protocol = 'openai' | 'anthropic' | 'gemini' | 'ollama' | 'azure';
+
+export interface JsonReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export const PROTOCOL_OF: Record<EmulatedProvider, Protocol> = {
+  openai: 'openai',
+  mistral: 'openai',
+  groq: 'openai',
+  'aleph-alpha': 'openai',
+  lmstudio: 'openai',
+  vllm: 'openai',
+  anthropic: 'anthropic',
+  google: 'gemini',
+  ollama: 'ollama',
+  'azure-openai': 'azure',
+};
+
+/** The key as the provider reads it; `null` when none was presented. */
+export function presentedKey(protocol: Protocol, headers: Record<string, string>, url: URL): string | null {
+  switch (protocol) {
+    case 'openai':
+    case 'ollama': {
+      const match = /^Bearer (.+)$/.exec(headers['authorization'] ?? '');
+      return match?.[1] ?? null;
+    }
+    case 'anthropic':
+      return headers['x-api-key'] ?? null;
+    case 'gemini':
+      // The real API also takes ?key=; the emulator accepts it so tests can prove we never use it.
+      return headers['x-goog-api-key'] ?? url.searchParams.get('key');
+    case 'azure':
+      return headers['api-key'] ?? null;
+  }
+}
+
+function quoted(key: string | null, echo: boolean, masked: string): string {
+  if (!echo || key === null) return masked;
+  return key;
+}
+
+export function authErrorReply(provider: EmulatedProvider, key: string | null, echo: boolean): JsonReply {
+  const shown = quoted(key, echo, key === null ? '' : `${key.slice(0, 3)}***${key.slice(-4)}`);
+  switch (PROTOCOL_OF[provider]) {
+    case 'openai':
+      if (provider === 'mistral') return { status: 401, body: { message: echo ? `Unauthorized: ${shown}` : 'Unauthorized', request_id: 'emu' } };
+      return {
+        status: 401,
+        body: {
+          error: {
+            message: key === null ? 'You didn\'t provide an API key.' : `Incorrect API key provided: ${shown}.`,
+            type: 'invalid_request_error',
+            param: echo ? key : null,
+            code: 'invalid_api_key',
+          },
+        },
+      };
+    case 'anthropic':
+      return { status: 401, body: { type: 'error', error: { type: 'authentication_error', message: echo ? `invalid x-api-key ${shown}` : 'invalid x-api-key' } } };
+    case 'gemini':
+      if (key === null) {
+        return { status: 403, body: { error: { code: 403, message: "Method doesn't allow unregistered callers.", status: 'PERMISSION_DENIED' } } };
+      }
+      return {
+        status: 400,
+        body: {
+          error: {
+            code: 400,
+            message: echo ? `API key not valid: ${shown}` : 'API key not valid. Please pass a valid API key.',
+            status: 'INVALID_ARGUMENT',
+            details: [
+              { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+              { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message: 'API key not valid. Please pass a valid API key.' },
+            ],
+          },
+        },
+      };
+    case 'ollama':
+      return { status: 401, body: { error: echo ? `unauthorized ${shown}` : 'unauthorized' } };
+    case 'azure':
+      return {
+        status: 401,
+        body: {
+          error: {
+            code: '401',
+            message: `Access denied due to invalid subscription key or wrong API endpoint.${echo ? ` Key: ${shown}` : ''} Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.`,
+          },
+        },
+      };
+  }
+}
+
+export function rateLimitReply(provider: EmulatedProvider, retryAfterSeconds: number, key: string | null, echo: boolean): JsonReply {
+  const headers = { 'retry-after': String(retryAfterSeconds) };
+  const tail = echo && key !== null ? ` (key ${key})` : '';
+  switch (PROTOCOL_OF[provider]) {
+    case 'openai':
+      return { status: 429, headers, body: { error: { message: `Rate limit reached for requests${tail}.`, type: 'requests', param: null, code: 'rate_limit_exceeded' } } };
+    case 'anthropic':
+      return { status: 429, headers, body: { type: 'error', error: { type: 'rate_limit_error', message: `Number of requests has exceeded your rate limit${tail}.` } } };
+    case 'gemini':
+      return { status: 429, headers, body: { error: { code: 429, message: `Resource has been exhausted (e.g. check quota)${tail}.`, status: 'RESOURCE_EXHAUSTED' } } };
+    case 'ollama':
+      return { status: 429, headers, body: { error: `too many requests${tail}` } };
+    case 'azure':
+      return { status: 429, headers, body: { error: { code: '429', message: `Requests have exceeded the rate limit. Please retry after ${retryAfterSeconds} seconds${tail}.` } } };
+  }
+}
+
+export function serverErrorReply(provider: EmulatedProvider, status: number, key: string | null, echo: boolean): JsonReply {
+  const tail = echo && key !== null ? ` Request made with ${key}.` : '';
+  switch (PROTOCOL_OF[provider]) {
+    case 'openai':
+      return { status, body: { error: { message: `The server had an error while processing your request.${tail}`, type: 'server_error', param: null, code: null } } };
+    case 'anthropic':
+      return { status, body: { type: 'error', error: { type: status === 529 ? 'overloaded_error' : 'api_error', message: `Internal server error${tail}` } } };
+    case 'gemini':
+      return { status, body: { error: { code: status, message: `An internal error has occurred.${tail}`, status: status === 503 ? 'UNAVAILABLE' : 'INTERNAL' } } };
+    case 'ollama':
+      return { status, body: { error: `internal error${tail}` } };
+    case 'azure':
+      return { status, body: { error: { code: 'InternalServerError', message: `The service is temporarily unable to process your request.${tail}` } } };
+  }
+}
+
+interface ChatInput {
+  readonly model: string;
+  readonly system: string;
+  readonly user: string;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((part) => String(asRecord(part).text ?? '')).join('');
+  return '';
+}
+
+/** Reads the prompt out of each protocol's request body; null when the body is not of that shape. */
+export function readChatInput(protocol: Protocol, body: unknown, pathModel: string | null): ChatInput | null {
+  const record = asRecord(body);
+  if (protocol === 'gemini') {
+    const contents = Array.isArray(record.contents) ? record.contents : null;
+    if (contents === null || pathModel === null) return null;
+    const user = contents.map((entry) => (Array.isArray(asRecord(entry).parts) ? (asRecord(entry).parts as unknown[]) : []).map((part) => textOf(asRecord(part).text)).join('')).join('\n');
+    const systemParts = asRecord(record.systemInstruction).parts;
+    const system = Array.isArray(systemParts) ? systemParts.map((part) => textOf(asRecord(part).text)).join('') : '';
+    return { model: pathModel, system, user };
+  }
+  const messages = Array.isArray(record.messages) ? record.messages : null;
+  if (messages === null) return null;
+  const model = protocol === 'azure' ? (pathModel ?? '') : typeof record.model === 'string' ? record.model : '';
+  if (model === '') return null;
+  if (protocol === 'anthropic' && typeof record.max_tokens !== 'number') return null;
+  const system = protocol === 'anthropic' ? textOf(record.system) : '';
+  const parts = messages.map((message) => ({ role: String(asRecord(message).role ?? ''), text: textOf(asRecord(message).content) }));
+  return {
+    model,
+    system: system + parts.filter((part) => part.role === 'system').map((part) => part.text).join('\n'),
+    user: parts.filter((part) => part.role !== 'system').map((part) => part.text).join('\n'),
+  };
+}
+
+let sequence = 0;
+
+/** A success body in the protocol's format, with usage computed from the prompt and the answer. */
+export function completionReply(protocol: Protocol, input: ChatInput, brokenEntities: boolean): unknown {
+  const text = answerFor(input.user, brokenEntities);
+  const inputTokens = countTokens(input.system) + countTokens(input.user);
+  const outputTokens = countTokens(text);
+  sequence += 1;
+  switch (protocol) {
+    case 'openai':
+    case 'azure':
+      return {
+        id: `chatcmpl-emu${sequence}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: input.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+      };
+    case 'anthropic':
+      return {
+        id: `msg_emu${sequence}`,
+        type: 'message',
+        role: 'assistant',
+        model: input.model,
+        content: [{ type: 'text', text }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: inputTokens, output_tokens: outputTokens },
+      };
+    case 'gemini':
+      return {
+        candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: inputTokens, candidatesTokenCount: outputTokens, totalTokenCount: inputTokens + outputTokens },
+        modelVersion: input.model,
+      };
+    case 'ollama':
+      return {
+        model: input.model,
+        created_at: new Date().toISOString(),
+        message: { role: 'assistant', content: text },
+        done_reason: 'stop',
+        done: true,
+        total_duration: 1_000_000,
+        prompt_eval_count: inputTokens,
+        eval_count: outputTokens,
+      };
+  }
+}
+
+export function modelListReply(protocol: Protocol, models: readonly string[]): unknown {
+  switch (protocol) {
+    case 'openai':
+    case 'azure':
+      return { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'emulator' })) };
+    case 'anthropic':
+      return {
+        data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
+        has_more: false,
+        first_id: models[0] ?? null,
+        last_id: models.at(-1) ?? null,
+      };
+    case 'gemini':
+      return { models: models.map((id) => ({ name: `models/${id}`, displayName: id, inputTokenLimit: 1_048_576, outputTokenLimit: 65_536 })) };
+    case 'ollama':
+      return { models: models.map((id) => ({ name: `${id}:latest`, model: `${id}:latest`, size: 2_000_000_000, digest: 'emu' })) };
+  }
+}
+
+/** Same body with the success fields missing: valid JSON of the wrong shape. */
+export function wrongShapeReply(protocol: Protocol): unknown {
+  return protocol === 'gemini' ? { candidates: 'none' } : protocol === 'ollama' ? { done: true } : { id: 'emu', choices: 'none', content: null };
+}

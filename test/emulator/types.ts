@@ -1,0 +1,62 @@
+// Types of the provider emulator: which providers it speaks for, the failure knobs, and the record
+// it keeps of every request for assertions.
+
+export const EMULATED_PROVIDERS = [
+  'openai',
+  'anthropic',
+  'google',
+  'mistral',
+  'groq',
+  'aleph-alpha',
+  'azure-openai',
+  'ollama',
+  'lmstudio',
+  'vllm',
+] as const;
+export type EmulatedProvider = (typeof EMULATED_PROVIDERS)[number];
+
+/** Knobs; per key overrides per provider. Failure knobs apply `times` times when set, else always. */
+export interface Behavior {
+  /** Delay before answering, in ms. */
+  readonly latencyMs?: number;
+  /** Answer with this 5xx status and the provider's error body. */
+  readonly serverError?: number;
+  /** Answer 429 with the provider's error body and `retry-after` (seconds). */
+  readonly rateLimit?: { readonly retryAfterSeconds: number };
+  /** Destroy the connection without answering. */
+  readonly drop?: boolean;
+  /** Never answer (the connection stays open until the client gives up or the emulator closes). */
+  readonly hang?: boolean;
+  /** 200 with a body that is not JSON. */
+  readonly malformedJson?: boolean;
+  /** 200 with a JSON body of the wrong shape (valid JSON, missing fields). */
+  readonly wrongShape?: boolean;
+  /** Promise a longer body than is sent, then close. */
+  readonly truncatedBody?: boolean;
+  /** 200 with a JSON body padded to this many bytes. */
+  readonly hugeBodyBytes?: number;
+  /** Error bodies (401/429/5xx) quote the presented key verbatim, as some providers do. */
+  readonly echoKeyInError?: boolean;
+  /** The first N entity answers are not valid JSON (then valid ones). */
+  readonly invalidEntitiesFirst?: number;
+  /** Apply the failure knobs only this many times, then behave. */
+  readonly times?: number;
+  /** Serve this many requests normally before the failure knobs start to apply. */
+  readonly after?: number;
+}
+
+export interface RecordedRequest {
+  readonly provider: EmulatedProvider | 'unknown';
+  readonly method: string;
+  /** Path with query string, exactly as received. */
+  readonly path: string;
+  /** Every header, names lower-case, nothing removed: tests check where the key went. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly at: number;
+}
+
+export interface BehaviorTarget {
+  readonly provider?: EmulatedProvider;
+  readonly key?: string;
+}

@@ -1,0 +1,311 @@
+// POST /v1/enrich through the real companion and the emulator: receipts, fallback on 5xx and on a
+// refused connection, stop on a rejected key without platform fallback, platform quota, idempotent
+// replay billed once, builtin, limits; then usage, CSV, verify and /metrics; the leak canary last.
+import { randomUUID } from 'node:crypto';
+import { costMicros, createOrgUploadGrant } from '@byok/shared';
+import { defaultPolicy } from '@byok/shared/plans/policy';
+import type { EnrichResponse } from '@byok/shared/wire/enrich';
+import type { UsageResponse } from '@byok/shared/wire/usage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrgSecretsService } from '../../server/src/services/admin/org-secrets';
+import { OrgSecretsStore } from '../../server/src/services/admin/org-secrets-store';
+import { countTokens } from '../emulator/content';
+import { closedPort, startHarness, type Harness } from './harness';
+
+const TEXT = 'Grace Hopper wrote the first compiler. She worked at Harvard University.\n\nThe compiler changed programming forever.';
+type ErrorBody = { error: { code: string; message: string } };
+
+let h: Harness;
+let refusedPort: number;
+
+beforeAll(async () => {
+  refusedPort = await closedPort();
+  h = await startHarness({ platform: ['groq', 'google'], extraBaseUrls: { mistral: `http://127.0.0.1:${refusedPort}/v1` } });
+});
+afterAll(async () => {
+  await h.assertNoLeaks();
+  await h.close();
+});
+
+function usageRows(requestId?: string): Array<{ provider: string; source: string; outcome: string; request_id: string; cost_micros: number }> {
+  const sql = requestId === undefined ? 'SELECT * FROM usage_events ORDER BY rowid' : 'SELECT * FROM usage_events WHERE request_id = ? ORDER BY rowid';
+  const statement = h.server.db.prepare(sql);
+  return (requestId === undefined ? statement.all() : statement.all(requestId)) as ReturnType<typeof usageRows>;
+}
+
+function deleteAllKeys(): void {
+  h.server.db.prepare('DELETE FROM secrets').run();
+}
+
+function enrich(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return h.request<EnrichResponse & ErrorBody>('POST', '/v1/enrich', { body: { task: 'summary', input: { kind: 'selection', text: TEXT }, ...body }, headers });
+}
+
+describe('routing through POST /v1/enrich', () => {
+  it('summarizes with a personal key and answers a receipt with exact usage and cost', async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const { secretId } = await h.addKey('openai');
+    const response = await enrich({ grants: [await h.grant(secretId)] });
+    expect(response.status).toBe(200);
+    expect(response.body.summary).toBe('Grace Hopper wrote the first compiler. The compiler changed programming forever.');
+    expect(response.body.route).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', source: 'byok', secretId });
+    expect(response.body.route.attempts).toEqual([{ provider: 'openai', source: 'byok', outcome: 'ok', ms: expect.any(Number) }]);
+    const sent = JSON.parse(h.emulator.requests[0]?.body ?? '{}') as { messages: Array<{ content: string }> };
+    const inputTokens = sent.messages.reduce((sum, message) => sum + countTokens(message.content), 0);
+    const outputTokens = countTokens(response.body.summary ?? '');
+    expect(response.body.usage).toEqual({ inputTokens, outputTokens, costMicros: costMicros('openai', 'gpt-4o-mini', inputTokens, outputTokens), calls: 1 });
+    expect(response.headers.get('x-request-id')).toBe(response.body.requestId);
+    expect(usageRows(response.body.requestId)).toHaveLength(1);
+  });
+
+  it('falls back past a 5xx and a refused connection, recording every attempt', async () => {
+    deleteAllKeys();
+    const anthropic = await h.addKey('anthropic');
+    const mistral = await h.addKey('mistral');
+    const openai = await h.addKey('openai');
+    h.emulator.setBehavior({ provider: 'anthropic' }, { serverError: 503, echoKeyInError: true });
+    const grants = await Promise.all([anthropic, mistral, openai].map((key) => h.grant(key.secretId)));
+    const response = await enrich({ grants });
+    h.emulator.setBehavior({ provider: 'anthropic' }, null);
+    expect(response.status).toBe(200);
+    expect(response.body.route.source).toBe('byok');
+    expect(response.body.route.secretId).toBe(openai.secretId);
+    expect(response.body.route.attempts.map((attempt) => [attempt.provider, attempt.outcome])).toEqual([
+      ['anthropic', 'unreachable'],
+      ['mistral', 'unreachable'],
+      ['openai', 'ok'],
+    ]);
+    expect(usageRows(response.body.requestId).map((row) => row.outcome)).toEqual(['unreachable', 'unreachable', 'ok']);
+  });
+
+  it('moves on after 429 and marks personal keys without a grant as skipped', async () => {
+    deleteAllKeys();
+    const skipped = await h.addKey('anthropic');
+    const limited = await h.addKey('groq');
+    const openai = await h.addKey('openai');
+    h.emulator.setBehavior({ key: limited.key }, { rateLimit: { retryAfterSeconds: 3 } });
+    const response = await enrich({ grants: [await h.grant(limited.secretId), await h.grant(openai.secretId)] });
+    expect(response.status).toBe(200);
+    expect(response.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['anthropic:skipped', 'groq:rate_limited', 'openai:ok']);
+    expect(skipped.secretId).not.toBe(response.body.route.secretId);
+  });
+
+  it('stops on a rejected personal key: 424, key marked invalid, audited, no platform fallback', async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const rejected = await h.addKey('google', { register: false });
+    h.emulator.setBehavior({ provider: 'google' }, { echoKeyInError: true });
+    const response = await enrich({ grants: [await h.grant(rejected.secretId)] });
+    h.emulator.setBehavior({ provider: 'google' }, null);
+    expect(response.status).toBe(424);
+    expect(response.body.error.code).toBe('key_rejected');
+    // The platform has a google and a groq key; neither was tried.
+    expect(h.emulator.requests.filter((request) => request.provider === 'groq')).toHaveLength(0);
+    expect(h.emulator.requests.filter((request) => request.provider === 'google')).toHaveLength(1);
+    const secrets = await h.request<{ secrets: Array<{ id: string; status: string }> }>('GET', '/v1/secrets');
+    expect(secrets.body.secrets.find((secret) => secret.id === rejected.secretId)?.status).toBe('invalid');
+    const audit = await h.request<{ events: Array<{ action: string; target: string }> }>('GET', '/v1/audit');
+    expect(audit.body.events.some((event) => event.action === 'key.rejected_by_provider' && event.target === rejected.secretId)).toBe(true);
+    expect(usageRows().at(-1)?.outcome).toBe('key_rejected');
+  });
+
+  it('uses the platform key when the member has none, within the monthly quota', async () => {
+    deleteAllKeys();
+    const policy = defaultPolicy('pro');
+    policy.platformQuota = { monthlyCalls: 2, monthlyCostMicros: null };
+    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
+    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    const first = await enrich({ provider: 'groq' });
+    expect(first.status).toBe(200);
+    expect(first.body.route).toMatchObject({ provider: 'groq', source: 'platform' });
+    expect(first.body.route.secretId).toBeUndefined();
+    expect((await enrich({ provider: 'groq' })).status).toBe(200);
+    const refused = await enrich({ provider: 'groq' });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('quota_exceeded');
+    // The cost cap: the call that crosses it is the last one allowed.
+    policy.platformQuota = { monthlyCalls: null, monthlyCostMicros: 1 };
+    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
+    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    expect((await enrich({ provider: 'groq' })).status).toBe(200);
+    expect((await enrich({ provider: 'groq' })).body.error.code).toBe('quota_exceeded');
+    h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
+  });
+
+  it('falls back from a failing personal key to an organization key (business plan)', async () => {
+    deleteAllKeys();
+    h.server.db.prepare("UPDATE orgs SET plan = 'business'").run();
+    const orgKey = h.canary.key('anthropic');
+    h.emulator.addKey('anthropic', orgKey);
+    const orgSecretId = randomUUID();
+    const upload = await createOrgUploadGrant({ keySet: await h.client.grantKeys(), userId: h.owner.userId, secretId: orgSecretId, apiKey: orgKey });
+    const { services, db } = h.server;
+    const orgSecrets = new OrgSecretsService(db, services.accountsStore, new OrgSecretsStore(db), services.audit, services.grantKeys, services.masterKek);
+    await orgSecrets.put(h.owner.orgId, h.owner.userId, orgSecretId, { provider: 'anthropic', label: 'org anthropic', upload });
+    const personal = await h.addKey('openai');
+    h.emulator.setBehavior({ key: personal.key }, { serverError: 500 });
+    try {
+      const response = await enrich({ grants: [await h.grant(personal.secretId)] });
+      expect(response.status).toBe(200);
+      expect(response.body.route).toMatchObject({ provider: 'anthropic', source: 'org', secretId: orgSecretId });
+      expect(response.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.source}:${attempt.outcome}`)).toEqual(['openai:byok:unreachable', 'anthropic:org:ok']);
+      const anthropicCall = h.emulator.requests.filter((request) => request.provider === 'anthropic').at(-1);
+      expect(anthropicCall?.headers['x-api-key']).toBe(orgKey);
+    } finally {
+      h.server.db.prepare("UPDATE orgs SET plan = 'pro'").run();
+      h.server.db.prepare('DELETE FROM org_secrets').run();
+    }
+  });
+
+  it('reaches Azure OpenAI through the operator base URL with the deployment path and api-key', async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const azure = await h.addKey('azure-openai', { baseUrl: 'https://contoso.openai.azure.com' });
+    const response = await enrich({ grants: [await h.grant(azure.secretId)], provider: 'azure-openai', model: 'gpt-4o' });
+    expect(response.status).toBe(200);
+    expect(response.body.route).toMatchObject({ provider: 'azure-openai', model: 'gpt-4o', source: 'byok' });
+    expect(h.emulator.requests[0]?.path).toBe('/azure/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21');
+    expect(h.emulator.requests[0]?.headers['api-key']).toBe(azure.key);
+  });
+
+  it('replays a repeated x-request-id without grants or provider calls, billed once', async () => {
+    deleteAllKeys();
+    const { secretId } = await h.addKey('openai');
+    const grant = await h.grant(secretId);
+    const requestId = `replay-${Date.now()}`;
+    const first = await enrich({ grants: [grant] }, { 'x-request-id': requestId });
+    expect(first.status).toBe(200);
+    const calls = h.emulator.requests.length;
+    // Same grant again (a replayed grant would be refused) and then no grant at all.
+    const second = await enrich({ grants: [grant] }, { 'x-request-id': requestId });
+    const third = await enrich({ grants: [] }, { 'x-request-id': requestId });
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(third.body).toEqual(first.body);
+    expect(h.emulator.requests.length).toBe(calls);
+    expect(usageRows(requestId)).toHaveLength(1);
+    // Another user's request with the same id is a different request.
+    const other = await h.client.register();
+    const otherReply = await h.client.request<ErrorBody>('POST', '/v1/enrich', {
+      token: other.accessToken,
+      headers: { 'x-request-id': requestId },
+      body: { task: 'summary', input: { kind: 'selection', text: TEXT }, grants: [grant] },
+    });
+    expect(otherReply.status).toBe(400);
+    expect(otherReply.body.error.code).toBe('grant_invalid');
+
+    // The same id sent again while the first is still running: 409, and nothing billed twice.
+    h.emulator.setBehavior({ provider: 'openai' }, { latencyMs: 300 });
+    const concurrentId = `concurrent-${Date.now()}`;
+    const [a, b] = await Promise.all([
+      enrich({ grants: [await h.grant(secretId)] }, { 'x-request-id': concurrentId }),
+      new Promise((resolve) => setTimeout(resolve, 100)).then(async () => enrich({ grants: [] }, { 'x-request-id': concurrentId })),
+    ]);
+    h.emulator.setBehavior({ provider: 'openai' }, null);
+    expect([a.status, b.status]).toEqual([200, 409]);
+    expect(b.body.error.code).toBe('conflict');
+    expect(usageRows(concurrentId)).toHaveLength(1);
+  });
+
+  it('uses builtin with no key at all, and when named', async () => {
+    deleteAllKeys();
+    const other = await h.client.register();
+    const response = await h.client.request<EnrichResponse>('POST', '/v1/enrich', {
+      token: other.accessToken,
+      body: { task: 'enrich', input: { kind: 'page', text: TEXT }, grants: [] },
+    });
+    // The org has platform keys, so with no provider named the platform serves this member.
+    expect(response.body.route.source).toBe('platform');
+    const named = await enrich({ provider: 'builtin', task: 'enrich' });
+    expect(named.status).toBe(200);
+    expect(named.body.route).toMatchObject({ provider: 'builtin', source: 'builtin', model: 'builtin-extractive' });
+    expect(named.body.usage).toEqual({ inputTokens: 0, outputTokens: 0, costMicros: 0, calls: 2 });
+    expect(named.body.entities?.some((entity) => entity.text.includes('Grace Hopper'))).toBe(true);
+  });
+
+  it('refuses over-limit input: 413 for text over 2 MiB, 400 for more than 8 grants', async () => {
+    const big = await h.request<ErrorBody>('POST', '/v1/enrich', { body: { task: 'summary', input: { kind: 'document', text: 'é'.repeat(1024 * 1024 + 1) }, grants: [] } });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('payload_too_large');
+    const many = await enrich({ grants: new Array(9).fill('x.y.z.w.v') });
+    expect(many.status).toBe(400);
+    expect(many.body.error.code).toBe('bad_request');
+  });
+
+  it('answers 502 with the attempts when every candidate fails', async () => {
+    deleteAllKeys();
+    const openai = await h.addKey('openai');
+    h.emulator.setBehavior({ provider: 'openai' }, { drop: true });
+    h.emulator.setBehavior({ provider: 'groq' }, { serverError: 500 });
+    h.emulator.setBehavior({ provider: 'google' }, { serverError: 500 });
+    const response = await enrich({ grants: [await h.grant(openai.secretId)] });
+    h.emulator.reset();
+    expect(response.status).toBe(502);
+    expect(response.body.error.code).toBe('provider_unreachable');
+    expect(response.body.error.message).toContain('openai (byok): unreachable');
+  });
+});
+
+describe('usage, CSV, verify and metrics', () => {
+  it('reports the caller’s usage totals and a CSV with one row per call, injection-safe', async () => {
+    deleteAllKeys();
+    const { secretId } = await h.addKey('openai');
+    const injected = await enrich({ grants: [await h.grant(secretId)], provider: 'openai', model: '=HYPERLINK("http://x")' });
+    expect(injected.status).toBe(200);
+    const usage = await h.request<UsageResponse>('GET', '/v1/usage?groupBy=provider');
+    expect(usage.status).toBe(200);
+    const mine = usageRows().filter((row) => (row as unknown as { user_id: string }).user_id === h.owner.userId);
+    expect(usage.body.totals.calls).toBe(mine.length);
+    expect(usage.body.totals.costMicros).toBe(mine.reduce((sum, row) => sum + row.cost_micros, 0));
+    expect(usage.body.groups.find((group) => group.key === 'openai')?.calls).toBeGreaterThan(0);
+    expect(usage.body.recent[0]).not.toHaveProperty('userId');
+
+    const csv = await h.request('GET', '/v1/usage.csv');
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toBe('id,at,provider,model,source,secretId,task,inputTokens,outputTokens,costMicros,latencyMs,outcome');
+    expect(lines).toHaveLength(mine.length + 1);
+    expect(csv.text).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(csv.text).not.toMatch(/(^|,)=HYPERLINK/m);
+  });
+
+  it('verifies a key: valid, invalid, unreachable; status and audit follow', async () => {
+    deleteAllKeys();
+    const good = await h.addKey('anthropic');
+    const bad = await h.addKey('openai', { register: false });
+    const valid = await h.request<{ status: string; model?: string }>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: await h.grant(good.secretId, 'verify') } });
+    expect(valid.body).toMatchObject({ status: 'valid', model: 'claude-haiku-4-5' });
+    const invalid = await h.request<{ status: string }>('POST', `/v1/secrets/${bad.secretId}/verify`, { body: { grant: await h.grant(bad.secretId, 'verify') } });
+    expect(invalid.body.status).toBe('invalid');
+    h.emulator.setBehavior({ provider: 'anthropic' }, { serverError: 500 });
+    const down = await h.request<{ status: string }>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: await h.grant(good.secretId, 'verify') } });
+    h.emulator.setBehavior({ provider: 'anthropic' }, null);
+    expect(down.body.status).toBe('unreachable');
+    const secrets = await h.request<{ secrets: Array<{ id: string; status: string; lastVerifiedAt: string | null }> }>('GET', '/v1/secrets');
+    const goodView = secrets.body.secrets.find((secret) => secret.id === good.secretId);
+    expect(goodView?.status).toBe('valid');
+    expect(goodView?.lastVerifiedAt).not.toBeNull();
+    expect(secrets.body.secrets.find((secret) => secret.id === bad.secretId)?.status).toBe('invalid');
+    const audit = await h.request<{ events: Array<{ action: string; target: string }> }>('GET', '/v1/audit');
+    expect(audit.body.events.filter((event) => event.target === good.secretId).map((event) => event.action)).toEqual(expect.arrayContaining(['key.verified', 'key.verify_failed']));
+    // An enrich grant does not verify.
+    const wrongPurpose = await h.request<ErrorBody>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: await h.grant(good.secretId, 'enrich') } });
+    expect(wrongPurpose.body.error.code).toBe('grant_invalid');
+  });
+
+  it('exposes Prometheus metrics by route template and provider outcome, without user data', async () => {
+    const metrics = await h.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(metrics.text).toMatch(/byok_http_requests_total\{method="POST",route="\/v1\/enrich",status="200"\} \d+/);
+    expect(metrics.text).toMatch(/byok_http_requests_total\{method="POST",route="\/v1\/secrets\/:id\/verify",status="200"\} \d+/);
+    expect(metrics.text).toMatch(/byok_provider_calls_total\{provider="openai",outcome="ok"\} \d+/);
+    expect(metrics.text).toMatch(/byok_provider_calls_total\{provider="anthropic",outcome="server"\} \d+/);
+    expect(metrics.text).toContain('byok_http_request_duration_seconds_bucket');
+    // No ids, emails or raw paths in labels.
+    expect(metrics.text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    expect(metrics.text).not.toContain('@example.test');
+  });
+});
