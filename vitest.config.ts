@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // The stress project is long and runs only through `pnpm test:stress`.
 export default defineConfig({
   test: {
+    // `pnpm test` runs every project but stress; `pnpm test:stress` runs stress alone.
     projects: [
       { test: { name: 'shared', root: './shared', include: ['src/**/*.test.ts'] } },
       { test: { name: 'server', root: './server', include: ['src/**/*.test.ts'], testTimeout: 30_000 } },
@@ -15,6 +16,16 @@ export default defineConfig({
           include: ['**/*.test.ts'],
           exclude: ['stress/**', 'node_modules/**'],
           testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'stress',
+          root: './test',
+          include: ['stress/**/*.test.ts'],
+          testTimeout: 600_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

@@ -49,3 +49,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { BYOK_PROVIDER_BASE_URLS: 'not json secret' })).not.toThrow(/secret/);
   });
 });
+
+describe('data dir', () => {
+  it('resolves a relative data dir against the directory the command was typed in (INIT_CWD)', () => {
+    expect(loadConfig([], { INIT_CWD: '/home/op/byok' }).dataDir).toBe('/home/op/byok/data');
+    expect(loadConfig(['--data-dir', 'var/db'], { INIT_CWD: '/srv' }).dataDir).toBe('/srv/var/db');
+    expect(loadConfig([], { INIT_CWD: '/srv', BYOK_DATA_DIR: '/abs/dir' }).dataDir).toBe('/abs/dir');
+    expect(loadConfig([], {}).dataDir).toBe('./data');
+  });
+});

@@ -1,5 +1,6 @@
 // Server configuration: command-line flags over BYOK_* environment variables (API.md "Running the
 // server"), parsed by one zod schema so a bad value stops the start with a clear message.
+import { isAbsolute, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 
@@ -107,7 +108,12 @@ export function configFromEnv(env: Record<string, string | undefined>): RawConfi
 
 /** Parses flags and environment; throws an Error naming the bad setting (never its value). */
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): Config {
-  return parseConfig({ ...configFromEnv(env), ...parseFlags(argv) });
+  const config = parseConfig({ ...configFromEnv(env), ...parseFlags(argv) });
+  // `pnpm --filter @byok/server start` runs inside server/; a relative data dir means relative to
+  // where the operator typed the command (pnpm and npm pass it as INIT_CWD), as they would expect.
+  const invokedFrom = env.INIT_CWD;
+  if (invokedFrom && !isAbsolute(config.dataDir)) config.dataDir = resolve(invokedFrom, config.dataDir);
+  return config;
 }
 
 export function parseConfig(raw: RawConfig): Config {
