@@ -29,7 +29,7 @@ export default defineBackground(() => {
   });
 
   browser.alarms.onAlarm.addListener((alarm) => {
-    if (alarm.name === AUTO_LOCK_ALARM) void services.vault.current();
+    if (alarm.name === AUTO_LOCK_ALARM) void services.vault.enforceAutoLock();
     if (alarm.name === OUTBOX_ALARM) {
       void services.outbox
         .drain()

@@ -9,6 +9,7 @@ type Bench = { name: string; load: () => Promise<() => Promise<BenchResult>> };
 
 const BENCHES: Bench[] = [
   { name: 'crypto', load: async () => (await import('./crypto')).runCryptoBench },
+  { name: 'extension', load: async () => (await import('./extension')).runExtensionBench },
   { name: 'enrich-overhead', load: async () => (await import('./enrich-overhead')).main },
 ];
 

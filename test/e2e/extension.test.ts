@@ -2,7 +2,8 @@
 // the provider emulator. Drives the popup and the side panel as a user would, dispatches the
 // context menu in the worker, and checks that no plaintext key is ever stored by the extension.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -229,13 +230,17 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await expectNoPlaintextStored();
   });
 
-  it('rotates the key and reorders keys by keyboard', async () => {
+  it('rotates the key and reorders keys by keyboard and by drag', async () => {
     await clickButton(popup, 'Rotate Personal');
     await popup.waitForSelector('#api-key');
     await popup.type('#api-key', OPENAI_ROTATED);
     await clickButton(popup, 'Rotate key');
     await waitForText(popup, 'sk-proj-•••R0t8');
     await waitForText(popup, 'rotated');
+    // Verify makes a grant for the new seal; the emulator accepts the rotated key.
+    await clickButton(popup, 'Verify Personal');
+    await waitForText(popup, 'Works');
+    await popup.waitForSelector('[data-status="valid"]');
     await addKey('anthropic', 'Claude', ANTHROPIC_KEY);
     await clickButton(popup, 'Save key');
     await waitForText(popup, 'sk-ant-•••An7h');
@@ -247,6 +252,10 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     expect(await keyOrder()).toEqual(['Claude', 'Personal']);
     await clickButton(popup, 'Move Claude down');
     await popup.waitForFunction(() => document.querySelector('[data-testid="key-list"] > li strong')?.textContent === 'Personal');
+    // And by drag and drop: Claude dropped on the first row goes first.
+    const rows = await popup.$$('[data-testid="key-list"] > li');
+    await rows[0]!.drop(rows[1]!);
+    await popup.waitForFunction(() => document.querySelector('[data-testid="key-list"] > li strong')?.textContent === 'Claude', { timeout: 10_000 });
     await expectNoPlaintextStored();
   });
 
@@ -285,6 +294,18 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     expect(Number(await popup.$eval('[data-testid="usage-calls"]', (node) => node.textContent))).toBeGreaterThanOrEqual(2);
     expect(await text(popup)).toContain('Your key');
     await popup.screenshot({ path: join(ARTIFACTS, 'popup-usage.png'), fullPage: true });
+
+    // CSV export downloads GET /v1/usage.csv (fetched with the session, saved as a file).
+    const downloads = mkdtempSync(join(tmpdir(), 'byok-downloads-'));
+    const cdp = await chromium.browser.target().createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await clickButton(popup, '⬇ CSV');
+    await expect.poll(() => readdirSync(downloads).filter((name) => name.endsWith('.csv')), { timeout: 15_000 }).toHaveLength(1);
+    const csv = readFileSync(join(downloads, readdirSync(downloads).find((name) => name.endsWith('.csv'))!), 'utf8');
+    expect(csv.split('\n')[0]).toContain('costMicros');
+    expect(csv.trim().split('\n').length).toBeGreaterThanOrEqual(3);
+    for (const key of ALL_KEYS) expect(csv).not.toContain(key);
+    rmSync(downloads, { recursive: true, force: true });
   });
 
   it('enriches linked documents (plain text and PDF) and explains unsupported types', async () => {
@@ -302,19 +323,26 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
       );
       return panel.$eval('[data-testid="result"]', (node) => ({ state: node.getAttribute('data-state'), text: node.textContent ?? '' }));
     };
+    await panel.waitForSelector('[data-testid="history"] > li');
     const before = await panel.$$eval('[data-testid="history"] > li', (nodes) => nodes.length);
-    await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/notes.txt', base).href });
-    expect(await latest(before + 1)).toMatchObject({ state: 'done', text: expect.stringContaining('Linked document') });
-    await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/paper.pdf', base).href });
-    const pdf = await latest(before + 2);
-    expect(pdf.state, pdf.text).toBe('done');
-    expect(pdf.text).toContain('paper.pdf');
-    await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/photo.png', base).href });
-    const image = await latest(before + 3);
-    expect(image.state).toBe('error');
-    expect(image.text).toContain('only web pages, PDF and plain text');
-    await panel.close();
-    await article.close();
+    try {
+      await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/notes.txt', base).href });
+      expect(await latest(before + 1)).toMatchObject({ state: 'done', text: expect.stringContaining('Linked document') });
+      await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/paper.pdf', base).href });
+      const pdf = await latest(before + 2);
+      expect(pdf.state, pdf.text).toBe('done');
+      expect(pdf.text).toContain('paper.pdf');
+      await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/photo.png', base).href });
+      const image = await latest(before + 3);
+      expect(image.state).toBe('error');
+      expect(image.text).toContain('only web pages, PDF and plain text');
+    } catch (error) {
+      await panel.screenshot({ path: join(ARTIFACTS, 'failed-linked-documents-panel.png'), fullPage: true });
+      throw error;
+    } finally {
+      await panel.close();
+      await article.close();
+    }
   });
 
   it('shows the organization admin page to the owner', async () => {

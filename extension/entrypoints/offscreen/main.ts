@@ -11,6 +11,10 @@ function isOffscreenRequest(value: unknown): value is OffscreenRequest {
 
 browser.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (!isOffscreenRequest(message) || sender.id !== browser.runtime.id) return false;
+  if (message.url === undefined) {
+    sendResponse({ ok: true, value: { title: '', text: '', contentType: '' } } satisfies OffscreenReply);
+    return false;
+  }
   parseDocument(message.url).then(
     (value) => sendResponse({ ok: true, value } satisfies OffscreenReply),
     (error: unknown) => sendResponse({ ok: false, error: toErrorInfo(error) } satisfies OffscreenReply),

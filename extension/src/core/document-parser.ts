@@ -15,7 +15,7 @@ export async function parseDocument(url: string): Promise<ParsedDocument> {
   let response: Response;
   try {
     // The user's session: cookies for the document's site go along, as when they click the link.
-    response = await fetch(url, { credentials: 'include', redirect: 'follow' });
+    response = await fetch(url, { credentials: 'include', redirect: 'follow', signal: AbortSignal.timeout(30_000) });
   } catch (error) {
     throw new ExtensionError('extract_failed', 'The linked document could not be downloaded.', { cause: error });
   }

@@ -1,7 +1,7 @@
 // The one error type the extension's core throws and sends to its pages. `code` is either a
 // companion error code (API.md) or one of the extension's own; `message` is for people and
 // never holds a key, grant, token or passphrase.
-import { isErrorCode, type ErrorCode } from '@byok/shared';
+import { isErrorCode, type ErrorCode } from '@byok/shared/errors';
 
 export type LocalErrorCode =
   | 'companion_unreachable'

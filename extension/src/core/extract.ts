@@ -34,8 +34,12 @@ export async function extractPage(tabId: number): Promise<ExtractedPage> {
 
 export interface OffscreenRequest {
   channel: 'byok-offscreen';
-  url: string;
+  /** Absent for a readiness ping. */
+  url?: string;
 }
+
+/** Linked documents larger or slower than this are given up (the panel says so). */
+const READ_TIMEOUT_MS = 45_000;
 
 export type OffscreenReply = { ok: true; value: ParsedDocument } | { ok: false; error: ErrorInfo };
 
@@ -57,8 +61,13 @@ export async function fetchDocument(url: string): Promise<ParsedDocument> {
     return parseDocument(url);
   }
   await ensureOffscreen();
-  const reply = (await browser.runtime.sendMessage({ channel: 'byok-offscreen', url } satisfies OffscreenRequest)) as OffscreenReply | undefined;
-  if (!reply) throw new ExtensionError('extract_failed', 'The document reader did not answer.');
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), READ_TIMEOUT_MS);
+  });
+  const request = browser.runtime.sendMessage({ channel: 'byok-offscreen', url } satisfies OffscreenRequest) as Promise<OffscreenReply | undefined>;
+  const reply = await Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+  if (!reply) throw new ExtensionError('extract_failed', 'The document reader did not answer in time.');
   if (!reply.ok) throw new ExtensionError(reply.error.code, reply.error.message);
   return reply.value;
 }
@@ -73,4 +82,11 @@ async function ensureOffscreen(): Promise<void> {
     reasons: ['DOM_PARSER' as chrome.offscreen.Reason],
     justification: 'Read linked HTML and PDF documents the user asked to enrich.',
   });
+  // The document exists before its script listens: wait until it answers a ping.
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const pong = (await browser.runtime.sendMessage({ channel: 'byok-offscreen' } satisfies OffscreenRequest).catch(() => undefined)) as OffscreenReply | undefined;
+    if (pong?.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new ExtensionError('extract_failed', 'The document reader did not start.');
 }

@@ -80,3 +80,14 @@ describe('keys and grants', () => {
     expect(dump).not.toMatch(/"dek"|"ct"|"iv"/);
   });
 });
+
+describe('the pages\' catalog view', () => {
+  it('checks key formats exactly as the shared catalog does', async () => {
+    const shared = await import('@byok/shared');
+    const pages = await import('../ui/catalog');
+    const samples = [OPENAI, ROTATED, GROQ, 'sk-ant-' + 'a'.repeat(30), 'AIza' + 'b'.repeat(35), 'c'.repeat(32), 'none', '', 'sk-short'];
+    for (const entry of shared.PROVIDERS) {
+      for (const sample of samples) expect(pages.matchesKeyFormat(entry.id, sample), `${entry.id} ${sample}`).toBe(shared.matchesKeyFormat(entry.id, sample));
+    }
+  });
+});

@@ -53,6 +53,8 @@ export interface MessageMap {
   'settings.set': { payload: { companionUrl?: string; autoLockMinutes?: number }; result: StatusView };
   me: { payload: undefined; result: MeResponse };
   'keys.list': { payload: undefined; result: KeyList };
+  /** The cached list at once (no network), for a first render before keys.list answers. */
+  'keys.cached': { payload: undefined; result: KeyList };
   'keys.save': { payload: SaveKeyInput; result: SaveKeyResult };
   'keys.remove': { payload: { id: string }; result: null };
   'keys.reorder': { payload: { ids: string[] }; result: null };

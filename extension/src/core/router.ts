@@ -74,6 +74,7 @@ export function createRouter(services: Services): (message: RequestMessage) => P
       }
     },
     'keys.list': () => keys.list(),
+    'keys.cached': async () => ({ keys: await keys.cached(), outbox: await outbox.list(), fresh: false }),
     'keys.save': async (payload) => afterKeysChange(await keys.save(payload)),
     'keys.remove': async ({ id }) => afterKeysChange(await keys.remove(id).then(() => null)),
     'keys.reorder': async ({ ids }) => afterKeysChange(await keys.reorder(ids).then(() => null)),

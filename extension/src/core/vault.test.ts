@@ -53,7 +53,13 @@ describe('vault', () => {
     await services.vault.touch();
     clock.now += 4 * 60_000;
     expect(await services.vault.state()).toBe('unlocked');
+    // An alarm that fires before the (pushed back) deadline re-arms instead of locking.
+    await services.vault.enforceAutoLock();
+    expect(await services.db.vaultSession.count()).toBe(1);
+    expect((await fakeBrowser.alarms.get(AUTO_LOCK_ALARM))?.scheduledTime).toBe(clock.now + 60_000);
     clock.now += 2 * 60_000;
+    await services.vault.enforceAutoLock();
+    expect(await services.db.vaultSession.count()).toBe(0);
     expect(await services.vault.state()).toBe('locked');
     expect(await services.db.vaultSession.count()).toBe(0);
     expect(await fakeBrowser.alarms.get(AUTO_LOCK_ALARM)).toBeUndefined();

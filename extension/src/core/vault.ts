@@ -12,6 +12,7 @@ import type { AccountInfo, SettingsStore } from './settings';
 import type { TokenStore } from './token-store';
 
 export const AUTO_LOCK_ALARM = 'byok-auto-lock';
+const TOUCH_GRANULARITY_MS = 15_000;
 
 export type VaultState = 'no-account' | 'locked' | 'unlocked';
 
@@ -155,11 +156,24 @@ export class Vault {
     return unlocked;
   }
 
+  /**
+   * The auto-lock alarm fired: lock when the deadline has passed, else (activity moved it, or
+   * the alarm came early) arm it again for the current deadline.
+   */
+  async enforceAutoLock(): Promise<void> {
+    const row = await this.deps.db.vaultSession.get('current');
+    if (!row) return;
+    if (row.lockAt <= this.now() + 1_000) await this.lock();
+    else await browser.alarms.create(AUTO_LOCK_ALARM, { when: row.lockAt });
+  }
+
   /** User activity: push the auto-lock deadline back. */
   async touch(): Promise<void> {
     const row = await this.deps.db.vaultSession.get('current');
     if (!row || row.lockAt <= this.now()) return;
     const lockAt = this.now() + (await this.autoLockMs());
+    // Bursts of messages (a popup opening) need not rewrite the deadline each time.
+    if (lockAt - row.lockAt < TOUCH_GRANULARITY_MS) return;
     await this.deps.db.vaultSession.update('current', { lockAt });
     await browser.alarms.create(AUTO_LOCK_ALARM, { when: lockAt });
   }

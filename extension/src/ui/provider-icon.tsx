@@ -1,5 +1,5 @@
 // A small monogram icon per provider (no remote images: the pages load nothing from the web).
-import { getProvider } from '@byok/shared/providers/catalog';
+import { getProvider } from './catalog';
 
 const COLORS: Record<string, string> = {
   openai: '#10a37f',

@@ -2,7 +2,7 @@
 // org-secret-upload grant so the plaintext never crosses the wire in the clear.
 import { useRef, useState } from 'react';
 import { formatHint } from '@byok/shared/crypto/hint';
-import { getProvider, matchesKeyFormat, PROVIDERS } from '@byok/shared/providers/catalog';
+import { getProvider, matchesKeyFormat, PROVIDERS } from '../catalog';
 import { send } from '../../core/client';
 import type { CachedKey } from '../../db';
 import { ErrorNote } from '../error-note';

@@ -2,7 +2,7 @@
 // plan and answers plan_limit with the reason, which is shown as is.
 import { useState } from 'react';
 import type { Policy } from '@byok/shared/plans/policy';
-import { getProvider } from '@byok/shared/providers/catalog';
+import { getProvider } from '../catalog';
 import { send } from '../../core/client';
 import { ErrorNote } from '../error-note';
 import { useAction } from '../hooks';

@@ -2,7 +2,7 @@
 // model, base URL where the provider takes one. Save stays disabled with the reason shown while
 // something is missing or the plan forbids it. Once sealed, the key leaves state and the DOM.
 import { useMemo, useRef, useState } from 'react';
-import { getProvider, matchesKeyFormat, PROVIDERS } from '@byok/shared/providers/catalog';
+import { getProvider, matchesKeyFormat, PROVIDERS } from '../catalog';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
 import { formatHint } from '@byok/shared/crypto/hint';
 import { send } from '../../core/client';

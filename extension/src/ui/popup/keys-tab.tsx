@@ -1,6 +1,7 @@
 // The Keys tab: personal keys in routing order (drag, or move up/down with the keyboard, where
 // the plan allows ordering), organization keys apart and read-only, and the outbox.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { KeyList } from '../../core/keys';
 import { send } from '../../core/client';
 import type { StatusView } from '../../core/messages';
 import type { CachedKey } from '../../db';
@@ -13,6 +14,11 @@ import { formatHint } from '@byok/shared/crypto/hint';
 
 export function KeysTab({ status, onAdd, onRotate }: { status: StatusView; onAdd: () => void; onRotate: (key: CachedKey) => void }) {
   const list = useLoad(() => send('keys.list'));
+  // The cache paints the list at once; keys.list (from the companion) replaces it when it answers.
+  const [cached, setCached] = useState<KeyList | null>(null);
+  useEffect(() => {
+    void send('keys.cached').then(setCached, () => undefined);
+  }, []);
   const me = useLoad(() => send('me').catch(() => null));
   const [dragging, setDragging] = useState<string | null>(null);
   const [over, setOver] = useState<string | null>(null);
@@ -24,7 +30,8 @@ export function KeysTab({ status, onAdd, onRotate }: { status: StatusView; onAdd
     await list.reload();
   });
 
-  const keys = list.data?.keys ?? [];
+  const shown = list.data ?? cached;
+  const keys = shown?.keys ?? [];
   const personal = keys.filter((key) => key.scope === 'user');
   const org = keys.filter((key) => key.scope === 'org');
   const policy = me.data?.policy;
@@ -56,7 +63,7 @@ export function KeysTab({ status, onAdd, onRotate }: { status: StatusView; onAdd
           + Add key
         </button>
       </div>
-      {list.loading && !list.data && <p className="row muted"><span className="spinner" /> Loading keys…</p>}
+      {list.loading && !shown && <p className="row muted"><span className="spinner" /> Loading keys…</p>}
       {list.data && personal.length === 0 && (
         <div className="callout info">
           <p className="small">
@@ -127,7 +134,7 @@ export function KeysTab({ status, onAdd, onRotate }: { status: StatusView; onAdd
           </ul>
         </section>
       )}
-      <OutboxList items={list.data?.outbox ?? []} onChanged={() => void list.reload()} />
+      <OutboxList items={shown?.outbox ?? []} onChanged={() => void list.reload()} />
     </div>
   );
 }
