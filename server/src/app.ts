@@ -50,6 +50,9 @@ export function createApp(deps: AppDeps): Express & { context: RouteContext } {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+  // No computed ETag (a hash of every JSON body): no route relies on it. Routes that need one
+  // (the secrets' version) set it themselves, and conditional requests still honour it.
+  app.set('etag', false);
 
   const limiters: RateLimiters = createRateLimiters(deps.config.rateLimits, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
   const auth: AuthMiddleware = requireAuth(deps.services.tokens, deps.services.accountsStore);

@@ -1,11 +1,14 @@
 // Benchmark (not a test): the same short summary request sent directly to the provider emulator
 // and through POST /v1/enrich with a fresh grant each, at concurrency 1 and 50, side by side in one
 // run. The companion runs as its own process (as `pnpm --filter @byok/server start` would); the
-// emulator and the load generator share this one. Prints a Markdown table and returns the
+// emulator and the load generator share this one. Grants and request bodies are made before the
+// timed part (they are the client's cost), and both paths are sent the same way over one
+// keep-alive agent. Reports the CPU time per request of both processes next to the latencies, so
+// that a result on a loaded machine can be read. Prints a Markdown table and returns the
 // numbers; never asserts a time.
 // Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 2000]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +28,11 @@ export interface LatencyStats {
   readonly p99Ms: number;
   readonly requestsPerSecond: number;
   readonly errors: number;
+  /**
+   * CPU time per request, in ms: of the companion process (all its threads), and of this process
+   * (the load generator and the emulator). Shows where the cores go when they are the limit.
+   */
+  readonly cpuMsPerRequest: { readonly companion: number; readonly generator: number };
 }
 
 export interface EnrichOverheadResult extends BenchResult {
@@ -50,11 +58,37 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] ?? 0;
 }
 
-/** Runs `total` requests with `concurrency` workers; each call returns true on success. */
-async function measure(total: number, concurrency: number, call: (index: number) => Promise<boolean>): Promise<LatencyStats> {
+// Linux reports process times in clock ticks of 1/100 s (USER_HZ).
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds used so far by process `pid` (user + system, all threads); NaN where /proc is absent. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), starting at field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/**
+ * Runs `total` requests with `concurrency` workers; each call returns true on success.
+ * `companionPid` is the process whose CPU time is charged to the companion (none for direct calls).
+ */
+async function measure(total: number, concurrency: number, call: (index: number) => Promise<boolean>, companionPid?: number): Promise<LatencyStats> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  const companionCpuStart = processCpuSeconds(companionPid);
+  const generatorCpuStart = ownCpuSeconds();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -68,9 +102,19 @@ async function measure(total: number, concurrency: number, call: (index: number)
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const companionCpu = companionPid === undefined ? 0 : processCpuSeconds(companionPid) - companionCpuStart;
+  const generatorCpu = ownCpuSeconds() - generatorCpuStart;
   latencies.sort((a, b) => a - b);
   const round = (value: number): number => Math.round(value * 1000) / 1000;
-  return { requests: total, concurrency, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), requestsPerSecond: Math.round(total / seconds), errors };
+  return {
+    requests: total,
+    concurrency,
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    requestsPerSecond: Math.round(total / seconds),
+    errors,
+    cpuMsPerRequest: { companion: round((companionCpu * 1000) / total), generator: round((generatorCpu * 1000) / total) },
+  };
 }
 
 /** One POST over a keep-alive agent; resolves with the status once the body is read. */
@@ -116,7 +160,9 @@ async function startCompanion(env: Record<string, string>): Promise<{ url: strin
 }
 
 function row(path: string, stats: LatencyStats): string {
-  return `| ${path} | ${stats.concurrency} | ${stats.requests} | ${stats.p50Ms.toFixed(2)} | ${stats.p99Ms.toFixed(2)} | ${stats.requestsPerSecond} | ${stats.errors} |`;
+  const cpu = stats.cpuMsPerRequest;
+  const companionCpu = path === 'direct' ? '-' : cpu.companion.toFixed(2);
+  return `| ${path} | ${stats.concurrency} | ${stats.requests} | ${stats.p50Ms.toFixed(2)} | ${stats.p99Ms.toFixed(2)} | ${stats.requestsPerSecond} | ${stats.errors} | ${companionCpu} | ${cpu.generator.toFixed(2)} |`;
 }
 
 export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Promise<EnrichOverheadResult> {
@@ -148,27 +194,29 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
       grants.push(await createGrant({ keySet, userId: user.userId, secretId, dek, purpose: 'enrich' }));
       dek.fill(0);
     }
-    let grantIndex = 0;
+    // The request bodies too: building them is the client's cost, not the companion's.
+    const companionBodies = grants.map((grant) =>
+      JSON.stringify({ task: 'summary', input: { kind: 'selection', text: TEXT }, provider: 'openai', grants: [grant] }),
+    );
+    let bodyIndex = 0;
 
     const prompt = summaryChunkPrompt(TEXT, { index: 0, total: 1 });
     const directBody = JSON.stringify(chatRequestBody({ provider: 'openai', model: 'gpt-4o-mini', apiKey, baseUrl: emulator.urls.openai, allowedBaseUrls: [] }, prompt, true));
     const directUrl = new URL(`${emulator.urls.openai}/chat/completions`);
-    const direct = async (): Promise<boolean> =>
-      (await post(agent, directUrl, { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, directBody)) === 200;
+    const directHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+    const direct = async (): Promise<boolean> => (await post(agent, directUrl, directHeaders, directBody)) === 200;
     const companionUrl = new URL(`${server.url}/v1/enrich`);
-    const viaCompanion = async (): Promise<boolean> => {
-      const grant = grants[grantIndex++] ?? '';
-      const body = JSON.stringify({ task: 'summary', input: { kind: 'selection', text: TEXT }, provider: 'openai', grants: [grant] });
-      return (await post(agent, companionUrl, { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` }, body)) === 200;
-    };
+    const companionHeaders = { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` };
+    const viaCompanion = async (): Promise<boolean> => (await post(agent, companionUrl, companionHeaders, companionBodies[bodyIndex++] ?? '')) === 200;
 
     // Warm both paths (JIT, connection pools, SQLite page cache).
     await measure(50, 5, direct);
     await measure(50, 5, viaCompanion);
+    const pid = server.child.pid;
     const directC1 = await measure(total1, 1, direct);
-    const companionC1 = await measure(total1, 1, viaCompanion);
+    const companionC1 = await measure(total1, 1, viaCompanion, pid);
     const directC50 = await measure(total50, 50, direct);
-    const companionC50 = await measure(total50, 50, viaCompanion);
+    const companionC50 = await measure(total50, 50, viaCompanion, pid);
 
     const round = (value: number): number => Math.round(value * 1000) / 1000;
     const overhead = {
@@ -180,14 +228,14 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     const markdown = [
       '### Enrichment overhead (direct to the emulator vs through POST /v1/enrich, fresh grant each)',
       '',
-      '| path | concurrency | requests | p50 ms | p99 ms | req/s | errors |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| path | concurrency | requests | p50 ms | p99 ms | req/s | errors | companion CPU ms/req | load generator + emulator CPU ms/req |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       row('direct', directC1),
       row('companion', companionC1),
       row('direct', directC50),
       row('companion', companionC50),
       '',
-      `Added by the companion: p50 ${overhead.p50C1Ms} ms / p99 ${overhead.p99C1Ms} ms at concurrency 1; p50 ${overhead.p50C50Ms} ms / p99 ${overhead.p99C50Ms} ms at concurrency 50. The companion runs in its own process; the load generator and the emulator share another; all on the same cores.`,
+      `Added by the companion: p50 ${overhead.p50C1Ms} ms / p99 ${overhead.p99C1Ms} ms at concurrency 1; p50 ${overhead.p50C50Ms} ms / p99 ${overhead.p99C50Ms} ms at concurrency 50. The companion runs in its own process; the load generator and the emulator share another; all on the same cores. CPU columns: CPU time per request (user + system, all threads) of the companion process and of the load generator + emulator process; on this 2-core machine their sum bounds the throughput.`,
     ].join('\n');
     if (options.print !== false) process.stderr.write(`${markdown}\n`);
     const rows: BenchRow[] = [
@@ -201,6 +249,9 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
       { metric: 'companion p99 @50', value: companionC50.p99Ms, unit: 'ms', note: `+${overhead.p99C50Ms} ms vs direct` },
       { metric: 'direct throughput @50', value: directC50.requestsPerSecond, unit: 'req/s' },
       { metric: 'companion throughput @50', value: companionC50.requestsPerSecond, unit: 'req/s', note: 'grant-authorized (target 1500)' },
+      { metric: 'companion CPU per request @1', value: companionC1.cpuMsPerRequest.companion, unit: 'ms', note: 'all threads of the companion process' },
+      { metric: 'companion CPU per request @50', value: companionC50.cpuMsPerRequest.companion, unit: 'ms', note: 'all threads of the companion process' },
+      { metric: 'load generator + emulator CPU per request @50', value: companionC50.cpuMsPerRequest.generator, unit: 'ms', note: 'same cores as the companion' },
     ];
     return {
       name: 'enrich-overhead',

@@ -2,6 +2,34 @@
 // operator's BYOK_PROVIDER_BASE_URLS). A match lets the call reach private and loopback addresses.
 import { normalizeBaseUrl } from '@byok/shared';
 
+interface ParsedBase {
+  readonly protocol: string;
+  readonly host: string;
+  /** Without trailing slashes; '' for the root. */
+  readonly path: string;
+}
+
+// Parsing and normalizing every allow-listed base on every provider call was a visible cost per
+// request (a dozen URL parses). The result depends only on the text, so it is remembered; the
+// texts come from the operator's configuration and the policies, and the bound keeps a policy
+// that changes often from growing the map.
+const PARSED_LIMIT = 1_000;
+const parsedBases = new Map<string, ParsedBase | null>();
+
+function parseBase(raw: string): ParsedBase | null {
+  const known = parsedBases.get(raw);
+  if (known !== undefined) return known;
+  const normalized = normalizeBaseUrl(raw);
+  let parsed: ParsedBase | null = null;
+  if (normalized !== null) {
+    const base = new URL(normalized);
+    parsed = { protocol: base.protocol, host: base.host, path: base.pathname.replace(/\/+$/, '') };
+  }
+  if (parsedBases.size >= PARSED_LIMIT) parsedBases.clear();
+  parsedBases.set(raw, parsed);
+  return parsed;
+}
+
 /**
  * True when `target` is at or under one of `baseUrls`: same scheme, host and port, and its path
  * equals the base path or continues it after a '/'. Both sides are normalized first, so
@@ -9,12 +37,10 @@ import { normalizeBaseUrl } from '@byok/shared';
  */
 export function isUnderAllowedBase(target: URL, baseUrls: readonly string[]): boolean {
   for (const raw of baseUrls) {
-    const normalized = normalizeBaseUrl(raw);
-    if (normalized === null) continue;
-    const base = new URL(normalized);
+    const base = parseBase(raw);
+    if (base === null) continue;
     if (base.protocol !== target.protocol || base.host !== target.host) continue;
-    const basePath = base.pathname.replace(/\/+$/, '');
-    if (basePath === '' || target.pathname === basePath || target.pathname.startsWith(`${basePath}/`)) return true;
+    if (base.path === '' || target.pathname === base.path || target.pathname.startsWith(`${base.path}/`)) return true;
   }
   return false;
 }

@@ -52,8 +52,12 @@ export type PreparedEnrichment =
 export class EnrichmentService {
   /** Client request ids being processed, per user: a concurrent repeat answers 409. */
   private readonly inProgress = new Set<string>();
+  /** The operator's base URLs, normalized once: they are fixed for the life of the process. */
+  private readonly operatorAllowed: readonly string[];
 
-  constructor(private readonly deps: EnrichmentDeps) {}
+  constructor(private readonly deps: EnrichmentDeps) {
+    this.operatorAllowed = Object.values(deps.operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url);
+  }
 
   /** Everything that can fail before the first byte of a streamed answer happens here. */
   async prepare(principal: Principal, body: EnrichRequest, requestId: string, clientNamed: boolean): Promise<PreparedEnrichment> {
@@ -107,7 +111,7 @@ export class EnrichmentService {
           ...(body.provider === undefined ? {} : { provider: body.provider }),
           ...(body.model === undefined ? {} : { model: body.model }),
         });
-        const allowedBaseUrls = [...policy.allowedBaseUrls, ...Object.values(deps.operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url)];
+        const allowedBaseUrls = [...policy.allowedBaseUrls, ...this.operatorAllowed];
         const outcome = await executeRoute(
           {
             adapters: deps.adapters,

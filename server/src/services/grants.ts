@@ -5,6 +5,7 @@
 import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, openGrant, openSealed, secretAad } from '@byok/shared';
 import type { GrantPurpose, OpenedGrant } from '@byok/shared';
 import type { Db } from '../store/db';
+import { StatementCache } from '../store/statement-cache';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { AuditService } from './audit';
 import type { GrantKeyService } from './grant-keys';
@@ -62,6 +63,9 @@ const INVALID = 'The grant is invalid.';
 
 export class GrantsService {
   private purgeTimer: NodeJS.Timeout | undefined;
+  private readonly statements: StatementCache;
+  /** All jtis of one request in one immediate transaction; wrapped once, not per request. */
+  private readonly recordAllTransaction: (opened: readonly { grant: OpenedGrant; record: SecretRecord }[]) => void;
 
   constructor(
     private readonly db: Db,
@@ -69,7 +73,16 @@ export class GrantsService {
     private readonly grantKeys: GrantKeyService,
     private readonly audit: AuditService,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.statements = new StatementCache(db);
+    this.recordAllTransaction = db.transaction((opened: readonly { grant: OpenedGrant; record: SecretRecord }[]) => {
+      const insert = this.statements.prepare('INSERT OR IGNORE INTO grant_jti (jti, exp) VALUES (?, ?)');
+      for (const { grant, record } of opened) {
+        // A concurrent request with the same grant won the race: roll back everything of ours.
+        if (insert.run(grant.jti, grant.exp).changes !== 1) throw new ReplayRace(record);
+      }
+    }).immediate;
+  }
 
   async openGrants(principal: Principal, grants: readonly string[], purpose: Exclude<GrantPurpose, 'org-secret-upload'>): Promise<ReleasedKeys> {
     if (grants.length > MAX_GRANTS_PER_REQUEST) throw new AppError('bad_request', `grants: at most ${MAX_GRANTS_PER_REQUEST} per request.`);
@@ -116,7 +129,7 @@ export class GrantsService {
   /** Deletes remembered jtis whose grants have expired (with the clock tolerance). */
   purgeExpired(): number {
     const cutoff = Math.floor(this.clock() / 1000) - 60;
-    return this.db.prepare('DELETE FROM grant_jti WHERE exp < ?').run(cutoff).changes;
+    return this.statements.prepare('DELETE FROM grant_jti WHERE exp < ?').run(cutoff).changes;
   }
 
   startPurgeTimer(intervalMs = 10 * 60_000): void {
@@ -145,7 +158,7 @@ export class GrantsService {
   /** A jti seen before (or twice in this request) is a replay: 409 and an audit event. */
   private checkNotReplayed(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): void {
     const seen = new Set<string>();
-    const lookup = this.db.prepare('SELECT 1 FROM grant_jti WHERE jti = ?');
+    const lookup = this.statements.prepare('SELECT 1 FROM grant_jti WHERE jti = ?');
     for (const { grant, record } of opened) {
       if (seen.has(grant.jti) || lookup.get(grant.jti) !== undefined) this.replayed(principal, record);
       seen.add(grant.jti);
@@ -153,15 +166,8 @@ export class GrantsService {
   }
 
   private recordJtis(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): void {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO grant_jti (jti, exp) VALUES (?, ?)');
-    const recordAll = this.db.transaction(() => {
-      for (const { grant, record } of opened) {
-        // A concurrent request with the same grant won the race: roll back everything of ours.
-        if (insert.run(grant.jti, grant.exp).changes !== 1) throw new ReplayRace(record);
-      }
-    });
     try {
-      recordAll.immediate();
+      this.recordAllTransaction(opened);
     } catch (error) {
       if (error instanceof ReplayRace) this.replayed(principal, error.record);
       throw error;

@@ -5,6 +5,7 @@ import { SignJWT, jwtVerify } from 'jose';
 import type { Role } from '@byok/shared/wire/accounts';
 import { AppError } from '@byok/shared';
 import type { ServerIdentity } from './server-identity';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_DAYS = 30;
@@ -26,8 +27,12 @@ export function hashToken(token: string): string {
 
 export class TokenService {
   private readonly issuer: string;
+  private readonly verified = new VerifiedTokenCache<AccessClaims>();
 
-  constructor(private readonly identity: ServerIdentity) {
+  constructor(
+    private readonly identity: ServerIdentity,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.issuer = identity.audience;
   }
 
@@ -42,19 +47,31 @@ export class TokenService {
       .sign(this.identity.signingKey.privateKey);
   }
 
-  /** Verifies signature (EdDSA only: no `none`, no HS256), issuer, audience and expiry. */
+  /**
+   * Verifies signature (EdDSA only: no `none`, no HS256), issuer, audience and expiry. A token
+   * verified before is answered from the cache until its `exp`; the caller still checks the
+   * session against the database on every request.
+   */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const now = this.clock();
+    const key = VerifiedTokenCache.keyOf(token);
+    const cached = this.verified.get(key, Math.floor(now / 1000));
+    if (cached !== undefined) return { ...cached };
     try {
       const { payload } = await jwtVerify(token, this.identity.signingKey.publicKey, {
         algorithms: ['EdDSA'],
         issuer: this.issuer,
         audience: `${this.issuer}/api`,
         requiredClaims: ['sub', 'exp', 'iat'],
+        currentDate: new Date(now),
       });
-      const { sub, org, role, fam } = payload;
+      const { sub, org, role, fam, exp } = payload;
       if (typeof sub !== 'string' || typeof org !== 'string' || typeof fam !== 'string') throw new Error('claims');
       if (role !== 'owner' && role !== 'admin' && role !== 'member') throw new Error('claims');
-      return { userId: sub, orgId: org, role, familyId: fam };
+      if (typeof exp !== 'number') throw new Error('claims');
+      const claims: AccessClaims = { userId: sub, orgId: org, role, familyId: fam };
+      this.verified.set(key, claims, exp);
+      return { ...claims };
     } catch (error) {
       throw new AppError('unauthenticated', 'Missing, invalid or expired access token.', { cause: error });
     }

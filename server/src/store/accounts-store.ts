@@ -5,6 +5,7 @@ import type { PlanId } from '@byok/shared/plans/plans';
 import type { Policy } from '@byok/shared/plans/policy';
 import type { Role } from '@byok/shared/wire/accounts';
 import type { Db } from './db';
+import { StatementCache } from './statement-cache';
 
 export interface OrgRecord {
   id: string;
@@ -86,41 +87,45 @@ function toUser(row: UserRow): UserRecord {
 }
 
 export class AccountsStore {
-  constructor(private readonly db: Db) {}
+  private readonly statements: StatementCache;
+
+  constructor(db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   countOrgs(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM orgs').get() as { n: number }).n;
+    return (this.statements.prepare('SELECT COUNT(*) AS n FROM orgs').get() as { n: number }).n;
   }
 
   /** The default organization: the first one created. */
   defaultOrg(): OrgRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM orgs ORDER BY created_at ASC, rowid ASC LIMIT 1').get() as OrgRow | undefined;
+    const row = this.statements.prepare('SELECT * FROM orgs ORDER BY created_at ASC, rowid ASC LIMIT 1').get() as OrgRow | undefined;
     return row && toOrg(row);
   }
 
   getOrg(id: string): OrgRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM orgs WHERE id = ?').get(id) as OrgRow | undefined;
+    const row = this.statements.prepare('SELECT * FROM orgs WHERE id = ?').get(id) as OrgRow | undefined;
     return row && toOrg(row);
   }
 
   insertOrg(org: OrgRecord): void {
-    this.db
+    this.statements
       .prepare('INSERT INTO orgs (id, name, plan, policy, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(org.id, org.name, org.plan, org.policy === null ? null : JSON.stringify(org.policy), org.createdAt);
   }
 
   getUser(id: string): UserRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    const row = this.statements.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
     return row && toUser(row);
   }
 
   getUserByEmail(email: string): UserRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
+    const row = this.statements.prepare('SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
     return row && toUser(row);
   }
 
   insertUser(user: UserRecord): void {
-    this.db
+    this.statements
       .prepare(
         `INSERT INTO users (id, org_id, email, role, kdf, auth_hash, created_at, last_seen_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -129,24 +134,24 @@ export class AccountsStore {
   }
 
   updateCredentials(userId: string, kdf: KdfParams, authHash: string): void {
-    this.db.prepare('UPDATE users SET kdf = ?, auth_hash = ? WHERE id = ?').run(JSON.stringify(kdf), authHash, userId);
+    this.statements.prepare('UPDATE users SET kdf = ?, auth_hash = ? WHERE id = ?').run(JSON.stringify(kdf), authHash, userId);
   }
 
   touchUser(userId: string, at: string): void {
-    this.db.prepare('UPDATE users SET last_seen_at = ? WHERE id = ?').run(at, userId);
+    this.statements.prepare('UPDATE users SET last_seen_at = ? WHERE id = ?').run(at, userId);
   }
 
   insertFamily(id: string, userId: string, at: string): void {
-    this.db.prepare('INSERT INTO auth_families (id, user_id, created_at) VALUES (?, ?, ?)').run(id, userId, at);
+    this.statements.prepare('INSERT INTO auth_families (id, user_id, created_at) VALUES (?, ?, ?)').run(id, userId, at);
   }
 
   revokeFamily(id: string, at: string): void {
-    this.db.prepare('UPDATE auth_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
-    this.db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, id);
+    this.statements.prepare('UPDATE auth_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+    this.statements.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, id);
   }
 
   revokeOtherFamilies(userId: string, keepFamilyId: string, at: string): void {
-    const families = this.db
+    const families = this.statements
       .prepare('SELECT id FROM auth_families WHERE user_id = ? AND id <> ? AND revoked_at IS NULL')
       .all(userId, keepFamilyId) as { id: string }[];
     for (const family of families) this.revokeFamily(family.id, at);
@@ -154,7 +159,7 @@ export class AccountsStore {
 
   /** The session behind an access token: a live user in a family that is not revoked. */
   liveSession(userId: string, familyId: string): { orgId: string; role: Role } | undefined {
-    const row = this.db
+    const row = this.statements
       .prepare(
         `SELECT u.org_id AS orgId, u.role AS role FROM users u
          JOIN auth_families f ON f.user_id = u.id
@@ -165,13 +170,13 @@ export class AccountsStore {
   }
 
   insertRefreshToken(token: { hash: string; familyId: string; userId: string; createdAt: string; expiresAt: string }): void {
-    this.db
+    this.statements
       .prepare('INSERT INTO refresh_tokens (hash, family_id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(token.hash, token.familyId, token.userId, token.createdAt, token.expiresAt);
   }
 
   getRefreshToken(hash: string): RefreshTokenRecord | undefined {
-    return this.db
+    return this.statements
       .prepare(
         `SELECT t.hash, t.family_id AS familyId, t.user_id AS userId, t.used_at AS usedAt, t.revoked_at AS revokedAt,
                 t.expires_at AS expiresAt, f.revoked_at AS familyRevokedAt
@@ -181,21 +186,21 @@ export class AccountsStore {
   }
 
   markRefreshTokenUsed(hash: string, at: string): boolean {
-    return this.db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL').run(at, hash).changes === 1;
+    return this.statements.prepare('UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL').run(at, hash).changes === 1;
   }
 
   purgeExpiredRefreshTokens(now: string): void {
-    this.db.prepare('DELETE FROM refresh_tokens WHERE expires_at < ?').run(now);
+    this.statements.prepare('DELETE FROM refresh_tokens WHERE expires_at < ?').run(now);
   }
 
   insertInvite(invite: InviteRecord & { createdBy: string; createdAt: string }): void {
-    this.db
+    this.statements
       .prepare('INSERT INTO invites (code_hash, org_id, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(invite.codeHash, invite.orgId, invite.role, invite.createdBy, invite.createdAt, invite.expiresAt);
   }
 
   getInvite(codeHash: string): InviteRecord | undefined {
-    return this.db
+    return this.statements
       .prepare('SELECT code_hash AS codeHash, org_id AS orgId, role, expires_at AS expiresAt, used_at AS usedAt FROM invites WHERE code_hash = ?')
       .get(codeHash) as InviteRecord | undefined;
   }
@@ -203,7 +208,7 @@ export class AccountsStore {
   /** Marks an invite used; false when another registration took it first. */
   useInvite(codeHash: string, userId: string, at: string): boolean {
     return (
-      this.db.prepare('UPDATE invites SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL').run(at, userId, codeHash)
+      this.statements.prepare('UPDATE invites SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL').run(at, userId, codeHash)
         .changes === 1
     );
   }

@@ -3,6 +3,7 @@
 import type { SealedBlob, KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from './db';
+import { StatementCache } from './statement-cache';
 
 export interface SecretRecord {
   id: string;
@@ -87,11 +88,15 @@ export interface NewSecret {
 }
 
 export class SecretsStore {
-  constructor(private readonly db: Db) {}
+  private readonly statements: StatementCache;
+
+  constructor(db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   /** Any secret with this id, whoever owns it (to tell "yours" from "someone else's"). */
   get(id: string): SecretRecord | undefined {
-    const row = this.db.prepare(`SELECT ${PUBLIC_COLUMNS} FROM secrets WHERE id = ?`).get(id) as SecretRow | undefined;
+    const row = this.statements.prepare(`SELECT ${PUBLIC_COLUMNS} FROM secrets WHERE id = ?`).get(id) as SecretRow | undefined;
     return row && toRecord(row);
   }
 
@@ -101,29 +106,29 @@ export class SecretsStore {
   }
 
   listForUser(userId: string): SecretRecord[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare(`SELECT ${PUBLIC_COLUMNS} FROM secrets WHERE user_id = ? ORDER BY position ASC, created_at ASC`)
       .all(userId) as SecretRow[];
     return rows.map(toRecord);
   }
 
   listIdsForUser(userId: string): string[] {
-    return (this.db.prepare('SELECT id FROM secrets WHERE user_id = ?').all(userId) as { id: string }[]).map((row) => row.id);
+    return (this.statements.prepare('SELECT id FROM secrets WHERE user_id = ?').all(userId) as { id: string }[]).map((row) => row.id);
   }
 
   distinctProviders(userId: string): string[] {
-    return (this.db.prepare('SELECT DISTINCT provider FROM secrets WHERE user_id = ?').all(userId) as { provider: string }[]).map(
+    return (this.statements.prepare('SELECT DISTINCT provider FROM secrets WHERE user_id = ?').all(userId) as { provider: string }[]).map(
       (row) => row.provider,
     );
   }
 
   nextPosition(userId: string): number {
-    const row = this.db.prepare('SELECT MAX(position) AS max FROM secrets WHERE user_id = ?').get(userId) as { max: number | null };
+    const row = this.statements.prepare('SELECT MAX(position) AS max FROM secrets WHERE user_id = ?').get(userId) as { max: number | null };
     return row.max === null ? 0 : row.max + 1;
   }
 
   insert(secret: NewSecret): void {
-    this.db
+    this.statements
       .prepare(
         `INSERT INTO secrets (id, user_id, provider, label, default_model, base_url, hint_prefix, hint_last4, iv, ct, wrapped_dek,
            status, position, version, created_at)
@@ -154,7 +159,7 @@ export class SecretsStore {
     update: { label: string; defaultModel: string | null; baseUrl: string; hint: KeyHint; sealed: SealedBlob; rotatedAt: string },
   ): boolean {
     return (
-      this.db
+      this.statements
         .prepare(
           `UPDATE secrets SET label = ?, default_model = ?, base_url = ?, hint_prefix = ?, hint_last4 = ?, iv = ?, ct = ?,
              wrapped_dek = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?, version = version + 1
@@ -178,26 +183,26 @@ export class SecretsStore {
   }
 
   patch(userId: string, id: string, update: { label: string; defaultModel: string | null }): void {
-    this.db
+    this.statements
       .prepare('UPDATE secrets SET label = ?, default_model = ?, version = version + 1 WHERE id = ? AND user_id = ?')
       .run(update.label, update.defaultModel, id, userId);
   }
 
   delete(userId: string, id: string): boolean {
-    return this.db.prepare('DELETE FROM secrets WHERE id = ? AND user_id = ?').run(id, userId).changes === 1;
+    return this.statements.prepare('DELETE FROM secrets WHERE id = ? AND user_id = ?').run(id, userId).changes === 1;
   }
 
   setPosition(userId: string, id: string, position: number): void {
-    this.db.prepare('UPDATE secrets SET position = ? WHERE id = ? AND user_id = ?').run(position, id, userId);
+    this.statements.prepare('UPDATE secrets SET position = ? WHERE id = ? AND user_id = ?').run(position, id, userId);
   }
 
   updateWrappedDek(userId: string, id: string, wrappedDek: string): void {
-    this.db.prepare('UPDATE secrets SET wrapped_dek = ? WHERE id = ? AND user_id = ?').run(wrappedDek, id, userId);
+    this.statements.prepare('UPDATE secrets SET wrapped_dek = ? WHERE id = ? AND user_id = ?').run(wrappedDek, id, userId);
   }
 
   /** The ciphertext of a live personal key of `userId`, for opening under a grant. */
   sealedOf(userId: string, id: string): { record: SecretRecord; sealed: SealedBlob } | undefined {
-    const row = this.db.prepare(`SELECT ${PUBLIC_COLUMNS}, iv, ct FROM secrets WHERE id = ? AND user_id = ?`).get(id, userId) as
+    const row = this.statements.prepare(`SELECT ${PUBLIC_COLUMNS}, iv, ct FROM secrets WHERE id = ? AND user_id = ?`).get(id, userId) as
       | (SecretRow & { iv: string; ct: string })
       | undefined;
     if (!row) return undefined;
@@ -205,17 +210,17 @@ export class SecretsStore {
   }
 
   markUsed(id: string, at: string): void {
-    this.db.prepare('UPDATE secrets SET last_used_at = ? WHERE id = ?').run(at, id);
+    this.statements.prepare('UPDATE secrets SET last_used_at = ? WHERE id = ?').run(at, id);
   }
 
   /** Records the outcome of a verification or of a provider refusing the key. */
   setStatus(id: string, status: SecretStatus, verifiedAt: string | null): void {
-    if (verifiedAt === null) this.db.prepare('UPDATE secrets SET status = ? WHERE id = ?').run(status, id);
-    else this.db.prepare('UPDATE secrets SET status = ?, last_verified_at = ? WHERE id = ?').run(status, verifiedAt, id);
+    if (verifiedAt === null) this.statements.prepare('UPDATE secrets SET status = ? WHERE id = ?').run(status, id);
+    else this.statements.prepare('UPDATE secrets SET status = ?, last_verified_at = ? WHERE id = ?').run(status, verifiedAt, id);
   }
 
   listOrgSummaries(orgId: string): OrgSecretSummaryRecord[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare('SELECT id, provider, label, hint_prefix, hint_last4, status FROM org_secrets WHERE org_id = ? ORDER BY created_at ASC')
       .all(orgId) as { id: string; provider: string; label: string; hint_prefix: string; hint_last4: string; status: SecretStatus }[];
     return rows.map((row) => ({ id: row.id, provider: row.provider, label: row.label, hint: { prefix: row.hint_prefix, last4: row.hint_last4 }, status: row.status }));

@@ -57,6 +57,13 @@ export class UsageStore {
   private readonly selectRecord: Statement;
   private readonly platformMonth: Statement;
   private readonly trackedMonth: Statement;
+  /** The write of `record`, wrapped once (better-sqlite3 builds four wrappers per transaction()). */
+  private readonly writeTransaction: (
+    rows: readonly NewUsageRow[],
+    idempotency: { userId: string; requestId: string; response: StoredResponse } | null,
+    alongside: (() => void) | undefined,
+    now: string,
+  ) => boolean;
 
   constructor(
     private readonly db: Db,
@@ -78,6 +85,24 @@ export class UsageStore {
     this.trackedMonth = db.prepare(
       `SELECT COUNT(*) AS calls FROM usage_events WHERE org_id = ? AND source IN ('byok', 'org') AND outcome = 'ok' AND task != 'verify' AND at >= ?`,
     );
+    this.writeTransaction = db.transaction(
+      (
+        rows: readonly NewUsageRow[],
+        idempotency: { userId: string; requestId: string; response: StoredResponse } | null,
+        alongside: (() => void) | undefined,
+        now: string,
+      ): boolean => {
+        if (idempotency) {
+          // An expired record of the same id is replaced: the 24-hour window has passed.
+          this.deleteExpiredRecord.run(idempotency.userId, idempotency.requestId, this.windowStart());
+          const inserted = this.insertRecord.run(idempotency.userId, idempotency.requestId, idempotency.response.status, JSON.stringify(idempotency.response.body), now);
+          if (inserted.changes !== 1) return false;
+        }
+        for (const row of rows) this.insertRow.run(row);
+        alongside?.();
+        return true;
+      },
+    ).immediate;
   }
 
   /**
@@ -92,18 +117,7 @@ export class UsageStore {
     alongside?: () => void,
   ): boolean {
     const now = new Date(this.clock()).toISOString();
-    const write = this.db.transaction((): boolean => {
-      if (idempotency) {
-        // An expired record of the same id is replaced: the 24-hour window has passed.
-        this.deleteExpiredRecord.run(idempotency.userId, idempotency.requestId, this.windowStart());
-        const inserted = this.insertRecord.run(idempotency.userId, idempotency.requestId, idempotency.response.status, JSON.stringify(idempotency.response.body), now);
-        if (inserted.changes !== 1) return false;
-      }
-      for (const row of rows) this.insertRow.run(row);
-      alongside?.();
-      return true;
-    });
-    const written = write.immediate();
+    const written = this.writeTransaction(rows, idempotency, alongside, now);
     this.purgeExpired();
     return written;
   }
