@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { createOrgUploadGrant } from '@byok/shared';
 import type { PlanId } from '@byok/shared/plans/plans';
-import type { RouteMount } from '../../app';
 import { createAdminServices } from '../../services/admin/admin-services';
 import type { AdminServices } from '../../services/admin/admin-services';
 import { CLI_ACTOR } from '../../services/admin/actor';
@@ -13,7 +12,6 @@ import { startTestServer } from '../../testing/test-server';
 import type { TestServer, TestServerOptions } from '../../testing/test-server';
 import { TestClient } from '../../testing/client';
 import type { TestUser } from '../../testing/client';
-import { adminRoutes } from './admin';
 
 export interface AdminHarness {
   server: TestServer;
@@ -23,8 +21,8 @@ export interface AdminHarness {
 }
 
 export async function startAdminTestServer(options: TestServerOptions = {}): Promise<AdminHarness> {
-  const mount: RouteMount = (context) => adminRoutes(context);
-  const server = await startTestServer({ ...options, mounts: [...(options.mounts ?? []), mount] });
+  // The admin routes are among the server's FEATURE_MOUNTS, as in production.
+  const server = await startTestServer(options);
   const built = new WeakMap<Services, AdminServices>();
   const admin = (): AdminServices => {
     let services = built.get(server.services);
