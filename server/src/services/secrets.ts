@@ -24,6 +24,8 @@ export interface PutSecretInput {
   baseUrl?: string | undefined;
   hint: KeyHint;
   sealed: SealedBlob;
+  /** On a one-provider plan, delete the other provider's keys in the same transaction. */
+  replace?: boolean | undefined;
 }
 
 const NOT_FOUND = 'No such key.';
@@ -112,7 +114,18 @@ export class SecretsService {
           return { created: false, secret: secretView(this.mustGet(principal.userId, id)) };
         }
         if (ifMatch !== undefined) throw new AppError('conflict', 'The key no longer exists.');
-        this.checkProviderLimit(org, principal.userId, input.provider);
+        const replaced = this.checkProviderLimit(org, principal.userId, input.provider, input.replace === true);
+        for (const old of replaced) {
+          this.store.delete(principal.userId, old.id);
+          this.audit.append({
+            orgId: org.id,
+            actor: principal.userId,
+            action: 'key.deleted',
+            target: old.id,
+            provider: old.provider,
+            detail: { ...auditDetail(old), replacedBy: id },
+          });
+        }
         this.store.insert({
           id,
           userId: principal.userId,
@@ -125,7 +138,8 @@ export class SecretsService {
           position: this.store.nextPosition(principal.userId),
           createdAt: now,
         });
-        this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.stored', target: id, provider: input.provider, detail: auditDetail(input) });
+        const detail = replaced.length > 0 ? { ...auditDetail(input), replaced: replaced.map((old) => old.id) } : auditDetail(input);
+        this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.stored', target: id, provider: input.provider, detail });
         return { created: true, secret: secretView(this.mustGet(principal.userId, id)) };
       })
       .immediate();
@@ -194,16 +208,24 @@ export class SecretsService {
     }
   }
 
-  private checkProviderLimit(org: OrgRecord, userId: string, provider: string): void {
+  /**
+   * The personal provider limit. Returns the keys to delete first: on a one-provider limit with
+   * `replace`, every key of the other provider; otherwise nothing, or a plan_limit refusal that
+   * names the limit, the plan that lifts it and (where it applies) how to replace.
+   */
+  private checkProviderLimit(org: OrgRecord, userId: string, provider: string, replace: boolean): SecretRecord[] {
     const limit = policyOf(org).personalProviderLimit;
-    if (limit === null) return;
+    if (limit === null) return [];
     const providers = this.store.distinctProviders(userId);
-    if (providers.includes(provider) || providers.length < limit) return;
+    if (providers.includes(provider) || providers.length < limit) return [];
+    if (replace && limit === 1) return this.store.listForUser(userId).filter((key) => key.provider !== provider);
+    const howToReplace = limit === 1 ? ` To use ${provider} instead, store it with replace: true, which deletes your ${providers.join(', ')} keys.` : '';
     const planLimit = getPlan(org.plan).personalProviderLimit;
     if (planLimit !== null && planLimit <= limit) {
-      throw planLimitError(org, `Keys for more than ${limit} provider${limit === 1 ? '' : 's'}`, (plan) => plan.personalProviderLimit === null || plan.personalProviderLimit > limit);
+      const refusal = planLimitError(org, `Keys for more than ${limit} provider${limit === 1 ? '' : 's'}`, (plan) => plan.personalProviderLimit === null || plan.personalProviderLimit > limit);
+      throw new AppError('plan_limit', refusal.message + howToReplace);
     }
-    throw new AppError('plan_limit', `Your organization allows keys for at most ${limit} provider${limit === 1 ? '' : 's'} per person.`);
+    throw new AppError('plan_limit', `Your organization allows keys for at most ${limit} provider${limit === 1 ? '' : 's'} per person.${howToReplace}`);
   }
 
   private orgOf(principal: Principal): OrgRecord {
