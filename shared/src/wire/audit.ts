@@ -31,6 +31,8 @@ export const AUDIT_ACTIONS = [
   'org_key.deleted',
   'org.plan_changed',
   'master_key.rotated',
+  'org.created',
+  'grant_keys.rotated',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
@@ -46,7 +48,7 @@ export const AuditDetail = z.record(z.string(), z.unknown());
 export type AuditDetail = z.infer<typeof AuditDetail>;
 
 /**
- * One event. `actor` is the acting user's id, or "system" for the server and its CLI;
+ * One event. `actor` is the acting user's id, "cli" for the admin CLI or "system" for the server;
  * `target` is what was acted on (a secret, member or org id). `provider` is null when none
  * applies (and hashed as null). Listings type
  * `action` as a string so that a client keeps working when the server records new actions.
