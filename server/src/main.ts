@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const running = await startServer(config, { logger, mounts: [...FEATURE_MOUNTS] });
   logger.info({ url: running.url, dataDir: config.dataDir }, `listening on ${running.url}`);
+  // The line is part of the start-up contract (API.md): printed even when the level hides info.
+  if (!logger.isLevelEnabled('info')) process.stdout.write(`listening on ${running.url}\n`);
 
   let stopping = false;
   const shutdown = (signal: string): void => {

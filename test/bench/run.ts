@@ -11,6 +11,8 @@ const BENCHES: Bench[] = [
   { name: 'crypto', load: async () => (await import('./crypto')).runCryptoBench },
   { name: 'extension', load: async () => (await import('./extension')).runExtensionBench },
   { name: 'enrich-overhead', load: async () => (await import('./enrich-overhead')).main },
+  { name: 'usage-query', load: async () => (await import('./usage-query')).runUsageQueryBench },
+  { name: 'document', load: async () => (await import('./document')).runDocumentBench },
 ];
 
 async function main(): Promise<void> {

@@ -15,15 +15,21 @@ export function openDatabase(dataDir: string, options: { migrationsDir?: string 
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, DATABASE_FILE);
   const db = new Database(path);
-  // Before WAL is on: SQLite gives the -wal and -shm files the database file's permissions.
-  chmodSync(path, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  // Deleted and overwritten ciphertext must not linger in free pages or the WAL.
-  db.pragma('secure_delete = ON');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
-  migrate(db, options.migrationsDir ?? MIGRATIONS_DIR);
+  try {
+    // Before WAL is on: SQLite gives the -wal and -shm files the database file's permissions.
+    chmodSync(path, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    // Deleted and overwritten ciphertext must not linger in free pages or the WAL.
+    db.pragma('secure_delete = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, options.migrationsDir ?? MIGRATIONS_DIR);
+  } catch (error) {
+    // A failed start (read-only or full data directory) must not keep the file open.
+    db.close();
+    throw error;
+  }
   return db;
 }
 

@@ -10,8 +10,18 @@ const UNAUTHENTICATED = 'Missing, invalid or expired access token.';
 
 export type AuthMiddleware = (request: Request, response: Response, next: NextFunction) => Promise<void>;
 
+/** How many Authorization header lines the request carried (Node keeps only the first). */
+function authorizationCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'authorization') count++;
+  return count;
+}
+
 export function requireAuth(tokens: TokenService, accounts: AccountsStore): AuthMiddleware {
   return async (request, _response, next) => {
+    // Node silently drops every Authorization line but the first; a proxy in front may pick
+    // another one. Ambiguous credentials are refused rather than guessed.
+    if (authorizationCount(request.rawHeaders) > 1) throw new AppError('unauthenticated', UNAUTHENTICATED);
     const header = request.get('authorization');
     const match = header === undefined ? null : /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header);
     if (!match?.[1]) throw new AppError('unauthenticated', UNAUTHENTICATED);
