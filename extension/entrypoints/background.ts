@@ -11,6 +11,8 @@ import { AUTO_LOCK_ALARM } from '../src/core/vault';
 export default defineBackground(() => {
   const services = createServices();
   const route = createRouter(services);
+  // A worker that starts again finds what the previous one left: stuck jobs and waiting keys.
+  void services.enrichment.recoverInterrupted().catch(() => undefined);
 
   browser.runtime.onInstalled.addListener(() => {
     void createMenus();

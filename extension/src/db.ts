@@ -19,8 +19,9 @@ export interface OutboxItem {
   label: string;
   defaultModel: string | null;
   baseUrl: string;
-  hint: KeyHint;
-  sealed: SealedBlob;
+  /** Both absent for a keyless entry (a provider that runs without a key). */
+  hint?: KeyHint | undefined;
+  sealed?: SealedBlob | undefined;
   replace: boolean;
   state: 'pending' | 'failed';
   attempts: number;
@@ -41,6 +42,8 @@ export interface HistoryEntry {
   progress: { done: number; total: number; stage: string } | null;
   result: EnrichResult | null;
   error: { code: string; message: string; secretId?: string | undefined } | null;
+  /** What was sent, kept until the job is done so that "Try again" can send it again. */
+  input?: { kind: HistoryEntry['kind']; text: string; title?: string | undefined; url?: string | undefined; contentType?: string | undefined } | undefined;
 }
 
 export interface UsageCacheEntry {

@@ -1,22 +1,34 @@
 // End to end: the built extension in Chromium against a real companion (temporary data dir) and
 // the provider emulator. Drives the popup and the side panel as a user would, dispatches the
 // context menu in the worker, and checks that no plaintext key is ever stored by the extension.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// Shared setup lives in extension-harness.ts; browser-side faults are in extension-faults.test.ts.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/src/testing/test-server';
-import { startEmulator, type Emulator } from '../emulator';
-import { browserOrSkip, dumpExtensionStorage, launchWithExtension, leakForms, type ChromeApi, type ExtensionBrowser } from '../support/chromium';
+import type { TestServer } from '../../server/src/testing/test-server';
+import { browserOrSkip, dumpExtensionStorage, type ExtensionBrowser } from '../support/chromium';
+import type { FixedPortRelay } from '../support/fixed-port-relay';
+import {
+  ARTIFACTS,
+  clickButton,
+  createAccount,
+  dispatchMenu,
+  expectNoPlaintextStored,
+  fillAddKey,
+  keyOrder,
+  openTab,
+  pageText as text,
+  screenshotIfFailed,
+  startExtensionEnv,
+  typeInto,
+  waitForText,
+  type ExtensionEnv,
+} from './extension-harness';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const ARTIFACTS = join(ROOT, 'test', 'artifacts');
-const EXTENSION_DIR = join(ROOT, 'extension', '.output', 'chrome-mv3');
 const PASSPHRASE = 'tulip lantern orbit mercy';
+const NEW_PASSPHRASE = 'copper meadow violin harbor';
 const EMAIL = 'reader@example.com';
 const OPENAI_KEY = `sk-proj-canary${'Ab3'.repeat(10)}Q7kZ`;
 const OPENAI_ROTATED = `sk-proj-canary${'Xy9'.repeat(10)}R0t8`;
@@ -24,178 +36,43 @@ const ANTHROPIC_KEY = `sk-ant-canary${'Mn5'.repeat(10)}An7h`;
 const GROQ_UNKNOWN = `gsk_canary${'Zz1'.repeat(10)}Rj3c`;
 const ALL_KEYS = [OPENAI_KEY, OPENAI_ROTATED, ANTHROPIC_KEY, GROQ_UNKNOWN];
 
-const ARTICLE = `<!doctype html><html><head><title>The Analytical Engine</title></head><body>
-<nav>Home · About · Contact</nav>
-<article><h1>The Analytical Engine</h1>
-${Array.from({ length: 8 }, (_, index) => `<p>Ada Lovelace worked with Charles Babbage in London on the Analytical Engine. In 1843 she published notes that described an algorithm for the machine, paragraph ${index + 1}. Her notes are often called the first computer program, and the Science Museum keeps a model of the engine.</p>`).join('\n')}
-</article><footer>© 2026 Example</footer></body></html>`;
-
-/** A one-page PDF whose page shows `line` (offsets computed so the xref table is exact). */
-function minimalPdf(line: string): Buffer {
-  const content = `BT /F1 18 Tf 40 700 Td (${line}) Tj ET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, index) => {
-    offsets.push(body.length);
-    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
-}
-
-/** A loopback TCP relay on a fixed port: "the companion's address" across server restarts. */
-class FixedPortRelay {
-  private server: TcpServer | null = null;
-  private sockets = new Set<Socket>();
-  port = 0;
-
-  async open(target: () => URL): Promise<void> {
-    this.server = createTcpServer((client) => {
-      const url = target();
-      const upstream = connect(Number(url.port), url.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (address && typeof address === 'object') this.port = address.port;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = null;
-  }
-}
-
 const chromePath = browserOrSkip();
 
 describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
-  let emulator: Emulator;
+  let env: ExtensionEnv;
   let companion: TestServer;
   let relay: FixedPortRelay;
-  let site: Server;
   let siteUrl: string;
   let chromium: ExtensionBrowser;
   let popup: Page;
-  let companionUrl: string;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    execFileSync('pnpm', ['--filter', '@byok/extension', 'build'], { cwd: ROOT, stdio: 'pipe' });
-    emulator = await startEmulator();
-    emulator.addKey('openai', OPENAI_KEY);
-    emulator.addKey('openai', OPENAI_ROTATED);
-    emulator.addKey('anthropic', ANTHROPIC_KEY);
-    companion = await startTestServer({ env: { BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls), BYOK_RATE_LIMITS: 'off' } });
-    relay = new FixedPortRelay();
-    await relay.open(() => new URL(companion.baseUrl));
-    companionUrl = `http://127.0.0.1:${relay.port}`;
-    site = createServer((request, response) => {
-      if (request.url === '/notes.txt') {
-        response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        response.end('Grace Hopper worked on the Harvard Mark I and later on COBOL in Philadelphia.');
-      } else if (request.url === '/paper.pdf') {
-        response.writeHead(200, { 'content-type': 'application/pdf' });
-        response.end(minimalPdf('Alan Turing described the universal machine in Cambridge.'));
-      } else if (request.url === '/photo.png') {
-        response.writeHead(200, { 'content-type': 'image/png' });
-        response.end(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
-      } else {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(ARTICLE);
-      }
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    const address = site.address();
-    siteUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/article.html`;
-    chromium = await launchWithExtension(chromePath!, EXTENSION_DIR);
-    popup = await chromium.page('popup.html');
-    await popup.setViewport({ width: 400, height: 720 });
+    env = await startExtensionEnv(chromePath!, [
+      ['openai', OPENAI_KEY],
+      ['openai', OPENAI_ROTATED],
+      ['anthropic', ANTHROPIC_KEY],
+    ]);
+    ({ companion, relay, chromium, popup } = env);
+    siteUrl = env.site.articleUrl;
   });
 
   afterAll(async () => {
-    await chromium?.close();
-    await relay?.close();
-    await companion?.close();
-    await emulator?.close();
-    await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
+    await env?.close();
   });
 
   afterEach(async (context) => {
-    // A failing step leaves a picture of the popup behind for whoever reads the CI artifacts.
-    if (context.task.result?.state === 'fail' && popup) {
-      await popup.bringToFront().catch(() => undefined);
-      const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-      await popup.screenshot({ path: join(ARTIFACTS, `failed-${name}.png`) }).catch(() => undefined);
-    }
+    await screenshotIfFailed(context, popup);
   });
 
-  const text = (page: Page) => page.evaluate(() => document.body.innerText);
+  const addKey = (provider: string, label: string, key: string) => fillAddKey(popup, provider, label, key);
+  const tab = (name: string) => openTab(popup, name);
 
-  const waitForText = async (page: Page, needle: string, timeout = 20_000) => {
-    await page.waitForFunction((value: string) => document.body.innerText.includes(value), { timeout }, needle);
+  const expectNoPlaintext = async () => {
+    await expectNoPlaintextStored(popup, [...ALL_KEYS, PASSPHRASE, NEW_PASSPHRASE]);
+    expect(await dumpExtensionStorage(popup)).toContain('[CryptoKey AES-KW extractable=false]');
   };
 
-  const clickButton = async (page: Page, label: string) => {
-    const handle = await page.waitForSelector(`::-p-aria(${label}[role="button"])`, { timeout: 10_000 });
-    await handle!.click();
-  };
-
-  const tab = async (name: string) => {
-    await (await popup.waitForSelector(`::-p-aria(${name}[role="tab"])`))!.click();
-  };
-
-  const typeInto = async (page: Page, selector: string, value: string) => {
-    await page.click(selector, { count: 3 });
-    await page.keyboard.press('Backspace');
-    await page.type(selector, value);
-  };
-
-  const addKey = async (provider: string, label: string, key: string) => {
-    await tab('Add key');
-    await popup.waitForSelector('#provider');
-    await popup.select('#provider', provider);
-    await typeInto(popup, '#label', label);
-    await popup.type('#api-key', key);
-  };
-
-  const keyOrder = () => popup.$$eval('[data-testid="key-list"] > li strong', (nodes) => nodes.map((node) => node.textContent));
-
-  const expectNoPlaintextStored = async () => {
-    const dump = await dumpExtensionStorage(popup);
-    expect(dump).toContain('idb:byok-companion/keys');
-    for (const key of ALL_KEYS) for (const form of leakForms(key)) expect(dump).not.toContain(form);
-    expect(dump).not.toContain(PASSPHRASE);
-    expect(dump).toContain('[CryptoKey AES-KW extractable=false]');
-  };
-
-  const dispatchMenu = async (info: Record<string, unknown>) => {
-    const worker = await chromium.worker();
-    await worker.evaluate(
-      async (menuInfo: Record<string, unknown>, url: string) => {
-        const api = (globalThis as unknown as { chrome: ChromeApi }).chrome;
-        const [tab] = await api.tabs.query({ url });
-        api.contextMenus!.onClicked.dispatch({ editable: false, pageUrl: url, ...menuInfo }, tab);
-      },
-      info,
-      siteUrl,
-    );
-  };
+  const menu = (info: Record<string, unknown>) => dispatchMenu(chromium, siteUrl, info);
 
   it('runs the shared crypto vectors inside Chromium', async () => {
     const page = await chromium.page('selftest.html');
@@ -206,16 +83,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
   });
 
   it('creates an account with the warnings shown', async () => {
-    await waitForText(popup, 'cannot be recovered');
-    await popup.type('#email', EMAIL);
-    await popup.type('#passphrase', PASSPHRASE);
-    await popup.type('#confirm', PASSPHRASE);
-    await popup.click('#understood');
-    await popup.click('details summary');
-    await typeInto(popup, '#companion-url', companionUrl);
-    await popup.screenshot({ path: join(ARTIFACTS, 'popup-create-account.png') });
-    await popup.click('form button[type="submit"]');
-    await popup.waitForSelector('::-p-aria(Keys[role="tab"])', { timeout: 30_000 });
+    await createAccount(popup, { email: EMAIL, passphrase: PASSPHRASE, companionUrl: env.companionUrl, screenshot: 'popup-create-account.png' });
     await waitForText(popup, 'No keys yet');
   });
 
@@ -227,7 +95,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await waitForText(popup, 'sk-proj-•••Q7kZ');
     expect(await text(popup)).not.toContain(OPENAI_KEY);
     await popup.screenshot({ path: join(ARTIFACTS, 'popup-keys.png') });
-    await expectNoPlaintextStored();
+    await expectNoPlaintext();
   });
 
   it('rotates the key and reorders keys by keyboard and by drag', async () => {
@@ -244,25 +112,25 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await addKey('anthropic', 'Claude', ANTHROPIC_KEY);
     await clickButton(popup, 'Save key');
     await waitForText(popup, 'sk-ant-•••An7h');
-    expect(await keyOrder()).toEqual(['Personal', 'Claude']);
+    expect(await keyOrder(popup)).toEqual(['Personal', 'Claude']);
     await clickButton(popup, 'Move Claude up');
     await popup.waitForFunction(() => document.querySelector('[data-testid="key-list"] > li strong')?.textContent === 'Claude');
     await popup.reload();
     await popup.waitForSelector('[data-testid="key-list"] > li');
-    expect(await keyOrder()).toEqual(['Claude', 'Personal']);
+    expect(await keyOrder(popup)).toEqual(['Claude', 'Personal']);
     await clickButton(popup, 'Move Claude down');
     await popup.waitForFunction(() => document.querySelector('[data-testid="key-list"] > li strong')?.textContent === 'Personal');
     // And by drag and drop: Claude dropped on the first row goes first.
     const rows = await popup.$$('[data-testid="key-list"] > li');
     await rows[0]!.drop(rows[1]!);
     await popup.waitForFunction(() => document.querySelector('[data-testid="key-list"] > li strong')?.textContent === 'Claude', { timeout: 10_000 });
-    await expectNoPlaintextStored();
+    await expectNoPlaintext();
   });
 
   it('enriches a selection and a page from the context menu and shows the result in the side panel', async () => {
     const article = await chromium.browser.newPage();
     await article.goto(siteUrl, { waitUntil: 'domcontentloaded' });
-    await dispatchMenu({ menuItemId: 'byok-enrich-selection', selectionText: 'Ada Lovelace worked with Charles Babbage in London on the Analytical Engine.' });
+    await menu({ menuItemId: 'byok-enrich-selection', selectionText: 'Ada Lovelace worked with Charles Babbage in London on the Analytical Engine.' });
     const panel = await chromium.page('sidepanel.html');
     await panel.waitForSelector('[data-testid="result"][data-state="done"]', { timeout: 60_000 });
     expect(await panel.$eval('[data-testid="summary"]', (node) => node.textContent?.trim().length ?? 0)).toBeGreaterThan(10);
@@ -270,7 +138,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     expect(await panel.$eval('[data-testid="cost"]', (node) => node.textContent)).toMatch(/^\$\d/);
     await panel.screenshot({ path: join(ARTIFACTS, 'sidepanel-selection.png'), fullPage: true });
 
-    await dispatchMenu({ menuItemId: 'byok-enrich-page' });
+    await menu({ menuItemId: 'byok-enrich-page' });
     await panel.waitForFunction(
       () => {
         const result = document.querySelector('[data-testid="result"]');
@@ -289,7 +157,8 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await article.close();
 
     await tab('Usage');
-    await popup.waitForSelector('[data-testid="usage-calls"]');
+    // Fresh numbers from the companion (not the cached picture shown first).
+    await popup.waitForSelector('[data-testid="usage"][data-state="fresh"] [data-testid="usage-calls"]');
     await popup.waitForSelector('[data-testid="recent-calls"]');
     expect(Number(await popup.$eval('[data-testid="usage-calls"]', (node) => node.textContent))).toBeGreaterThanOrEqual(2);
     expect(await text(popup)).toContain('Your key');
@@ -326,13 +195,13 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await panel.waitForSelector('[data-testid="history"] > li');
     const before = await panel.$$eval('[data-testid="history"] > li', (nodes) => nodes.length);
     try {
-      await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/notes.txt', base).href });
+      await menu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/notes.txt', base).href });
       expect(await latest(before + 1)).toMatchObject({ state: 'done', text: expect.stringContaining('Linked document') });
-      await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/paper.pdf', base).href });
+      await menu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/paper.pdf', base).href });
       const pdf = await latest(before + 2);
       expect(pdf.state, pdf.text).toBe('done');
       expect(pdf.text).toContain('paper.pdf');
-      await dispatchMenu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/photo.png', base).href });
+      await menu({ menuItemId: 'byok-enrich-link', linkUrl: new URL('/photo.png', base).href });
       const image = await latest(before + 3);
       expect(image.state).toBe('error');
       expect(image.text).toContain('only web pages, PDF and plain text');
@@ -378,7 +247,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await popup.waitForSelector('[data-outbox-state="pending"]', { timeout: 20_000 });
     await waitForText(popup, 'Sealed on this device');
     await popup.screenshot({ path: join(ARTIFACTS, 'popup-outbox.png') });
-    await expectNoPlaintextStored();
+    await expectNoPlaintext();
     await relay.open(() => new URL(companion.baseUrl));
     await popup.reload();
     await waitForText(popup, 'gsk_•••Rj3c');
@@ -398,6 +267,51 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     expect(dump).toContain('[CryptoKey AES-KW extractable=false]');
   });
 
+  it('changes the passphrase: the new one unlocks, the old one is refused, keys still work', async () => {
+    await tab('Settings');
+    await popup.waitForSelector('#current-passphrase');
+    await popup.type('#current-passphrase', PASSPHRASE);
+    await popup.type('#new-passphrase', 'short pw');
+    expect(Number(await popup.$eval('#new-passphrase-strength', (node) => (node as HTMLElement).dataset.strength))).toBeLessThan(2);
+    await typeInto(popup, '#new-passphrase', NEW_PASSPHRASE);
+    await popup.waitForSelector('#new-passphrase-strength[data-strength="4"]');
+    await popup.type('#confirm-new-passphrase', NEW_PASSPHRASE);
+    await waitForText(popup, 'cannot be recovered');
+    await popup.click('#new-understood');
+    await popup.screenshot({ path: join(ARTIFACTS, 'popup-change-passphrase.png'), fullPage: true });
+    await clickButton(popup, 'Change passphrase');
+    await waitForText(popup, 'Passphrase changed. 3 key(s) re-wrapped', 60_000);
+    expect(await popup.$eval('#current-passphrase', (node) => (node as HTMLInputElement).value)).toBe('');
+
+    await clickButton(popup, 'Lock the vault now');
+    await popup.waitForSelector('#unlock-passphrase', { timeout: 10_000 });
+    await popup.type('#unlock-passphrase', PASSPHRASE);
+    await clickButton(popup, 'Unlock');
+    await waitForText(popup, 'Wrong email or passphrase', 30_000);
+    await typeInto(popup, '#unlock-passphrase', NEW_PASSPHRASE);
+    await clickButton(popup, 'Unlock');
+    await waitForText(popup, 'gsk_•••Rj3c', 30_000);
+
+    // The data keys were re-wrapped, not re-sealed: an enrichment with the existing keys works.
+    const article = await chromium.browser.newPage();
+    await article.goto(siteUrl, { waitUntil: 'domcontentloaded' });
+    const panel = await chromium.page('sidepanel.html');
+    await panel.waitForSelector('[data-testid="history"] > li');
+    const before = await panel.$$eval('[data-testid="history"] > li', (nodes) => nodes.length);
+    await menu({ menuItemId: 'byok-enrich-selection', selectionText: 'Ada Lovelace published her notes in 1843.' });
+    await panel.waitForFunction(
+      (count: number) =>
+        document.querySelectorAll('[data-testid="history"] > li').length === count &&
+        document.querySelector('[data-testid="result"]')?.getAttribute('data-state') === 'done',
+      { timeout: 60_000 },
+      before + 1,
+    );
+    expect(await panel.$eval('[data-testid="route"]', (node) => node.textContent)).toContain('Your key');
+    await panel.close();
+    await article.close();
+    await expectNoPlaintext();
+  });
+
   it('names a key the provider rejected and offers to rotate it', async () => {
     // Put the key the emulator does not know first in the route.
     await clickButton(popup, 'Move Offline up');
@@ -406,7 +320,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await popup.waitForFunction(() => document.querySelector('[data-testid="key-list"] > li strong')?.textContent === 'Offline');
     const article = await chromium.browser.newPage();
     await article.goto(siteUrl, { waitUntil: 'domcontentloaded' });
-    await dispatchMenu({ menuItemId: 'byok-enrich-selection', selectionText: 'Charles Babbage designed the Analytical Engine.' });
+    await menu({ menuItemId: 'byok-enrich-selection', selectionText: 'Charles Babbage designed the Analytical Engine.' });
     const panel = await chromium.page('sidepanel.html');
     await panel.waitForSelector('[data-testid="result"][data-state="error"]', { timeout: 60_000 });
     await panel.waitForSelector('[data-error-code="key_rejected"]');
@@ -417,6 +331,6 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await article.close();
     await popup.reload();
     await popup.waitForSelector('[data-status="invalid"]');
-    await expectNoPlaintextStored();
+    await expectNoPlaintext();
   });
 });

@@ -35,8 +35,9 @@ export interface PutSecretBody {
   label: string;
   defaultModel?: string | undefined;
   baseUrl?: string | undefined;
-  hint: KeyHint;
-  sealed: SealedBlob;
+  /** Both or neither: neither for a keyless entry (a provider that runs without a key). */
+  hint?: KeyHint | undefined;
+  sealed?: SealedBlob | undefined;
   /** One-provider plans: delete the other providers' keys in the same transaction. */
   replace?: boolean | undefined;
 }
@@ -85,6 +86,11 @@ export class ApiClient {
     await this.http.json('POST', '/v1/auth/logout');
   }
 
+  /** `PUT /v1/auth/passphrase`: applied atomically by the companion, or not at all (409). */
+  async changePassphrase(body: { kdf: unknown; authProof: string; newAuthProof: string; rewrapped: { id: string; wrappedDek: string }[] }): Promise<void> {
+    await this.http.json('PUT', '/v1/auth/passphrase', { body });
+  }
+
   me(): Promise<MeResponse> {
     return this.http.json('GET', '/v1/me', { parse: MeResponseSchema });
   }
@@ -116,8 +122,10 @@ export class ApiClient {
     await this.http.json('PUT', '/v1/secrets/order', { body: { ids } });
   }
 
-  verifySecret(id: string, grant: string): Promise<VerifyResult> {
-    return this.http.json('POST', `/v1/secrets/${encodeURIComponent(id)}/verify`, { body: { grant }, parse: VerifySecretResponse });
+  /** `grant` for a sealed key; none for a keyless entry (the body is then `{}`). */
+  verifySecret(id: string, grant?: string): Promise<VerifyResult> {
+    const body = grant === undefined ? {} : { grant };
+    return this.http.json('POST', `/v1/secrets/${encodeURIComponent(id)}/verify`, { body, parse: VerifySecretResponse });
   }
 
   /** Streams progress when the server supports it; falls back to a plain JSON answer. */
@@ -232,5 +240,7 @@ function toSecretView(secret: WireSecret): SecretView {
       position: 0,
     };
   }
-  return { ...secret };
+  // A keyless entry (a local provider stored without a key) has no wrapped data key.
+  const { wrappedDek, ...rest } = secret;
+  return { ...rest, ...(typeof wrappedDek === 'string' ? { wrappedDek } : {}) };
 }

@@ -33,5 +33,8 @@ export interface SecretView {
   lastUsedAt: string | null;
   lastVerifiedAt: string | null;
   position: number;
-  wrappedDek?: string | undefined;
+  /** null for a keyless entry (the server sends null), absent for organization keys. */
+  wrappedDek?: string | null | undefined;
+  /** A provider that runs without a key (a local Ollama): no seal, no grant, nothing to unwrap. */
+  keyless?: boolean | undefined;
 }

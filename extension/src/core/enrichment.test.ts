@@ -54,4 +54,43 @@ describe('enrichment', () => {
     const puts = companion.requests.filter((request) => request.method === 'PUT').map((request) => (request.body as { replace?: boolean }).replace);
     expect(puts).toEqual([undefined, true]);
   });
+
+  it('keeps a job that failed because the companion went away, and tries it again under the same entry', async () => {
+    const { services, companion } = harness;
+    await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    companion.enrichMode = 'hang';
+    const id = await services.enrichment.start({ kind: 'selection', text: 'Grace Hopper and COBOL.' });
+    await expect.poll(() => companion.requests.some((request) => request.path === '/v1/enrich')).toBe(true);
+    companion.online = false;
+    // The hung request dies with the companion (the fake rejects like a reset connection).
+    companion.enrichMode = 'json';
+    const failed = await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Another text.' }));
+    expect(failed).toMatchObject({ state: 'error', error: { code: 'companion_unreachable' }, input: { text: 'Another text.' } });
+    services.enrichment.cancel(id);
+    companion.online = true;
+    await services.enrichment.retry(failed!.id);
+    const retried = await services.enrichment.settle(failed!.id);
+    expect(retried).toMatchObject({ state: 'done', result: { summary: 'A short summary.' } });
+    expect(retried?.input).toBeUndefined();
+    expect(await services.db.history.count()).toBe(2);
+    await expect(services.enrichment.retry(failed!.id)).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('marks jobs of a terminated worker interrupted on restart, and they can be tried again', async () => {
+    const { services, companion } = harness;
+    companion.enrichMode = 'hang';
+    const id = await services.enrichment.start({ kind: 'page', text: 'Ada Lovelace.', title: 'Ada' });
+    await expect.poll(() => companion.requests.some((request) => request.path === '/v1/enrich')).toBe(true);
+    companion.enrichMode = 'json';
+    // The worker dies (its hung request never answers): a new service graph over the same
+    // database, the old job still "running" there.
+    const restarted = harness.restart();
+    const ownJob = await restarted.enrichment.start({ kind: 'selection', text: 'New job.' });
+    expect(await restarted.enrichment.recoverInterrupted()).toBe(1);
+    expect(await restarted.db.history.get(id)).toMatchObject({ state: 'error', error: { code: 'interrupted' } });
+    expect((await restarted.db.history.get(ownJob))?.state).not.toBe('error');
+    expect(await restarted.enrichment.settle(ownJob)).toMatchObject({ state: 'done' });
+    await restarted.enrichment.retry(id);
+    expect(await restarted.enrichment.settle(id)).toMatchObject({ state: 'done', title: 'Ada' });
+  });
 });

@@ -30,13 +30,48 @@ export interface EnrichmentDeps {
 
 export class EnrichmentRunner {
   private readonly running = new Map<string, AbortController>();
+  /** Jobs this runner recorded; any other `running` job belonged to a worker that is gone. */
+  private readonly mine = new Set<string>();
 
   constructor(private readonly deps: EnrichmentDeps) {}
+
+  /**
+   * After a worker restart: jobs left `running` by the previous worker can never finish. They are
+   * marked interrupted (not re-sent on their own: the provider may already have charged for it)
+   * and keep their input, so the side panel offers "Try again".
+   */
+  async recoverInterrupted(): Promise<number> {
+    const stale = await this.deps.db.history
+      .filter((entry) => entry.state === 'running' && !this.mine.has(entry.id))
+      .toArray();
+    for (const entry of stale) {
+      await this.deps.db.history.update(entry.id, {
+        state: 'error',
+        progress: null,
+        error: { code: 'interrupted', message: 'The extension restarted while this enrichment ran. Try again.' },
+      });
+      this.deps.notify(entry.id);
+    }
+    return stale.length;
+  }
+
+  /** Send a failed, cancelled or interrupted job again under the same history entry. */
+  async retry(id: string): Promise<void> {
+    const entry = await this.deps.db.history.get(id);
+    if (!entry || entry.state === 'running' || entry.state === 'done' || !entry.input) {
+      throw new ExtensionError('invalid_input', 'This enrichment cannot be tried again; start a new one from the page.');
+    }
+    this.mine.add(id);
+    await this.deps.db.history.update(id, { state: 'running', progress: null, error: null });
+    this.deps.notify(id);
+    this.launch(id, entry.input);
+  }
 
   /** Record a job that failed before it could start (extraction, permissions). */
   async fail(input: Omit<EnrichInput, 'text'>, error: unknown): Promise<string> {
     const id = crypto.randomUUID();
-    await this.deps.db.history.put({ ...this.entry(id, { ...input, text: '' }), state: 'error', error: toErrorInfo(error) });
+    // Nothing was extracted, so there is nothing to try again with.
+    await this.deps.db.history.put({ ...this.entry(id, { ...input, text: '' }), state: 'error', error: toErrorInfo(error), input: undefined });
     this.deps.notify(id);
     return id;
   }
@@ -44,12 +79,17 @@ export class EnrichmentRunner {
   /** Start a job and return its id at once; progress and the result land in history. */
   async start(input: EnrichInput): Promise<string> {
     const id = crypto.randomUUID();
+    this.mine.add(id);
     await this.deps.db.history.put(this.entry(id, input));
     this.deps.notify(id);
+    this.launch(id, input);
+    return id;
+  }
+
+  private launch(id: string, input: EnrichInput): void {
     const controller = new AbortController();
     this.running.set(id, controller);
     void this.run(id, input, controller.signal).finally(() => this.running.delete(id));
-    return id;
   }
 
   /** Wait for a job (tests and callers that need the outcome). */
@@ -77,6 +117,7 @@ export class EnrichmentRunner {
       progress: null,
       result: null,
       error: null,
+      input: { kind: input.kind, text: input.text, title: input.title, url: input.url, contentType: input.contentType },
     };
   }
 
@@ -99,7 +140,8 @@ export class EnrichmentRunner {
           },
         },
       );
-      await this.deps.db.history.update(id, { state: 'done', result, error: null });
+      // Done: the input is no longer needed (history keeps title, URL and the result).
+      await this.deps.db.history.update(id, { state: 'done', result, error: null, input: undefined });
     } catch (error) {
       const cancelled = signal.aborted;
       await this.deps.db.history.update(id, {

@@ -14,6 +14,7 @@ export type LocalErrorCode =
   | 'extract_failed'
   | 'unsupported_document'
   | 'cancelled'
+  | 'interrupted'
   | 'permission_denied';
 
 export type ExtensionErrorCode = ErrorCode | LocalErrorCode;

@@ -91,3 +91,54 @@ describe('the pages\' catalog view', () => {
     }
   });
 });
+
+describe('keyless entries (a provider that runs without a key)', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    harness = await createHarness();
+    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+  });
+
+  it('saves a local Ollama with no key: no seal, no hint, no grant, verified with an empty body', async () => {
+    const { services, companion } = harness;
+    const saved = await services.keys.save({ provider: 'ollama', label: 'Laptop', apiKey: '', baseUrl: 'http://127.0.0.1:11434' });
+    expect(saved.state).toBe('stored');
+    const put = companion.requests.find((request) => request.method === 'PUT');
+    expect(put?.body).not.toHaveProperty('sealed');
+    expect(put?.body).not.toHaveProperty('hint');
+    const openai = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    const list = await services.keys.list();
+    expect(list.keys.find((key) => key.id === saved.secretId)).toMatchObject({ keyless: true });
+    expect(list.keys.find((key) => key.id === saved.secretId)?.wrappedDek).toBeUndefined();
+
+    const unlocked = await services.vault.require();
+    const grants = await services.grants.grantsForRoute(unlocked, list.keys);
+    expect(grants).toHaveLength(1); // only the sealed key is released
+
+    await services.keys.verify(saved.secretId);
+    const verify = companion.requests.find((request) => request.path.endsWith(`${saved.secretId}/verify`));
+    expect(verify?.body).toEqual({});
+    expect(companion.opened).toEqual([]);
+    await services.keys.verify(openai.secretId);
+    expect(companion.opened).toEqual([OPENAI]);
+  });
+
+  it('still refuses an empty key for a provider that needs one', async () => {
+    await expect(harness.services.keys.save({ provider: 'openai', label: 'Work', apiKey: '' })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('queues a keyless entry in the outbox while the companion is away and uploads it unsealed', async () => {
+    const { services, companion } = harness;
+    companion.online = false;
+    const saved = await services.keys.save({ provider: 'ollama', label: 'Laptop', apiKey: '', baseUrl: 'http://127.0.0.1:11434' });
+    expect(saved.state).toBe('queued');
+    const [queued] = await services.db.outbox.toArray();
+    expect(queued?.sealed).toBeUndefined();
+    companion.online = true;
+    const report = await services.outbox.drain(true);
+    expect(report.uploaded).toEqual([saved.secretId]);
+    expect(companion.secrets.get(saved.secretId)?.view.keyless).toBe(true);
+  });
+});

@@ -77,7 +77,9 @@ export class KeyService {
     if (!entry || entry.id === 'builtin') throw new ExtensionError('invalid_input', 'Choose a provider.');
     const label = input.label.trim();
     if (!label) throw new ExtensionError('invalid_input', 'Give the key a label.');
-    if (!input.apiKey || !matchesKeyFormat(entry.id, input.apiKey)) {
+    // A provider that runs without a key (a local Ollama) may be saved as a keyless entry.
+    const keyless = !entry.keyRequired && input.apiKey === '';
+    if (!keyless && (!input.apiKey || !matchesKeyFormat(entry.id, input.apiKey))) {
       throw new ExtensionError('invalid_input', `This does not look like a ${entry.name} key.`);
     }
     let baseUrl = '';
@@ -90,17 +92,19 @@ export class KeyService {
     const secretId = input.secretId ?? crypto.randomUUID();
     const existing = input.secretId ? await this.deps.db.keys.get(input.secretId) : undefined;
     if (existing && existing.provider !== entry.id) throw new ExtensionError('conflict', 'A rotation keeps the provider of the key.');
-    const sealed = await sealApiKey({
-      apiKey: input.apiKey,
-      kek: unlocked.kek,
-      aad: secretAad({ userId: unlocked.userId, secretId, provider: entry.id, baseUrl }),
-    });
-    const hint = computeHint(input.apiKey, entry.keyPrefixes);
+    const sealed = keyless
+      ? undefined
+      : await sealApiKey({
+          apiKey: input.apiKey,
+          kek: unlocked.kek,
+          aad: secretAad({ userId: unlocked.userId, secretId, provider: entry.id, baseUrl }),
+        });
+    const hint = keyless ? undefined : computeHint(input.apiKey, entry.keyPrefixes);
     const defaultModel = input.defaultModel?.trim() || undefined;
     // `replace` (one-provider plans, after the user agreed): the companion deletes the other
     // providers' keys in the same transaction as this store.
     const replace = input.replace === true;
-    const body = { provider: entry.id, label, defaultModel, baseUrl: baseUrl || undefined, hint, sealed, ...(replace ? { replace } : {}) };
+    const body = { provider: entry.id, label, defaultModel, baseUrl: baseUrl || undefined, ...(hint && sealed ? { hint, sealed } : {}), ...(replace ? { replace } : {}) };
     const waiting = (await this.deps.outbox.list()).some((item) => item.state === 'pending');
     try {
       // Keep the order of saves: while anything waits, this one waits behind it.
@@ -147,7 +151,8 @@ export class KeyService {
     const unlocked = await this.deps.vault.require();
     const secret = await this.deps.db.keys.get(id);
     if (!secret || secret.scope !== 'user') throw new ExtensionError('not_found', 'This key is not in your list any more.');
-    const grant = await this.deps.grants.grantFor(unlocked, secret, 'verify');
+    // A keyless entry has nothing to release: it is verified without a grant.
+    const grant = secret.keyless ? undefined : await this.deps.grants.grantFor(unlocked, secret, 'verify');
     const result = await this.deps.api.verifySecret(id, grant);
     await this.refresh().catch(() => undefined);
     return result;
@@ -171,5 +176,6 @@ function cacheable(secret: CachedKey): CachedKey {
     lastVerifiedAt: secret.lastVerifiedAt ?? null,
     position: secret.position ?? 0,
     ...(secret.scope === 'user' && typeof secret.wrappedDek === 'string' ? { wrappedDek: secret.wrappedDek } : {}),
+    ...(secret.keyless ? { keyless: true } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { AuditVerifyResponse, MeResponse, Policy, UsageReport, VerifyResult
 import type { ErrorInfo } from './errors';
 import type { KeyList, SaveKeyInput, SaveKeyResult } from './keys';
 import type { DrainReport } from './outbox';
+import type { PassphraseChangeResult } from './passphrase';
 import type { AccountInfo } from './settings';
 import type { VaultState } from './vault';
 
@@ -49,6 +50,7 @@ export interface MessageMap {
   'vault.signIn': { payload: { email: string; passphrase: string }; result: StatusView };
   'vault.unlock': { payload: { passphrase: string }; result: StatusView };
   'vault.lock': { payload: undefined; result: StatusView };
+  'vault.changePassphrase': { payload: { current: string; next: string }; result: PassphraseChangeResult };
   'vault.signOut': { payload: undefined; result: StatusView };
   'settings.set': { payload: { companionUrl?: string; autoLockMinutes?: number }; result: StatusView };
   me: { payload: undefined; result: MeResponse };
@@ -68,6 +70,7 @@ export interface MessageMap {
   'history.list': { payload: undefined; result: HistoryEntry[] };
   'history.remove': { payload: { id: string }; result: null };
   'enrich.cancel': { payload: { id: string }; result: null };
+  'enrich.retry': { payload: { id: string }; result: null };
   'enrich.text': { payload: { kind: 'selection' | 'page'; text: string; title?: string; url?: string }; result: { id: string } };
   'admin.overview': { payload: undefined; result: AdminOverview };
   'admin.putPolicy': { payload: { policy: Policy }; result: Policy };

@@ -80,4 +80,27 @@ describe('outbox', () => {
     clock.now = first!.nextAttemptAt + 1;
     expect((await services.outbox.drain()).uploaded).toHaveLength(2);
   });
+
+  it('uploads nothing while held (a passphrase change re-wraps what waits) and drains after', async () => {
+    const { services, companion } = harness;
+    companion.online = false;
+    await services.keys.save({ provider: 'openai', label: 'Held', apiKey: KEY_A });
+    companion.online = true;
+    const during = await services.outbox.hold(async () => services.outbox.drain(true));
+    expect(during).toEqual({ uploaded: [], failed: [], waiting: 1 });
+    expect(companion.requests.filter((request) => request.method === 'PUT')).toHaveLength(0);
+    expect((await services.outbox.drain(true)).uploaded).toHaveLength(1);
+  });
+
+  it('waits while the vault is locked (a seal can only be checked against the current KEK when unlocked)', async () => {
+    const { services, companion } = harness;
+    companion.online = false;
+    await services.keys.save({ provider: 'openai', label: 'Waits', apiKey: KEY_A });
+    await services.vault.lock();
+    companion.online = true;
+    expect(await services.outbox.drain(true)).toEqual({ uploaded: [], failed: [], waiting: 1 });
+    expect(companion.requests.filter((request) => request.method === 'PUT')).toHaveLength(0);
+    await services.vault.unlock(PASSPHRASE);
+    expect((await services.outbox.drain(true)).uploaded).toHaveLength(1);
+  });
 });

@@ -21,11 +21,19 @@ export interface DrainReport {
 
 export class Outbox {
   private draining: Promise<DrainReport> | null = null;
+  private held = 0;
 
   constructor(
     private readonly db: ByokDb,
     private readonly api: ApiClient,
     private readonly now: () => number = Date.now,
+    /**
+     * Whether a waiting seal's wrappedDek opens under the current KEK: `false` means it was sealed
+     * under a passphrase that has since changed (on another device), `null` that nobody can tell
+     * now (locked). Such a key would reach the companion undecryptable, so it is held back. The
+     * default (no vault at hand) trusts every seal.
+     */
+    private readonly opensUnderCurrentKek: (wrappedDek: string) => Promise<boolean | null> = async () => true,
   ) {}
 
   async add(item: NewOutboxItem): Promise<OutboxItem> {
@@ -54,8 +62,26 @@ export class Outbox {
     return this.draining;
   }
 
+  /**
+   * Run `task` with uploads held (a passphrase change re-wraps what waits here: nothing may be
+   * uploaded under the old wrapping meanwhile). A drain already under way finishes first.
+   */
+  async hold<T>(task: () => Promise<T>): Promise<T> {
+    this.held += 1;
+    try {
+      await this.draining?.catch(() => undefined);
+      return await task();
+    } finally {
+      this.held -= 1;
+    }
+  }
+
   private async run(force: boolean): Promise<DrainReport> {
     const report: DrainReport = { uploaded: [], failed: [], waiting: 0 };
+    if (this.held > 0) {
+      report.waiting = await this.db.outbox.where('state').equals('pending').count();
+      return report;
+    }
     const items = await this.list();
     for (const [index, item] of items.entries()) {
       if (item.state !== 'pending' || item.seq === undefined) continue;
@@ -64,14 +90,32 @@ export class Outbox {
         report.waiting = items.slice(index).filter((rest) => rest.state === 'pending').length;
         break;
       }
+      // A keyless entry carries no seal, so there is nothing to check against the KEK.
+      const opens = item.sealed ? await this.opensUnderCurrentKek(item.sealed.wrappedDek) : true;
+      if (opens === null) {
+        // Locked: nobody can tell whether the seal still matches the account's passphrase, so
+        // everything waits for the next unlock (which drains the outbox).
+        report.waiting = items.slice(index).filter((rest) => rest.state === 'pending').length;
+        break;
+      }
+      if (!opens) {
+        await this.db.outbox.update(item.seq, {
+          state: 'failed',
+          lastError: {
+            code: 'conflict',
+            message: 'This key was sealed under a passphrase that has since changed. Discard it and add the key again.',
+          },
+        });
+        report.failed.push(item.secretId);
+        continue;
+      }
       try {
         await this.api.putSecret(item.secretId, {
           provider: item.provider,
           label: item.label,
           defaultModel: item.defaultModel ?? undefined,
           baseUrl: item.baseUrl || undefined,
-          hint: item.hint,
-          sealed: item.sealed,
+          ...(item.hint && item.sealed ? { hint: item.hint, sealed: item.sealed } : {}),
           ...(item.replace ? { replace: true } : {}),
         });
         await this.db.outbox.delete(item.seq);

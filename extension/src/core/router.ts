@@ -18,6 +18,14 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     outboxWaiting: await db.outbox.count(),
   });
 
+  /** Upload what waits in the background; open pages hear about it when something went up. */
+  const drainAndTell = async (): Promise<void> => {
+    const report = await outbox.drain(true).catch(() => null);
+    if (!report || report.uploaded.length === 0) return;
+    await keys.refresh().catch(() => undefined);
+    services.broadcast({ channel: 'byok-event', event: 'outbox' });
+  };
+
   const afterKeysChange = <T>(value: T): T => {
     services.broadcast({ channel: 'byok-event', event: 'keys' });
     return value;
@@ -31,13 +39,18 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     },
     'vault.signIn': async (payload) => {
       await vault.signIn(payload);
-      void outbox.drain(true).catch(() => undefined);
+      void drainAndTell();
       return status();
     },
     'vault.unlock': async ({ passphrase }) => {
       await vault.unlock(passphrase);
-      void outbox.drain(true).catch(() => undefined);
+      void drainAndTell();
       return status();
+    },
+    'vault.changePassphrase': async ({ current, next }) => {
+      const result = await services.passphrase.change(current, next);
+      services.broadcast({ channel: 'byok-event', event: 'keys' });
+      return result;
     },
     'vault.lock': async () => {
       await vault.lock();
@@ -82,7 +95,11 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     'outbox.list': () => outbox.list(),
     'outbox.drain': async () => {
       const report = await outbox.drain(true);
-      if (report.uploaded.length > 0) await keys.refresh().catch(() => undefined);
+      if (report.uploaded.length > 0) {
+        await keys.refresh().catch(() => undefined);
+        // Pages that listed the keys before the drain finished show the uploaded ones now.
+        services.broadcast({ channel: 'byok-event', event: 'outbox' });
+      }
       return report;
     },
     'outbox.retry': async ({ seq }) => {
@@ -102,6 +119,10 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     },
     'enrich.cancel': async ({ id }) => {
       enrichment.cancel(id);
+      return null;
+    },
+    'enrich.retry': async ({ id }) => {
+      await enrichment.retry(id);
       return null;
     },
     'enrich.text': async (payload) => ({ id: await enrichment.start(payload) }),

@@ -1,7 +1,7 @@
 // Composition root of the background: builds every core service with its dependencies passed
 // in, so tests build the same graph over fake-indexeddb, WXT's fake browser and a real server.
 import { browser } from 'wxt/browser';
-import type { KdfParams } from '@byok/shared';
+import { isCryptoError, unwrapDek, type KdfParams } from '@byok/shared';
 import { ByokDb } from '../db';
 import { AdminService } from './admin';
 import { ApiClient } from './api-client';
@@ -10,6 +10,7 @@ import { GrantMaker } from './grants';
 import { KeyService } from './keys';
 import type { EventMessage } from './messages';
 import { Outbox } from './outbox';
+import { PassphraseChanger } from './passphrase';
 import { SettingsStore } from './settings';
 import { sessionTokenStore, type TokenStore } from './token-store';
 import { UsageService } from './usage';
@@ -27,6 +28,7 @@ export interface Services {
   usage: UsageService;
   enrichment: EnrichmentRunner;
   admin: AdminService;
+  passphrase: PassphraseChanger;
   broadcast: (event: EventMessage) => void;
 }
 
@@ -49,7 +51,17 @@ export function createServices(options: ServiceOptions = {}): Services {
   });
   const vault = new Vault({ db, api, tokens, settings, ...(options.now ? { now: options.now } : {}), ...(options.newKdf ? { newKdf: options.newKdf } : {}) });
   const grants = new GrantMaker(api);
-  const outbox = new Outbox(db, api, options.now);
+  const outbox = new Outbox(db, api, options.now, async (wrappedDek) => {
+    const unlocked = await vault.current();
+    if (!unlocked) return null;
+    try {
+      (await unwrapDek(unlocked.kek, wrappedDek)).fill(0);
+      return true;
+    } catch (error) {
+      if (isCryptoError(error)) return false;
+      throw error;
+    }
+  });
   const keys = new KeyService({ db, api, vault, grants, outbox });
   const broadcast = (event: EventMessage): void => {
     // Nobody listening (no page open) is normal: the promise rejects and that is fine.
@@ -58,5 +70,6 @@ export function createServices(options: ServiceOptions = {}): Services {
   const enrichment = new EnrichmentRunner({ db, api, vault, keys, grants, notify: (id) => broadcast({ channel: 'byok-event', event: 'history', id }) });
   const usage = new UsageService(db, api);
   const admin = new AdminService(api, vault);
-  return { db, settings, tokens, api, vault, grants, outbox, keys, usage, enrichment, admin, broadcast };
+  const passphrase = new PassphraseChanger({ db, api, vault, settings, outbox, ...(options.newKdf ? { newKdf: options.newKdf } : {}) });
+  return { db, settings, tokens, api, vault, grants, outbox, keys, usage, enrichment, admin, passphrase, broadcast };
 }

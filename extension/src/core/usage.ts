@@ -5,14 +5,11 @@ import type { ApiClient, UsageQuery } from './api-client';
 import type { UsageReport } from './companion-types';
 import { isRetryable } from './errors';
 import type { UsageView } from './messages';
+import { currentMonth, EMPTY_USAGE, usageViewFrom } from './usage-view';
+
+export { currentMonth };
 
 type Grouping = NonNullable<UsageQuery['groupBy']>;
-
-export function currentMonth(now = new Date()): { month: string; from: string; to: string } {
-  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  return { month: from.toISOString().slice(0, 7), from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
-}
 
 export class UsageService {
   constructor(
@@ -33,21 +30,12 @@ export class UsageService {
         if (!isRetryable(error)) throw error;
         fresh = false;
         const cached = await this.db.usage.get(id);
-        return cached?.report ?? { totals: { calls: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 }, groups: [], recent: [] };
+        return cached?.report ?? EMPTY_USAGE;
       }
     };
-    const byProvider = await load('provider');
-    const bySource = await load('source');
-    const byDay = await load('day');
-    return {
-      month,
-      totals: byProvider.totals,
-      byProvider: byProvider.groups,
-      bySource: bySource.groups,
-      byDay: byDay.groups,
-      recent: byProvider.recent.length > 0 ? byProvider.recent : byDay.recent,
-      fresh,
-    };
+    // The three groupings are independent queries: ask for them at once.
+    const [byProvider, bySource, byDay] = await Promise.all([load('provider'), load('source'), load('day')]);
+    return usageViewFrom(month, byProvider, bySource, byDay, fresh);
   }
 
   csv(): Promise<string> {

@@ -178,6 +178,17 @@ export class Vault {
     await browser.alarms.create(AUTO_LOCK_ALARM, { when: lockAt });
   }
 
+  /**
+   * After a passphrase change: the new KEK replaces the old one in memory and IndexedDB, keeping
+   * the auto-lock deadline (a change is not a new unlock).
+   */
+  async replaceKek(unlocked: Unlocked): Promise<void> {
+    const row = await this.deps.db.vaultSession.get('current');
+    if (!row) throw new ExtensionError('locked', 'The vault locked during the change. Unlock it with the new passphrase.');
+    this.memory = unlocked;
+    await this.deps.db.vaultSession.put({ ...row, kek: unlocked.kek, userId: unlocked.userId });
+  }
+
   async lock(): Promise<void> {
     this.memory = null;
     await this.deps.db.vaultSession.clear();

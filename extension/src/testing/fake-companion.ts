@@ -7,8 +7,12 @@ import type { SecretView } from '../core/companion-types';
 
 interface StoredSecret {
   view: SecretView;
-  sealed: SealedBlob;
+  /** Absent for a keyless entry (a provider that runs without a key). */
+  sealed?: SealedBlob | undefined;
 }
+
+/** Providers whose catalog entry needs no key, as the server's schema checks it. */
+const KEYLESS_PROVIDERS = new Set(['ollama', 'lmstudio', 'vllm']);
 
 export interface FakeCompanion {
   fetch: typeof fetch;
@@ -26,6 +30,8 @@ export interface FakeCompanion {
   enrichMode: 'json' | 'sse' | 'hang';
   /** A secret the "provider" refuses: enrich marks it invalid and answers 424 key_rejected. */
   rejectSecretId: string | null;
+  /** Runs before each passphrase change is checked (to change the key set "from another device"). */
+  beforePassphraseChange: (() => void) | null;
 }
 
 const AUDIENCE = 'byok-companion:test';
@@ -50,6 +56,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
     userId: crypto.randomUUID(),
     enrichMode: 'json',
     rejectSecretId: null,
+    beforePassphraseChange: null,
     fetch: async (input, init) => {
       if (!state.online) throw new TypeError('fetch failed');
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
@@ -86,6 +93,25 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
       if (path === '/v1/grant-keys') return json(200, keySet);
       if (!authed()) return error(401, 'unauthenticated', 'Sign in.');
 
+      if (path === '/v1/auth/passphrase' && method === 'PUT') {
+        // As the server: the current proof must match; `rewrapped` must be exactly the caller's
+        // personal keys (else 409, nothing changed); then everything at once.
+        state.beforePassphraseChange?.();
+        const account = [...accounts.entries()].find(([, entry]) => entry.id === state.userId);
+        if (!account || account[1].authProof !== body?.authProof) return error(401, 'invalid_credentials', 'Wrong email or passphrase.');
+        const rewrapped = (body?.rewrapped as { id: string; wrappedDek: string }[]) ?? [];
+        // Exactly the personal keys that have a wrapped data key (keyless entries have none).
+        const owned = [...state.secrets.entries()].filter(([, entry]) => entry.sealed).map(([id]) => id).sort();
+        const given = rewrapped.map((entry) => entry.id).sort();
+        if (JSON.stringify(owned) !== JSON.stringify(given)) return error(409, 'conflict', 'rewrapped must list exactly your personal keys.');
+        for (const entry of rewrapped) {
+          const stored = state.secrets.get(entry.id)!;
+          if (stored.sealed) stored.sealed = { ...stored.sealed, wrappedDek: entry.wrappedDek };
+          stored.view.wrappedDek = entry.wrappedDek;
+        }
+        accounts.set(account[0], { ...account[1], authProof: String(body?.newAuthProof), kdf: body?.kdf });
+        return json(204, null);
+      }
       if (path === '/v1/secrets' && method === 'GET') {
         return json(200, { secrets: [...state.secrets.values()].map((entry) => entry.view).sort((a, b) => a.position - b.position) });
       }
@@ -100,6 +126,12 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
       if (verify?.[1]) {
         const entry = state.secrets.get(verify[1]);
         if (!entry) return error(404, 'not_found', 'No such key.');
+        if (!entry.sealed) {
+          // A keyless entry is verified without a grant, as the server does.
+          if (body?.grant !== undefined) return error(400, 'bad_request', 'grant: a keyless entry takes none');
+          entry.view.status = 'valid';
+          return json(200, { status: 'valid', detail: 'ok' });
+        }
         const opened = await openGrant(String(body?.grant), {
           resolveKey: (kid) => (kid === 'k1' ? pair.privateKey : undefined),
           audience: AUDIENCE,
@@ -119,7 +151,9 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
           state.refuseNextPut = null;
           return error(refusal.status, refusal.code, refusal.message);
         }
-        if (!isSealedBlob(body?.sealed)) return error(400, 'bad_request', 'sealed');
+        const keyless = body?.sealed === undefined && body?.hint === undefined;
+        if (keyless ? !KEYLESS_PROVIDERS.has(String(body?.provider)) : !isSealedBlob(body?.sealed)) return error(400, 'bad_request', 'sealed');
+        const sealed = keyless ? undefined : (body?.sealed as SealedBlob);
         const previous = state.secrets.get(one[1]);
         const now = new Date().toISOString();
         const view: SecretView = {
@@ -127,7 +161,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
           scope: 'user',
           provider: String(body?.provider),
           label: String(body?.label),
-          hint: body?.hint as SecretView['hint'],
+          hint: keyless ? { prefix: '', last4: '' } : (body?.hint as SecretView['hint']),
           defaultModel: (body?.defaultModel as string | undefined) ?? null,
           baseUrl: (body?.baseUrl as string | undefined) ?? '',
           status: 'unverified',
@@ -136,9 +170,10 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
           lastUsedAt: null,
           lastVerifiedAt: null,
           position: previous?.view.position ?? state.secrets.size,
-          wrappedDek: (body?.sealed as SealedBlob).wrappedDek,
+          wrappedDek: sealed?.wrappedDek ?? null,
+          keyless,
         };
-        state.secrets.set(one[1], { view, sealed: body?.sealed as SealedBlob });
+        state.secrets.set(one[1], { view, sealed });
         return json(previous ? 200 : 201, { secret: view });
       }
       if (one?.[1] && method === 'DELETE') {
@@ -155,7 +190,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
             purpose: 'enrich',
           });
           const entry = state.secrets.get(opened.sid);
-          if (!entry || !opened.dek) return error(400, 'grant_invalid', 'Bad grant.');
+          if (!entry?.sealed || !opened.dek) return error(400, 'grant_invalid', 'Bad grant.');
           const aad = secretAad({ userId: state.userId, secretId: entry.view.id, provider: entry.view.provider, baseUrl: entry.view.baseUrl ?? '' });
           state.opened.push(await openSealed({ dek: opened.dek, sealed: entry.sealed, aad }));
         }

@@ -41,6 +41,8 @@ export function describeError(error: ErrorInfo, companionUrl?: string): ErrorAdv
       return { title: 'Wrong passphrase', advice: 'That passphrase does not unlock this account.' };
     case 'kdf_rejected':
       return { title: 'Refused unsafe settings', advice: error.message };
+    case 'interrupted':
+      return { title: 'Interrupted', advice: 'The browser stopped the extension in the background while this ran. Nothing was lost: try again.' };
     case 'payload_too_large':
       return { title: 'Too much text', advice: 'Select a shorter part of the page and use "Enrich selection".' };
     case 'not_found':

@@ -1,4 +1,12 @@
-// Display formatting shared by the pages: money from micro-dollars, counts, dates.
+// Display formatting shared by the pages: money from micro-dollars, counts, dates, key hints. The
+// Intl formatters are made once: building one per call cost more than rendering a 50-key list.
+import { formatHint } from '@byok/shared/crypto/hint';
+import type { KeyHint } from '@byok/shared/crypto/hint';
+
+/** The masked hint (`sk-ant-•••xx7K`), or "no key" for an entry of a provider that runs without one. */
+export function keyHintText(key: { hint: KeyHint; keyless?: boolean | undefined }): string {
+  return key.keyless ? 'no key' : formatHint(key.hint);
+}
 
 export function formatCost(micros: number): string {
   if (micros === 0) return '$0.00';
@@ -7,20 +15,34 @@ export function formatCost(micros: number): string {
   return `$${dollars.toFixed(2)}`;
 }
 
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function formatter<T extends Intl.NumberFormat | Intl.DateTimeFormat>(id: string, make: () => T): T {
+  let existing = formatters.get(id) as T | undefined;
+  if (!existing) {
+    existing = make();
+    formatters.set(id, existing);
+  }
+  return existing;
+}
+
 export function formatCount(value: number): string {
-  return new Intl.NumberFormat(undefined, { notation: value >= 100_000 ? 'compact' : 'standard' }).format(value);
+  const notation = value >= 100_000 ? 'compact' : 'standard';
+  return formatter(`count-${notation}`, () => new Intl.NumberFormat(undefined, { notation })).format(value);
 }
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '—' : date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  if (Number.isNaN(date.getTime())) return '—';
+  return formatter('date', () => new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' })).format(date);
 }
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '—' : date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  if (Number.isNaN(date.getTime())) return '—';
+  return formatter('date-time', () => new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })).format(date);
 }
 
 export const SOURCE_LABELS: Record<string, string> = {

@@ -171,8 +171,9 @@ export class AccountsService {
 
   /**
    * Replaces KDF, auth hash and every personal wrapped data key in one transaction. `rewrapped`
-   * must name exactly the caller's personal keys, else 409 and nothing changes. Other sessions
-   * are revoked: they were opened with the old passphrase.
+   * must name exactly the caller's personal keys that have a wrapped data key (keyless entries
+   * have none), else 409 and nothing changes. Other sessions are revoked: they were opened with
+   * the old passphrase.
    */
   async changePassphrase(
     principal: Principal,
@@ -188,10 +189,10 @@ export class AccountsService {
         const current = this.store.getUser(user.id);
         // A concurrent change already replaced the hash the proof was checked against.
         if (!current || current.authHash !== user.authHash) throw new AppError('conflict', 'The passphrase changed meanwhile.');
-        const owned = new Set(this.secrets.listIdsForUser(user.id));
+        const owned = new Set(this.secrets.listWrappedIdsForUser(user.id));
         const given = new Set(input.rewrapped.map((entry) => entry.id));
         if (given.size !== input.rewrapped.length || given.size !== owned.size || [...given].some((id) => !owned.has(id))) {
-          throw new AppError('conflict', 'rewrapped must list exactly your personal keys, each once.');
+          throw new AppError('conflict', 'rewrapped must list exactly your personal keys that have a wrappedDek, each once.');
         }
         for (const entry of input.rewrapped) this.secrets.updateWrappedDek(user.id, entry.id, entry.wrappedDek);
         this.store.updateCredentials(user.id, input.kdf, newHash);

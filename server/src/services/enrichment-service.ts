@@ -92,6 +92,7 @@ export class EnrichmentService {
           baseUrl: record.baseUrl,
           defaultModel: record.defaultModel,
           releasedKey: released.get(record.id)?.apiKey,
+          keyless: record.wrappedDek === null,
         }));
         const orgKeys = deps.orgSecretsStore.listForOrg(principal.orgId).map((record) => ({
           secretId: record.id,

@@ -1,7 +1,8 @@
 // Opening grants (CRYPTO.md §3, §8): every grant of a request is checked (header, claims, key
-// age, sub, pur, live sid of the caller, unseen jti) and its ciphertext opened under the grant's
-// data key before any jti is recorded; then all jtis are recorded in one transaction. One bad
-// grant fails the whole request and nothing is handed out. Used by /v1/enrich and verify.
+// age, sub, pur, live sid of the caller that holds a key, unseen jti) and its ciphertext opened
+// under the grant's data key before any jti is recorded; then all jtis are recorded in one
+// transaction. One bad grant fails the whole request and nothing is handed out. Used by
+// /v1/enrich and verify.
 import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, openGrant, openSealed, secretAad } from '@byok/shared';
 import type { GrantPurpose, OpenedGrant } from '@byok/shared';
 import type { Db } from '../store/db';
@@ -151,8 +152,9 @@ export class GrantsService {
 
   private liveSecret(principal: Principal, grant: OpenedGrant): { record: SecretRecord; sealed: Parameters<typeof openSealed>[0]['sealed'] } {
     const found = this.secrets.sealedOf(principal.userId, grant.sid);
-    if (!found) throw new AppError('grant_invalid', INVALID);
-    return found;
+    // A keyless entry has nothing to release: a grant naming it is as invalid as one naming no key.
+    if (!found || found.sealed === null) throw new AppError('grant_invalid', INVALID);
+    return { record: found.record, sealed: found.sealed };
   }
 
   /** A jti seen before (or twice in this request) is a replay: 409 and an audit event. */

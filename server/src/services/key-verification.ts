@@ -1,8 +1,10 @@
 // POST /v1/secrets/:id/verify: a live, cheap call with one personal key (the provider's model list)
-// under a `verify` grant. Records the status and time of the check, audits key.verified or
-// key.verify_failed, and writes one usage row (task verify, no tokens).
+// under a `verify` grant, or with no key and no grant for a keyless entry. Records the status and
+// time of the check, audits key.verified or key.verify_failed, and writes one usage row (task
+// verify, no tokens).
 import { randomUUID } from 'node:crypto';
 import { AppError, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
+import { isBaseUrlAllowed } from '@byok/shared/plans/policy';
 import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
 import type { ProviderAdapters } from '../providers/registry';
 import type { AccountsStore } from '../store/accounts-store';
@@ -29,7 +31,8 @@ export interface VerificationDeps {
 export class KeyVerificationService {
   constructor(private readonly deps: VerificationDeps) {}
 
-  async verify(principal: Principal, secretId: string, grant: string, requestId: string, signal?: AbortSignal): Promise<VerifySecretResponse> {
+  /** `grant` is required for a sealed key and refused for a keyless entry (400 either way). */
+  async verify(principal: Principal, secretId: string, grant: string | undefined, requestId: string, signal?: AbortSignal): Promise<VerifySecretResponse> {
     const { deps } = this;
     const clock = deps.clock ?? Date.now;
     const record = deps.secretsStore.getOwned(principal.userId, secretId);
@@ -43,21 +46,32 @@ export class KeyVerificationService {
     if (!policy.byokEnabled || policy.providers[provider]?.byok === false) {
       throw new AppError('provider_disabled', `Personal ${entry.name} keys are switched off by the organization.`);
     }
+    const keyless = record.wrappedDek === null;
+    if (keyless && grant !== undefined) throw new AppError('bad_request', 'grant: a keyless entry is verified without a grant; send {}.');
+    if (!keyless && grant === undefined) throw new AppError('bad_request', 'grant: required to verify a key.');
+    // As in routing: nothing binds a keyless entry's base URL, so the policy is asked again.
+    if (keyless && !isBaseUrlAllowed(policy, provider, record.baseUrl)) {
+      throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
+    }
 
-    const released = await deps.grants.openGrants(principal, [grant], 'verify');
+    const released = grant === undefined ? undefined : await deps.grants.openGrants(principal, [grant], 'verify');
     const startedAt = clock();
     const started = performance.now();
     let result: VerifySecretResponse;
     try {
-      const key = released.get(secretId);
-      if (!key) throw new AppError('grant_invalid', 'The grant is not for this key.');
+      let apiKey: string | null = null;
+      if (released) {
+        const key = released.get(secretId);
+        if (!key) throw new AppError('grant_invalid', 'The grant is not for this key.');
+        apiKey = key.apiKey;
+      }
       const baseUrl = baseUrlFor(provider, record.baseUrl, deps.operatorBaseUrls);
       if (baseUrl === null) throw new AppError('bad_request', 'The key has no usable base URL.');
       const allowedBaseUrls = [...policy.allowedBaseUrls, ...Object.values(deps.operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url)];
       const outcome = await deps.adapters.forProvider(provider).verify({
         provider,
         model: record.defaultModel ?? entry.defaultModel,
-        apiKey: key.apiKey,
+        apiKey,
         baseUrl,
         allowedBaseUrls,
         timeoutMs: deps.timeoutMs,
@@ -65,7 +79,7 @@ export class KeyVerificationService {
       });
       result = { status: outcome.status, ...(outcome.model === undefined ? {} : { model: outcome.model }), detail: outcome.detail };
     } finally {
-      released.dispose();
+      released?.dispose();
     }
 
     const at = new Date(clock()).toISOString();

@@ -73,6 +73,34 @@ describe('buildRouteSteps', () => {
   });
 });
 
+describe('keyless personal entries', () => {
+  const OLLAMA = 'http://10.0.0.5:11434';
+  const ollama = (extra: Partial<PersonalKeyInfo> = {}) => personal('ollama', 'k', false, { baseUrl: OLLAMA, keyless: true, ...extra });
+  const allowOllama = (policy: Policy) => { policy.allowedBaseUrls = [OLLAMA]; };
+
+  it('are tried in the user order without a grant, and open no key', async () => {
+    const steps = buildRouteSteps(inputs({ personal: [personal('openai', 'b', false), ollama(), personal('groq', 'c', true)] }, allowOllama));
+    expect(summary(steps)).toEqual(['openai:skip', 'ollama:byok', 'groq:byok', 'mistral:org', 'openai:platform']);
+    const step = steps[1];
+    expect(step?.kind).toBe('try');
+    if (step?.kind !== 'try') return;
+    expect(step.candidate).toMatchObject({ secretId: 'k', source: 'byok', baseUrl: OLLAMA, model: 'llama3.2' });
+    await expect(step.candidate.openKey()).resolves.toBeNull();
+  });
+
+  it('count as the member own key for platformFallback never', () => {
+    const never = (policy: Policy) => { allowOllama(policy); policy.platformFallback = 'never'; };
+    expect(summary(buildRouteSteps(inputs({ personal: [ollama()] }, never)))).toEqual(['ollama:byok']);
+  });
+
+  it('are dropped where the policy no longer allows their provider or base URL', () => {
+    expect(summary(buildRouteSteps(inputs({ personal: [ollama()], org: [], platform: [] })))).toEqual(['builtin:builtin']);
+    const off = (policy: Policy) => { allowOllama(policy); policy.providers.ollama = { byok: false, platform: true }; };
+    expect(summary(buildRouteSteps(inputs({ personal: [ollama()], org: [], platform: [] }, off)))).toEqual(['builtin:builtin']);
+    expect(summary(buildRouteSteps(inputs({ personal: [ollama()], org: [], platform: [] }, allowOllama)))).toEqual(['ollama:byok']);
+  });
+});
+
 describe('baseUrlFor', () => {
   it('picks the operator override, the fixed host, or the key URL', () => {
     expect(baseUrlFor('openai', '', {})).toBe('https://api.openai.com/v1');

@@ -2,10 +2,12 @@
 // the caller's personal keys in their order (only the named provider's when one is named), then
 // the organization's keys, then the operator's platform keys, each only where the effective
 // policy allows; `builtin` when it is named, or when nothing else could be tried and no provider
-// was named. A personal key the client released no grant for becomes a `skipped` step.
+// was named. A personal key the client released no grant for becomes a `skipped` step; a keyless
+// personal entry needs no grant and is tried without a key, where the policy still allows its
+// base URL.
 import { findModel, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
 import type { RouteSource } from '@byok/shared/wire/enrich';
-import type { Policy } from '@byok/shared/plans/policy';
+import { isBaseUrlAllowed, type Policy } from '@byok/shared/plans/policy';
 import type { PlanLimits } from '@byok/shared/plans/plans';
 
 /** One key that can be tried. `openKey` releases the plaintext only when the step is reached. */
@@ -31,6 +33,8 @@ export interface PersonalKeyInfo {
   readonly defaultModel: string | null;
   /** The plaintext released by a grant in this request, or undefined without one. */
   readonly releasedKey: string | undefined;
+  /** An entry stored without a key (keyRequired: false): used without a grant, no key sent. */
+  readonly keyless?: boolean;
 }
 
 export interface OrgKeyInfo {
@@ -111,14 +115,17 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
     for (const key of inputs.personal) {
       const provider = asProvider(key.provider);
       if (provider === undefined || !wanted(provider) || policy.providers[provider]?.byok === false) continue;
-      if (key.releasedKey === undefined) {
+      const keyless = key.keyless === true;
+      // Nothing binds a keyless entry's base URL: the policy is asked again on every call.
+      if (keyless && !isBaseUrlAllowed(policy, provider, key.baseUrl)) continue;
+      if (key.releasedKey === undefined && !keyless) {
         steps.push({ kind: 'skip', provider, source: 'byok' });
         continue;
       }
       const baseUrl = baseUrlFor(provider, key.baseUrl, inputs.operatorBaseUrls);
       if (baseUrl === null) continue;
       const model = modelFor(provider, inputs, key.defaultModel);
-      const apiKey = key.releasedKey;
+      const apiKey = keyless ? null : (key.releasedKey ?? null);
       steps.push({
         kind: 'try',
         candidate: { provider, model, source: 'byok', secretId: key.secretId, label: key.label, baseUrl, contextTokens: contextFor(provider, model), openKey: async () => apiKey },

@@ -1,6 +1,7 @@
 // Personal keys: store, rotate (optimistic concurrency by version), rename, reorder, delete and
-// list. Only sealed material is stored; plan and policy are checked on every write; every change
-// and its audit event commit together in one BEGIN IMMEDIATE transaction.
+// list. Only sealed material is stored (or none: a keyless entry for a provider that needs no key);
+// plan and policy are checked on every write; every change and its audit event commit together in
+// one BEGIN IMMEDIATE transaction.
 import { AppError, isSealedBlob, isValidHint } from '@byok/shared';
 import type { KeyHint, SealedBlob } from '@byok/shared';
 import { getProvider } from '@byok/shared/providers/catalog';
@@ -22,13 +23,16 @@ export interface PutSecretInput {
   label: string;
   defaultModel?: string | undefined;
   baseUrl?: string | undefined;
-  hint: KeyHint;
-  sealed: SealedBlob;
+  /** `hint` and `sealed` come together; both absent is a keyless entry (keyRequired: false only). */
+  hint?: KeyHint | undefined;
+  sealed?: SealedBlob | undefined;
   /** On a one-provider plan, delete the other provider's keys in the same transaction. */
   replace?: boolean | undefined;
 }
 
 const NOT_FOUND = 'No such key.';
+/** What a keyless entry stores and shows as its hint. */
+const KEYLESS_HINT: KeyHint = { prefix: '', last4: '' };
 
 export function secretView(record: SecretRecord): SecretView {
   return {
@@ -46,6 +50,7 @@ export function secretView(record: SecretRecord): SecretView {
     lastVerifiedAt: record.lastVerifiedAt,
     position: record.position,
     wrappedDek: record.wrappedDek,
+    keyless: record.wrappedDek === null,
     version: record.version,
   };
 }
@@ -58,8 +63,9 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-function auditDetail(record: { label: string; hint: KeyHint }): { label: string; hint: { prefix: string; last4: string } } {
-  return { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
+function auditDetail(record: { label: string; hint: KeyHint }, keyless = false): { label: string; hint: { prefix: string; last4: string }; keyless?: true } {
+  const detail = { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
+  return keyless ? { ...detail, keyless: true } : detail;
 }
 
 export class SecretsService {
@@ -88,8 +94,13 @@ export class SecretsService {
     const entry = getProvider(input.provider);
     const baseUrl = input.baseUrl ?? '';
     // The wire schema checks these too; repeat them here so no other caller can skip them.
-    if (!isSealedBlob(input.sealed)) throw new AppError('bad_request', 'sealed is not a valid sealed blob.');
-    if (!isValidHint(input.hint, entry.keyPrefixes)) throw new AppError('bad_request', 'hint does not fit the provider.');
+    if ((input.hint === undefined) !== (input.sealed === undefined)) throw new AppError('bad_request', 'hint and sealed go together: send both, or neither.');
+    const sealed = input.sealed ?? null;
+    if (sealed === null && (entry.keyRequired || entry.baseUrl === 'none')) throw new AppError('bad_request', `${entry.id} needs a key: hint and sealed are required.`);
+    if (sealed !== null && !isSealedBlob(sealed)) throw new AppError('bad_request', 'sealed is not a valid sealed blob.');
+    const hint = input.hint ?? KEYLESS_HINT;
+    if (!isValidHint(hint, entry.keyPrefixes)) throw new AppError('bad_request', 'hint does not fit the provider.');
+    const detail = auditDetail({ label: input.label, hint }, sealed === null);
     const now = new Date().toISOString();
     return this.db
       .transaction(() => {
@@ -105,12 +116,12 @@ export class SecretsService {
             label: input.label,
             defaultModel,
             baseUrl,
-            hint: input.hint,
-            sealed: input.sealed,
+            hint,
+            sealed,
             rotatedAt: now,
           });
           if (!rotated) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
-          this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.rotated', target: id, provider: input.provider, detail: auditDetail(input) });
+          this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.rotated', target: id, provider: input.provider, detail });
           return { created: false, secret: secretView(this.mustGet(principal.userId, id)) };
         }
         if (ifMatch !== undefined) throw new AppError('conflict', 'The key no longer exists.');
@@ -123,7 +134,7 @@ export class SecretsService {
             action: 'key.deleted',
             target: old.id,
             provider: old.provider,
-            detail: { ...auditDetail(old), replacedBy: id },
+            detail: { ...auditDetail(old, old.wrappedDek === null), replacedBy: id },
           });
         }
         this.store.insert({
@@ -133,13 +144,13 @@ export class SecretsService {
           label: input.label,
           defaultModel,
           baseUrl,
-          hint: input.hint,
-          sealed: input.sealed,
+          hint,
+          sealed,
           position: this.store.nextPosition(principal.userId),
           createdAt: now,
         });
-        const detail = replaced.length > 0 ? { ...auditDetail(input), replaced: replaced.map((old) => old.id) } : auditDetail(input);
-        this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.stored', target: id, provider: input.provider, detail });
+        const stored = replaced.length > 0 ? { ...detail, replaced: replaced.map((old) => old.id) } : detail;
+        this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.stored', target: id, provider: input.provider, detail: stored });
         return { created: true, secret: secretView(this.mustGet(principal.userId, id)) };
       })
       .immediate();
@@ -159,7 +170,7 @@ export class SecretsService {
           action: 'key.updated',
           target: id,
           provider: existing.provider,
-          detail: auditDetail({ label, hint: existing.hint }),
+          detail: auditDetail({ label, hint: existing.hint }, existing.wrappedDek === null),
         });
         return secretView(this.mustGet(principal.userId, id));
       })
@@ -171,7 +182,7 @@ export class SecretsService {
       .transaction(() => {
         const existing = this.store.getOwned(principal.userId, id);
         if (!existing || !this.store.delete(principal.userId, id)) throw new AppError('not_found', NOT_FOUND);
-        this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'key.deleted', target: id, provider: existing.provider, detail: auditDetail(existing) });
+        this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'key.deleted', target: id, provider: existing.provider, detail: auditDetail(existing, existing.wrappedDek === null) });
       })
       .immediate();
   }

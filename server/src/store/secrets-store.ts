@@ -1,5 +1,6 @@
 // Rows of the personal `secrets` table and the read side of `org_secrets`. The ciphertext columns
-// leave this module only through `sealedOf`, which the grants service alone uses.
+// leave this module only through `sealedOf`, which the grants service alone uses. A keyless entry
+// (a provider that needs no key) has no ciphertext at all: iv, ct and wrapped_dek are NULL.
 import type { SealedBlob, KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from './db';
@@ -13,7 +14,8 @@ export interface SecretRecord {
   defaultModel: string | null;
   baseUrl: string;
   hint: KeyHint;
-  wrappedDek: string;
+  /** Null for a keyless entry. */
+  wrappedDek: string | null;
   status: SecretStatus;
   position: number;
   version: number;
@@ -40,7 +42,7 @@ interface SecretRow {
   base_url: string;
   hint_prefix: string;
   hint_last4: string;
-  wrapped_dek: string;
+  wrapped_dek: string | null;
   status: SecretStatus;
   position: number;
   version: number;
@@ -82,7 +84,8 @@ export interface NewSecret {
   defaultModel: string | null;
   baseUrl: string;
   hint: KeyHint;
-  sealed: SealedBlob;
+  /** Null for a keyless entry. */
+  sealed: SealedBlob | null;
   position: number;
   createdAt: string;
 }
@@ -116,6 +119,13 @@ export class SecretsStore {
     return (this.statements.prepare('SELECT id FROM secrets WHERE user_id = ?').all(userId) as { id: string }[]).map((row) => row.id);
   }
 
+  /** The ids of the user's entries that hold a wrapped data key (every one but keyless entries). */
+  listWrappedIdsForUser(userId: string): string[] {
+    return (this.statements.prepare('SELECT id FROM secrets WHERE user_id = ? AND wrapped_dek IS NOT NULL').all(userId) as { id: string }[]).map(
+      (row) => row.id,
+    );
+  }
+
   distinctProviders(userId: string): string[] {
     return (this.statements.prepare('SELECT DISTINCT provider FROM secrets WHERE user_id = ?').all(userId) as { provider: string }[]).map(
       (row) => row.provider,
@@ -143,20 +153,23 @@ export class SecretsStore {
         secret.baseUrl,
         secret.hint.prefix,
         secret.hint.last4,
-        secret.sealed.iv,
-        secret.sealed.ct,
-        secret.sealed.wrappedDek,
+        secret.sealed?.iv ?? null,
+        secret.sealed?.ct ?? null,
+        secret.sealed?.wrappedDek ?? null,
         secret.position,
         secret.createdAt,
       );
   }
 
-  /** Replaces the seal and metadata if the row is still at `version`; false when it moved on. */
+  /**
+   * Replaces the seal (null: none, a keyless entry) and metadata if the row is still at `version`;
+   * false when it moved on.
+   */
   rotate(
     userId: string,
     id: string,
     version: number,
-    update: { label: string; defaultModel: string | null; baseUrl: string; hint: KeyHint; sealed: SealedBlob; rotatedAt: string },
+    update: { label: string; defaultModel: string | null; baseUrl: string; hint: KeyHint; sealed: SealedBlob | null; rotatedAt: string },
   ): boolean {
     return (
       this.statements
@@ -171,9 +184,9 @@ export class SecretsStore {
           update.baseUrl,
           update.hint.prefix,
           update.hint.last4,
-          update.sealed.iv,
-          update.sealed.ct,
-          update.sealed.wrappedDek,
+          update.sealed?.iv ?? null,
+          update.sealed?.ct ?? null,
+          update.sealed?.wrappedDek ?? null,
           update.rotatedAt,
           id,
           userId,
@@ -196,17 +209,19 @@ export class SecretsStore {
     this.statements.prepare('UPDATE secrets SET position = ? WHERE id = ? AND user_id = ?').run(position, id, userId);
   }
 
+  /** A keyless entry has no data key to re-wrap: it is left alone. */
   updateWrappedDek(userId: string, id: string, wrappedDek: string): void {
-    this.statements.prepare('UPDATE secrets SET wrapped_dek = ? WHERE id = ? AND user_id = ?').run(wrappedDek, id, userId);
+    this.statements.prepare('UPDATE secrets SET wrapped_dek = ? WHERE id = ? AND user_id = ? AND wrapped_dek IS NOT NULL').run(wrappedDek, id, userId);
   }
 
-  /** The ciphertext of a live personal key of `userId`, for opening under a grant. */
-  sealedOf(userId: string, id: string): { record: SecretRecord; sealed: SealedBlob } | undefined {
+  /** The ciphertext of a live personal key of `userId`, for opening under a grant; `sealed` is null for a keyless entry. */
+  sealedOf(userId: string, id: string): { record: SecretRecord; sealed: SealedBlob | null } | undefined {
     const row = this.statements.prepare(`SELECT ${PUBLIC_COLUMNS}, iv, ct FROM secrets WHERE id = ? AND user_id = ?`).get(id, userId) as
-      | (SecretRow & { iv: string; ct: string })
+      | (SecretRow & { iv: string | null; ct: string | null })
       | undefined;
     if (!row) return undefined;
-    return { record: toRecord(row), sealed: { v: 1, iv: row.iv, ct: row.ct, wrappedDek: row.wrapped_dek } };
+    const sealed = row.iv === null || row.ct === null || row.wrapped_dek === null ? null : { v: 1 as const, iv: row.iv, ct: row.ct, wrappedDek: row.wrapped_dek };
+    return { record: toRecord(row), sealed };
   }
 
   markUsed(id: string, at: string): void {

@@ -91,6 +91,30 @@ describe('PutSecretRequest', () => {
     expect(PutSecretRequest.safeParse(azure).success).toBe(false);
   });
 
+  it('takes a keyless entry (no hint, no sealed) only for providers that need no key', () => {
+    const { hint: _hint, sealed: _sealed, ...bare } = put();
+    const ollama = { ...bare, provider: 'ollama', baseUrl: 'http://127.0.0.1:11434' };
+    expect(PutSecretRequest.safeParse(ollama).success).toBe(true);
+    expect(PutSecretRequest.safeParse({ ...ollama, provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1' }).success).toBe(true);
+    expect(PutSecretRequest.safeParse({ ...ollama, provider: 'vllm', baseUrl: 'http://10.0.0.7:8000/v1' }).success).toBe(true);
+    expect(issuePaths(PutSecretRequest.safeParse(bare))).toEqual(['sealed']);
+    expect(issuePaths(PutSecretRequest.safeParse({ ...bare, provider: 'mistral' }))).toEqual(['sealed']);
+    // Keyless does not lift the base URL rules.
+    expect(issuePaths(PutSecretRequest.safeParse({ ...ollama, baseUrl: undefined }))).toEqual(['baseUrl']);
+    expect(PutSecretRequest.safeParse({ ...bare, provider: 'builtin' }).success).toBe(false);
+  });
+
+  it('refuses one of hint and sealed without the other', () => {
+    const ollama = put({ provider: 'ollama', baseUrl: 'http://127.0.0.1:11434', hint: { prefix: '', last4: '' } });
+    expect(PutSecretRequest.safeParse(ollama).success).toBe(true);
+    const { hint: _hint, ...sealedOnly } = ollama;
+    const { sealed: _sealed, ...hintOnly } = ollama;
+    expect(issuePaths(PutSecretRequest.safeParse(sealedOnly))).toEqual(['hint']);
+    expect(issuePaths(PutSecretRequest.safeParse(hintOnly))).toEqual(['sealed']);
+    const { sealed: _s, ...openaiHintOnly } = put();
+    expect(issuePaths(PutSecretRequest.safeParse(openaiHintOnly))).toEqual(['sealed']);
+  });
+
   it('refuses builtin and unknown providers', () => {
     expect(PutSecretRequest.safeParse(put({ provider: 'builtin', hint: { prefix: '', last4: '' } })).success).toBe(false);
     expect(PutSecretRequest.safeParse(put({ provider: 'OpenAI' })).success).toBe(false);
@@ -115,8 +139,9 @@ describe('other secret requests', () => {
     expect(PutOrderRequest.safeParse({ ids: [ID.toUpperCase()] }).success).toBe(false);
   });
 
-  it('verify takes one grant', () => {
+  it('verify takes one grant, or none (keyless entries)', () => {
     expect(VerifySecretRequest.safeParse({ grant: 'a.b.c.d.e' }).success).toBe(true);
+    expect(VerifySecretRequest.safeParse({}).success).toBe(true);
     expect(VerifySecretRequest.safeParse({ grant: '' }).success).toBe(false);
     expect(VerifySecretRequest.safeParse({ grant: 'a.b.c.d.e', purpose: 'verify' }).success).toBe(false);
   });
@@ -140,6 +165,8 @@ describe('other secret requests', () => {
     };
     const org = { id: ID2, scope: 'org', provider: 'anthropic', label: 'Team', hint: { prefix: 'sk-ant-', last4: 'abcd' } };
     expect(ListSecretsResponse.safeParse({ secrets: [personal, org] }).success).toBe(true);
+    const keyless = { ...personal, provider: 'ollama', hint: { prefix: '', last4: '' }, baseUrl: 'http://127.0.0.1:11434', wrappedDek: null, keyless: true };
+    expect(ListSecretsResponse.safeParse({ secrets: [{ ...personal, keyless: false }, keyless] }).success).toBe(true);
     const { wrappedDek: _w, ...withoutDek } = personal;
     expect(ListSecretsResponse.safeParse({ secrets: [withoutDek] }).success).toBe(false);
     expect(ListSecretsResponse.safeParse({ secrets: [{ ...personal, createdAt: '2026-11-22T14:00:00+01:00' }] }).success).toBe(false);

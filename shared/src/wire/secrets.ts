@@ -34,8 +34,13 @@ export const UserSecretView = z.object({
   lastVerifiedAt: IsoDateTime.nullable(),
   /** 0-based place in the owner's routing order. */
   position: z.int().min(0),
-  /** Useless without the owner's KEK; needed for a passphrase change. */
-  wrappedDek: WrappedDek,
+  /** Useless without the owner's KEK; needed for a passphrase change. Null for a keyless entry. */
+  wrappedDek: WrappedDek.nullable(),
+  /**
+   * A keyless entry (a provider whose catalog says `keyRequired: false`, stored without a key):
+   * no seal, no grant; routing uses it as it is. Optional on the wire; the server always sends it.
+   */
+  keyless: z.boolean().optional(),
 });
 export type UserSecretView = z.infer<typeof UserSecretView>;
 
@@ -87,15 +92,19 @@ export function checkKeyTarget(value: KeyTarget, ctx: z.RefinementCtx): void {
 /** Accepts "" as "no base URL" (the seal's AAD uses "" then). */
 const OptionalBaseUrl = z.union([z.literal(''), NormalizedBaseUrl]).optional();
 
-/** `PUT /v1/secrets/:id`: create (201) or rotate (200) a personal key. */
+/**
+ * `PUT /v1/secrets/:id`: create (201) or rotate (200) a personal key. `hint` and `sealed` come
+ * together; a provider whose catalog entry says `keyRequired: false` may omit both (a keyless
+ * entry: provider, label, default model and base URL, no key).
+ */
 export const PutSecretRequest = z
   .strictObject({
     provider: ProviderId,
     label: Label,
     defaultModel: ModelId.optional(),
     baseUrl: OptionalBaseUrl,
-    hint: KeyHintSchema,
-    sealed: SealedBlobSchema,
+    hint: KeyHintSchema.optional(),
+    sealed: SealedBlobSchema.optional(),
     /**
      * On a plan that allows keys for one provider at a time (private), storing a key for another
      * provider is refused unless this is true: then the other provider's keys are deleted in the
@@ -105,7 +114,17 @@ export const PutSecretRequest = z
   })
   .superRefine((value, ctx) => {
     checkKeyTarget(value, ctx);
-    const prefixes = getProvider(value.provider).keyPrefixes;
+    const entry = getProvider(value.provider);
+    if (value.hint === undefined || value.sealed === undefined) {
+      if (value.hint !== undefined || value.sealed !== undefined) {
+        const missing = value.hint === undefined ? 'hint' : 'sealed';
+        ctx.addIssue({ code: 'custom', path: [missing], message: 'hint and sealed go together: send both, or neither for a keyless entry' });
+      } else if (entry.keyRequired) {
+        ctx.addIssue({ code: 'custom', path: ['sealed'], message: `${entry.id} needs a key: hint and sealed are required` });
+      }
+      return;
+    }
+    const prefixes = entry.keyPrefixes;
     const prefixOk = prefixes.length === 0 ? value.hint.prefix === '' : prefixes.includes(value.hint.prefix);
     if (!prefixOk) {
       ctx.addIssue({ code: 'custom', path: ['hint', 'prefix'], message: `hint.prefix is not a ${value.provider} key prefix` });
@@ -139,7 +158,8 @@ export type PutOrderRequest = z.infer<typeof PutOrderRequest>;
 export const PutOrderResponse = ListSecretsResponse;
 export type PutOrderResponse = ListSecretsResponse;
 
-export const VerifySecretRequest = z.strictObject({ grant: GrantToken });
+/** A `verify` grant for a sealed key; a keyless entry is verified with `{}` (no grant). */
+export const VerifySecretRequest = z.strictObject({ grant: GrantToken.optional() });
 export type VerifySecretRequest = z.infer<typeof VerifySecretRequest>;
 
 export const VerifySecretResponse = z.object({

@@ -7,8 +7,9 @@ import type { StatusView } from '../../core/messages';
 import { ErrorNote } from '../error-note';
 import { useAction } from '../hooks';
 import { requestCompanionPermission } from '../companion-permission';
+import { MIN_PASSPHRASE_LENGTH } from '../../core/passphrase-rules';
 
-const MIN_PASSPHRASE = 10;
+const MIN_PASSPHRASE = MIN_PASSPHRASE_LENGTH;
 
 export function AccountScreens({ status, onDone }: { status: StatusView; onDone: (status: StatusView) => void }) {
   const [mode, setMode] = useState<'create' | 'signin'>('create');

@@ -4,7 +4,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { getProvider, matchesKeyFormat, PROVIDERS } from '../catalog';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
-import { formatHint } from '@byok/shared/crypto/hint';
+import { keyHintText } from '../format';
 import { send } from '../../core/client';
 import type { StatusView } from '../../core/messages';
 import type { CachedKey } from '../../db';
@@ -13,12 +13,12 @@ import { useAction, useLoad } from '../hooks';
 import { providerName } from '../provider-icon';
 import { saveRule } from './policy-rules';
 
-const CHOICES = PROVIDERS.filter((entry) => entry.id !== 'builtin' && entry.keyPattern !== null);
+const CHOICES = PROVIDERS.filter((entry) => entry.id !== 'builtin' && (entry.keyPattern !== null || !entry.keyRequired));
 
 function formatAdvice(provider: string): string {
   const entry = getProvider(provider);
   if (!entry) return '';
-  if (!entry.keyRequired) return 'This provider may run without a key; if yours has none, type "none".';
+  if (!entry.keyRequired) return 'This provider can run without a key: leave the field empty unless your server asks for one.';
   if (entry.keyPrefixes.length > 0) return `${entry.name} keys start with ${entry.keyPrefixes.map((prefix) => `"${prefix}"`).join(' or ')}.`;
   return `Paste the ${entry.name} key exactly as issued.`;
 }
@@ -41,12 +41,14 @@ export function AddKeyForm({ rotating, status, onDone }: { rotating: CachedKey |
     [me.data, provider, keys.data, rotating],
   );
 
-  const keyOk = apiKey.length > 0 && matchesKeyFormat(provider, apiKey);
+  // Providers that run without a key (a local Ollama) may be saved with the field left empty.
+  const keyOptional = entry?.keyRequired === false;
+  const keyOk = apiKey.length > 0 ? matchesKeyFormat(provider, apiKey) : keyOptional;
   const needsBaseUrl = entry?.baseUrl === 'required';
   const baseUrlOk = !needsBaseUrl || normalizeBaseUrl(baseUrl) !== null;
   const reason = !label.trim()
     ? 'Give the key a label.'
-    : !apiKey
+    : !apiKey && !keyOptional
       ? 'Paste the key.'
       : !keyOk
         ? `This does not look like a ${entry?.name ?? ''} key. ${formatAdvice(provider)}`
@@ -100,7 +102,7 @@ export function AddKeyForm({ rotating, status, onDone }: { rotating: CachedKey |
     <form className="stack" onSubmit={onSubmit} aria-label={rotating ? `Rotate ${rotating.label}` : 'Add a key'} autoComplete="off">
       {rotating && (
         <div className="callout info small">
-          Rotating <strong>{rotating.label}</strong> ({formatHint(rotating.hint)}). Paste the new key; the old one is replaced on the companion.
+          Rotating <strong>{rotating.label}</strong> ({keyHintText(rotating)}). Paste the new key; the old one is replaced on the companion.
         </div>
       )}
       <div className="field">
@@ -175,7 +177,7 @@ export function AddKeyForm({ rotating, status, onDone }: { rotating: CachedKey |
         <div className="callout warn" role="alertdialog" aria-label="Replace key?">
           <p className="small">
             Your plan keeps keys for one provider at a time. Saving this {providerName(provider)} key <strong>removes</strong>{' '}
-            {rule.keys.map((key) => `"${key.label}" (${providerName(key.provider)}, ${formatHint(key.hint)})`).join(', ')} from the companion.
+            {rule.keys.map((key) => `"${key.label}" (${providerName(key.provider)}, ${keyHintText(key)})`).join(', ')} from the companion.
           </p>
           <div className="row">
             <button type="submit" className="primary">

@@ -1,17 +1,29 @@
 // The toolbar popup: the lock screens when there is no unlocked vault, else the tabs (keys,
 // add, usage, settings). Opening the popup also retries the outbox.
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { send } from '../../core/client';
 import type { StatusView } from '../../core/messages';
 import { ErrorNote } from '../error-note';
 import { useBackgroundEvents, useLoad } from '../hooks';
-import { AccountScreens } from './account-screens';
-import { UnlockScreen } from './unlock-screen';
 import { KeysTab } from './keys-tab';
-import { AddKeyForm } from './add-key-form';
-import { UsageTab } from './usage-tab';
-import { SettingsTab } from './settings-tab';
+import { UnlockScreen } from './unlock-screen';
+import type { PopupSnapshot } from './snapshot';
 import type { CachedKey } from '../../db';
+
+// Only the Keys tab and the lock screen are needed for the first paint; the rest load on demand (and are fetched in
+// the background right after the first paint, so switching tabs does not wait for them).
+const loadAccountScreens = () => import('./account-screens');
+const loadAddKeyForm = () => import('./add-key-form');
+const loadUsageTab = () => import('./usage-tab');
+const loadSettingsTab = () => import('./settings-tab');
+const AccountScreens = lazy(() => loadAccountScreens().then((module) => ({ default: module.AccountScreens })));
+const AddKeyForm = lazy(() => loadAddKeyForm().then((module) => ({ default: module.AddKeyForm })));
+const UsageTab = lazy(() => loadUsageTab().then((module) => ({ default: module.UsageTab })));
+const SettingsTab = lazy(() => loadSettingsTab().then((module) => ({ default: module.SettingsTab })));
+
+function prefetchTabs(): void {
+  for (const load of [loadAddKeyForm, loadUsageTab, loadSettingsTab]) void load().catch(() => undefined);
+}
 
 type TabId = 'keys' | 'add' | 'usage' | 'settings';
 const TABS: { id: TabId; label: string }[] = [
@@ -21,15 +33,27 @@ const TABS: { id: TabId; label: string }[] = [
   { id: 'settings', label: 'Settings' },
 ];
 
-export function PopupApp() {
-  const status = useLoad(() => send('status'));
+export function PopupApp({ initial = null }: { initial?: PopupSnapshot | null }) {
+  const loaded = useLoad(() => send('status'));
+  // Until the background answers, the cached picture decides what to show.
+  const status = { ...loaded, data: loaded.data ?? (loaded.error ? undefined : initial?.status) };
   const [tab, setTab] = useState<TabId>('keys');
+  // The cached key list is for the first paint only: once the user leaves the Keys tab, coming
+  // back asks the background for the current cache.
+  const [firstKeys, setFirstKeys] = useState(initial);
+  useEffect(() => {
+    if (tab !== 'keys') setFirstKeys(null);
+  }, [tab]);
   const [rotating, setRotating] = useState<CachedKey | null>(null);
   useBackgroundEvents(['vault'], () => void status.reload());
 
   useEffect(() => {
+    // For the benchmark's breakdown (test/bench/extension.ts): when the first render committed.
+    performance.mark('byok:first-render');
     // Every popup open is a chance to upload what waits.
     void send('outbox.drain').catch(() => undefined);
+    const idle = window.requestIdleCallback ?? ((callback: () => void) => window.setTimeout(callback, 50));
+    idle(prefetchTabs);
   }, []);
 
   const unlocked = status.data?.state === 'unlocked';
@@ -54,13 +78,27 @@ export function PopupApp() {
   if (!status.data) {
     return (
       <Shell>
-        {status.error ? <ErrorNote error={status.error} /> : <p className="row muted"><span className="spinner" /> Loading…</p>}
+        {status.error ? <ErrorNote error={status.error} /> : <Loading />}
       </Shell>
     );
   }
   const view = status.data;
-  if (view.state === 'no-account') return <Shell><AccountScreens status={view} onDone={update} /></Shell>;
-  if (view.state === 'locked') return <Shell status={view}><UnlockScreen status={view} onDone={update} /></Shell>;
+  if (view.state === 'no-account') {
+    return (
+      <Shell>
+        <Suspense fallback={<Loading />}>
+          <AccountScreens status={view} onDone={update} />
+        </Suspense>
+      </Shell>
+    );
+  }
+  if (view.state === 'locked') {
+    return (
+      <Shell status={view}>
+        <UnlockScreen status={view} onDone={update} />
+      </Shell>
+    );
+  }
 
   const selectTab = (id: TabId) => {
     setTab(id);
@@ -94,29 +132,32 @@ export function PopupApp() {
         ))}
       </nav>
       <main id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {tab === 'keys' && (
-          <KeysTab
-            status={view}
-            onAdd={() => selectTab('add')}
-            onRotate={(key) => {
-              setRotating(key);
-              setTab('add');
-            }}
-          />
-        )}
-        {tab === 'add' && (
-          <AddKeyForm
-            key={rotating?.id ?? 'new'}
-            rotating={rotating}
-            status={view}
-            onDone={() => {
-              setRotating(null);
-              setTab('keys');
-            }}
-          />
-        )}
-        {tab === 'usage' && <UsageTab status={view} />}
-        {tab === 'settings' && <SettingsTab status={view} onChange={update} />}
+        <Suspense fallback={<Loading />}>
+          {tab === 'keys' && (
+            <KeysTab
+              status={view}
+              initial={firstKeys}
+              onAdd={() => selectTab('add')}
+              onRotate={(key) => {
+                setRotating(key);
+                setTab('add');
+              }}
+            />
+          )}
+          {tab === 'add' && (
+            <AddKeyForm
+              key={rotating?.id ?? 'new'}
+              rotating={rotating}
+              status={view}
+              onDone={() => {
+                setRotating(null);
+                setTab('keys');
+              }}
+            />
+          )}
+          {tab === 'usage' && <UsageTab status={view} initial={initial?.usage ?? null} />}
+          {tab === 'settings' && <SettingsTab status={view} onChange={update} />}
+        </Suspense>
       </main>
     </Shell>
   );
@@ -145,5 +186,13 @@ function Shell({ status, children }: { status?: StatusView; children: React.Reac
       </header>
       {children}
     </>
+  );
+}
+
+function Loading() {
+  return (
+    <p className="row muted">
+      <span className="spinner" /> Loading…
+    </p>
   );
 }

@@ -1,12 +1,11 @@
 // One personal key: icon, label, masked hint, dates, status badge, and its actions (move,
 // rotate, verify, remove with confirmation).
 import { useState } from 'react';
-import { formatHint } from '@byok/shared/crypto/hint';
 import type { Policy } from '@byok/shared/plans/policy';
 import { send } from '../../core/client';
 import type { CachedKey } from '../../db';
 import { ErrorNote } from '../error-note';
-import { formatDate } from '../format';
+import { formatDate, keyHintText } from '../format';
 import { useAction } from '../hooks';
 import { ProviderIcon, providerName } from '../provider-icon';
 import { isStale } from './policy-rules';
@@ -72,7 +71,7 @@ export function KeyRow({ secret, index, count, policy, canOrder, dragging, dropT
           </span>
         </div>
         <div className="small muted">
-          {providerName(secret.provider)} · <span className="mono" data-testid="hint">{formatHint(secret.hint)}</span>
+          {providerName(secret.provider)} · <span className="mono" data-testid="hint">{keyHintText(secret)}</span>
           {secret.defaultModel ? ` · ${secret.defaultModel}` : ''}
         </div>
         <div className="small muted">

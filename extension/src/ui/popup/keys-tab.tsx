@@ -5,21 +5,34 @@ import type { KeyList } from '../../core/keys';
 import { send } from '../../core/client';
 import type { StatusView } from '../../core/messages';
 import type { CachedKey } from '../../db';
+import { keyHintText } from '../format';
 import { ErrorNote } from '../error-note';
+import type { PopupSnapshot } from './snapshot';
 import { useAction, useBackgroundEvents, useLoad } from '../hooks';
 import { KeyRow } from './key-row';
 import { OutboxList } from './outbox-list';
 import { ProviderIcon, providerName } from '../provider-icon';
-import { formatHint } from '@byok/shared/crypto/hint';
 
-export function KeysTab({ status, onAdd, onRotate }: { status: StatusView; onAdd: () => void; onRotate: (key: CachedKey) => void }) {
+export function KeysTab({
+  status,
+  initial = null,
+  onAdd,
+  onRotate,
+}: {
+  status: StatusView;
+  /** The popup's cached picture (IndexedDB, read before the first render). */
+  initial?: PopupSnapshot | null;
+  onAdd: () => void;
+  onRotate: (key: CachedKey) => void;
+}) {
   const list = useLoad(() => send('keys.list'));
   // The cache paints the list at once; keys.list (from the companion) replaces it when it answers.
-  const [cached, setCached] = useState<KeyList | null>(null);
+  const [cached, setCached] = useState<KeyList | null>(initial?.keys ?? null);
   useEffect(() => {
-    void send('keys.cached').then(setCached, () => undefined);
+    if (!initial) void send('keys.cached').then(setCached, () => undefined);
   }, []);
   const me = useLoad(() => send('me').catch(() => null));
+  const policy = me.data?.policy ?? initial?.me?.policy;
   const [dragging, setDragging] = useState<string | null>(null);
   const [over, setOver] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
@@ -34,7 +47,6 @@ export function KeysTab({ status, onAdd, onRotate }: { status: StatusView; onAdd
   const keys = shown?.keys ?? [];
   const personal = keys.filter((key) => key.scope === 'user');
   const org = keys.filter((key) => key.scope === 'org');
-  const policy = me.data?.policy;
   const canOrder = policy?.providerOrder === true && personal.length > 1;
 
   const move = async (id: string, to: number) => {
@@ -125,7 +137,7 @@ export function KeysTab({ status, onAdd, onRotate }: { status: StatusView; onAdd
                 <div className="grow">
                   <strong>{key.label}</strong>
                   <div className="small muted">
-                    {providerName(key.provider)} · <span className="mono">{formatHint(key.hint)}</span>
+                    {providerName(key.provider)} · <span className="mono">{keyHintText(key)}</span>
                   </div>
                 </div>
                 <span className="badge unverified">read-only</span>

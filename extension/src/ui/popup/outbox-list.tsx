@@ -42,7 +42,7 @@ export function OutboxList({ items, onChanged }: { items: OutboxItem[]; onChange
               <span className={`badge ${item.state === 'failed' ? 'failed' : 'waiting'}`}>{item.state === 'failed' ? 'refused' : 'waiting'}</span>
             </div>
             <div className="small muted">
-              {providerName(item.provider)} · <span className="mono">{formatHint(item.hint)}</span> · saved {formatDateTime(item.createdAt)}
+              {providerName(item.provider)} · <span className="mono">{item.hint ? formatHint(item.hint) : 'no key'}</span> · saved {formatDateTime(item.createdAt)}
               {item.attempts > 0 && item.state === 'pending' ? ` · ${item.attempts} attempt(s)` : ''}
             </div>
             {item.lastError && (

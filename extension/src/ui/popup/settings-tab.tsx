@@ -8,6 +8,7 @@ import { DEFAULT_COMPANION_URL } from '../../core/settings';
 import { requestCompanionPermission } from '../companion-permission';
 import { ErrorNote } from '../error-note';
 import { useAction } from '../hooks';
+import { PassphraseChange } from './passphrase-change';
 
 export function SettingsTab({ status, onChange }: { status: StatusView; onChange: (status: StatusView) => void }) {
   const [url, setUrl] = useState(status.companionUrl);
@@ -66,6 +67,7 @@ export function SettingsTab({ status, onChange }: { status: StatusView; onChange
           )}
         </div>
       </section>
+      <PassphraseChange status={status} />
       <ErrorNote error={signOut.error} />
       <button className="danger" onClick={() => void signOut.run()}>
         Sign out of this browser

@@ -2,7 +2,7 @@
 // recent calls with the key that paid, and a CSV export.
 import { useState } from 'react';
 import { send } from '../../core/client';
-import type { StatusView } from '../../core/messages';
+import type { StatusView, UsageView } from '../../core/messages';
 import type { UsageGroup } from '../../core/companion-types';
 import { DailyChart } from '../bar-chart';
 import { ErrorNote } from '../error-note';
@@ -37,7 +37,7 @@ function GroupTable({ caption, groups, name }: { caption: string; groups: UsageG
   );
 }
 
-export function UsageTab({ status }: { status: StatusView }) {
+export function UsageTab({ status, initial = null }: { status: StatusView; initial?: UsageView | null }) {
   const usage = useLoad(() => send('usage.get'));
   const keys = useLoad(() => send('keys.list'));
   const [metric, setMetric] = useState<'calls' | 'costMicros'>('costMicros');
@@ -51,15 +51,17 @@ export function UsageTab({ status }: { status: StatusView }) {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   });
   const labels = new Map((keys.data?.keys ?? []).map((key) => [key.id, key.label]));
-  const data = usage.data;
+  // The last known numbers (IndexedDB) show at once; the companion's answer replaces them.
+  const data = usage.data ?? initial ?? undefined;
+  const state = usage.data ? (usage.data.fresh ? 'fresh' : 'offline') : data ? 'cached' : 'loading';
 
   return (
-    <div className="stack" data-testid="usage">
+    <div className="stack" data-testid="usage" data-state={state}>
       <ErrorNote error={usage.error ?? exportCsv.error} companionUrl={status.companionUrl} />
       {usage.loading && !data && <p className="row muted"><span className="spinner" /> Loading usage…</p>}
       {data && (
         <>
-          {!data.fresh && <div className="callout warn small">The companion is not answering; these are the last known numbers.</div>}
+          {state === 'offline' && <div className="callout warn small">The companion is not answering; these are the last known numbers.</div>}
           <div className="spread">
             <h2 style={{ margin: 0 }}>This month ({data.month})</h2>
             <button onClick={() => void exportCsv.run()} disabled={exportCsv.busy}>

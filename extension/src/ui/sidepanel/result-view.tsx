@@ -7,6 +7,7 @@ import type { HistoryEntry } from '../../db';
 import { ErrorNote } from '../error-note';
 import { formatCost, formatCount, formatDateTime, SOURCE_LABELS } from '../format';
 import { providerName } from '../provider-icon';
+import { useAction } from '../hooks';
 
 const ENTITY_LABELS: Record<string, string> = {
   person: 'People',
@@ -75,6 +76,10 @@ export function ResultView({ entry, keyLabels }: { entry: HistoryEntry; keyLabel
             </button>
           )}
         </ErrorNote>
+      )}
+
+      {(entry.state === 'error' || entry.state === 'cancelled') && entry.input && (
+        <TryAgain id={entry.id} />
       )}
 
       {result && (
@@ -155,5 +160,18 @@ export function ResultView({ entry, keyLabels }: { entry: HistoryEntry; keyLabel
         </>
       )}
     </article>
+  );
+}
+
+/** Sends a failed job again (same history entry); the companion must be back for it to work. */
+function TryAgain({ id }: { id: string }) {
+  const retry = useAction(() => send('enrich.retry', { id }));
+  return (
+    <div className="stack">
+      <button className="primary" disabled={retry.busy} onClick={() => void retry.run()}>
+        Try again
+      </button>
+      <ErrorNote error={retry.error} />
+    </div>
   );
 }

@@ -1,4 +1,5 @@
-// POST /v1/secrets/:id/verify: a live check of one personal key under a `verify` grant.
+// POST /v1/secrets/:id/verify: a live check of one personal key under a `verify` grant, or of a
+// keyless entry with `{}`.
 import { Router } from 'express';
 import { IdParams } from '@byok/shared/wire/common';
 import { VerifySecretRequest } from '@byok/shared/wire/secrets';
