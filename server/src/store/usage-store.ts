@@ -1,6 +1,9 @@
 // Rows of `usage_events` and `idempotency_records` (migration 002): the usage rows of a request are
 // written together with its idempotency record in one transaction, so a replayed request id is
 // never billed twice; plus the monthly counters the platform quota needs and the user's listings.
+// Each row inserted also adds itself to the daily rollup `usage_daily` (migration 005) through a
+// trigger, inside the same statement and so the same transaction: a request's counts commit or
+// roll back with its rows, and a refused repeat adds nothing.
 import type { RouteSource } from '@byok/shared/wire/enrich';
 import type { UsageOutcome, UsageRow, UsageTask } from '@byok/shared/wire/usage';
 import type Database from 'better-sqlite3';
