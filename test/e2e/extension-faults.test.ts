@@ -92,7 +92,7 @@ describe.skipIf(chromePath === null)('extension under browser-side faults (Chrom
     expect(await historyCount(view)).toBe(entries);
 
     env.emulator.setBehavior({ provider: 'openai' }, null);
-    await env.relay.open(() => new URL(env.companion.baseUrl));
+    await env.reopenRelay();
     await clickButton(view, 'Try again');
     await view.waitForSelector('[data-testid="result"][data-state="done"]', { timeout: 60_000 });
     expect(await view.$eval('[data-testid="route"]', (node) => node.textContent)).toContain('Your key');
@@ -103,8 +103,7 @@ describe.skipIf(chromePath === null)('extension under browser-side faults (Chrom
   it('keeps a key sealed in the outbox when the companion vanishes mid-upload, and drains it later', async () => {
     // Reset kept-alive connections, then accept new ones without answering: the upload hangs.
     await env.relay.close();
-    env.relay.mode = 'blackhole';
-    await env.relay.open(() => new URL(env.companion.baseUrl));
+    await env.reopenRelay('blackhole');
     await fillAddKey(popup, 'anthropic', 'Claude', ANTHROPIC_KEY);
     await clickButton(popup, 'Save key');
     await expect.poll(() => env.relay.held(), { timeout: 20_000 }).toBeGreaterThan(0);
@@ -115,8 +114,7 @@ describe.skipIf(chromePath === null)('extension under browser-side faults (Chrom
     expect(stored).toContain('idb:byok-companion/outbox [{');
     await expectNoPlaintextStored(popup, ALL_SECRETS);
 
-    env.relay.mode = 'forward';
-    await env.relay.open(() => new URL(env.companion.baseUrl));
+    await env.reopenRelay();
     // Opening the popup drains the outbox (the retry alarm would too, 30 s later).
     await popup.bringToFront();
     await popup.reload();
@@ -128,15 +126,13 @@ describe.skipIf(chromePath === null)('extension under browser-side faults (Chrom
     await fillAddKey(popup, 'anthropic', 'Claude (again)', ANTHROPIC_KEY);
     // Reset kept-alive connections; from now on requests arrive but answers never come back.
     await env.relay.close();
-    env.relay.mode = 'swallow';
-    await env.relay.open(() => new URL(env.companion.baseUrl));
+    await env.reopenRelay('swallow');
     await clickButton(popup, 'Save key');
     await popup.waitForSelector('[data-outbox-state="pending"]', { timeout: 30_000 });
     expect(env.relay.swallowed).toBeGreaterThan(0);
 
     await env.relay.close();
-    env.relay.mode = 'forward';
-    await env.relay.open(() => new URL(env.companion.baseUrl));
+    await env.reopenRelay();
     await popup.bringToFront();
     await popup.reload();
     await waitForText(popup, 'Claude (again)', 30_000);
@@ -152,7 +148,7 @@ describe.skipIf(chromePath === null)('extension under browser-side faults (Chrom
     await fillAddKey(popup, 'mistral', 'Le Chat', MISTRAL_KEY);
     await clickButton(popup, 'Save key');
     await popup.waitForSelector('[data-outbox-state="pending"]', { timeout: 30_000 });
-    await env.relay.open(() => new URL(env.companion.baseUrl));
+    await env.reopenRelay();
     // ...and an enrichment is in flight when the worker dies.
     await startHungEnrichment('Grace Hopper worked on the Harvard Mark I.');
     const view = await openPanel();

@@ -57,6 +57,11 @@ export interface ExtensionEnv {
   site: TestSite;
   chromium: ExtensionBrowser;
   popup: Page;
+  /**
+   * Opens the relay to the companion again after `relay.close()` (which also resets kept-alive
+   * connections), forwarding by default or in a fault mode.
+   */
+  reopenRelay(mode?: FixedPortRelay['mode']): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,7 +73,11 @@ export async function startExtensionEnv(chromePath: string, keys: [EmulatedProvi
   for (const [provider, key] of keys) emulator.addKey(provider, key);
   const companion = await startTestServer({ env: { BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls), BYOK_RATE_LIMITS: 'off' } });
   const relay = new FixedPortRelay();
-  await relay.open(() => new URL(companion.baseUrl));
+  const reopenRelay = async (mode: FixedPortRelay['mode'] = 'forward'): Promise<void> => {
+    relay.mode = mode;
+    await relay.open(() => new URL(companion.baseUrl));
+  };
+  await reopenRelay();
   const site = await startTestSite();
   const chromium = await launchWithExtension(chromePath, EXTENSION_DIR);
   const popup = await chromium.page('popup.html');
@@ -81,6 +90,7 @@ export async function startExtensionEnv(chromePath: string, keys: [EmulatedProvi
     site,
     chromium,
     popup,
+    reopenRelay,
     async close() {
       await chromium.close();
       await relay.close();

@@ -248,7 +248,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await waitForText(popup, 'Sealed on this device');
     await popup.screenshot({ path: join(ARTIFACTS, 'popup-outbox.png') });
     await expectNoPlaintext();
-    await relay.open(() => new URL(companion.baseUrl));
+    await env.reopenRelay();
     await popup.reload();
     await waitForText(popup, 'gsk_•••Rj3c');
     await popup.waitForFunction(() => !document.querySelector('[data-testid="outbox"]'), { timeout: 20_000 });

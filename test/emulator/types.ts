@@ -1,19 +1,12 @@
 // Types of the provider emulator: which providers it speaks for, the failure knobs, and the record
 // it keeps of every request for assertions.
+import { PROVIDER_IDS, type ProviderId } from '@byok/shared/providers/types';
 
-export const EMULATED_PROVIDERS = [
-  'openai',
-  'anthropic',
-  'google',
-  'mistral',
-  'groq',
-  'aleph-alpha',
-  'azure-openai',
-  'ollama',
-  'lmstudio',
-  'vllm',
-] as const;
-export type EmulatedProvider = (typeof EMULATED_PROVIDERS)[number];
+/** Every catalog provider but the built-in one, which runs in the server and has no API to emulate. */
+export type EmulatedProvider = Exclude<ProviderId, 'builtin'>;
+export const EMULATED_PROVIDERS: readonly EmulatedProvider[] = PROVIDER_IDS.filter(
+  (provider): provider is EmulatedProvider => provider !== 'builtin',
+);
 
 /** Knobs; per key overrides per provider. Failure knobs apply `times` times when set, else always. */
 export interface Behavior {

@@ -2,11 +2,12 @@
 // re-wrap every personal data key under the new KEK, and send it all to the companion in one
 // request. The companion applies it atomically; only then is the KEK in IndexedDB replaced and
 // the cached wrappedDek values (key list and outbox) updated. Ciphertexts never change.
-import { deriveAccountKeys, isCryptoError, newKdfParams, normalizeEmail, rewrapDek, checkKdfParams, type KdfParams } from '@byok/shared';
+import { deriveAccountKeys, isCryptoError, newKdfParams, normalizeEmail, rewrapDek, type KdfParams } from '@byok/shared';
 import type { ByokDb, OutboxItem } from '../db';
 import type { ApiClient } from './api-client';
 import type { Outbox } from './outbox';
 import type { SecretView } from './companion-types';
+import { checkedKdf } from './checked-kdf';
 import { ExtensionError } from './errors';
 import type { SettingsStore } from './settings';
 import { MIN_PASSPHRASE_LENGTH } from './passphrase-rules';
@@ -138,15 +139,4 @@ async function rewrapAll(oldKek: CryptoKey, newKek: CryptoKey, personal: SecretV
     }
   }
   return out;
-}
-
-function checkedKdf(kdf: unknown): KdfParams {
-  try {
-    return checkKdfParams(kdf);
-  } catch (error) {
-    if (isCryptoError(error)) {
-      throw new ExtensionError('kdf_rejected', 'The companion asked for weaker key derivation than this extension accepts. It may be compromised.');
-    }
-    throw error;
-  }
 }

@@ -3,10 +3,11 @@
 // while unlocked, in IndexedDB so that a restarted service worker can still use it
 // (CRYPTO.md section 6). Every lock path deletes it from both places.
 import { browser } from 'wxt/browser';
-import { checkKdfParams, deriveAccountKeys, isCryptoError, newKdfParams, normalizeEmail, unwrapDek, type KdfParams } from '@byok/shared';
+import { deriveAccountKeys, isCryptoError, newKdfParams, normalizeEmail, unwrapDek, type KdfParams } from '@byok/shared';
 import type { ByokDb } from '../db';
 import type { ApiClient } from './api-client';
 import type { LoginResponse } from './companion-types';
+import { checkedKdf } from './checked-kdf';
 import { ExtensionError } from './errors';
 import type { AccountInfo, SettingsStore } from './settings';
 import type { TokenStore } from './token-store';
@@ -203,17 +204,6 @@ export class Vault {
     await this.deps.settings.set('account', null);
     await this.deps.settings.set('me', null);
     await Promise.all([this.deps.db.keys.clear(), this.deps.db.usage.clear()]);
-  }
-}
-
-function checkedKdf(kdf: unknown): KdfParams {
-  try {
-    return checkKdfParams(kdf);
-  } catch (error) {
-    if (isCryptoError(error)) {
-      throw new ExtensionError('kdf_rejected', 'The companion asked for weaker key derivation than this extension accepts. It may be compromised.');
-    }
-    throw error;
   }
 }
 

@@ -88,12 +88,7 @@ export class AccountsService {
         return { user, org, session };
       })
       .immediate();
-    return {
-      user: userView(created.user),
-      org: orgView(created.org),
-      accessToken: await this.tokens.signAccessToken({ userId: created.user.id, orgId: created.org.id, role: created.user.role, familyId: created.session.familyId }),
-      refreshToken: created.session.refreshToken,
-    };
+    return this.loginResponse(created);
   }
 
   async login(input: { email: string; authProof: string }): Promise<LoginResponse> {
@@ -118,12 +113,7 @@ export class AccountsService {
         return { user: current, org, session: this.startSession(current, now) };
       })
       .immediate();
-    return {
-      user: userView(result.user),
-      org: orgView(result.org),
-      accessToken: await this.tokens.signAccessToken({ userId: result.user.id, orgId: result.org.id, role: result.user.role, familyId: result.session.familyId }),
-      refreshToken: result.session.refreshToken,
-    };
+    return this.loginResponse(result);
   }
 
   /** Rotates a refresh token inside its family; a used or revoked token revokes the family. */
@@ -221,6 +211,17 @@ export class AccountsService {
       })
       .immediate();
     return { code, expiresAt };
+  }
+
+  /** What register and login answer: the views, an access token in the new session's family and its refresh token. */
+  private async loginResponse(signedIn: { user: UserRecord; org: OrgRecord; session: { familyId: string; refreshToken: string } }): Promise<LoginResponse> {
+    const { user, org, session } = signedIn;
+    return {
+      user: userView(user),
+      org: orgView(org),
+      accessToken: await this.tokens.signAccessToken({ userId: user.id, orgId: org.id, role: user.role, familyId: session.familyId }),
+      refreshToken: session.refreshToken,
+    };
   }
 
   private startSession(user: UserRecord, now: string): { familyId: string; refreshToken: string } {

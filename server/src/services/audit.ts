@@ -81,6 +81,37 @@ function toEvent(row: AuditRow): AuditEvent {
   };
 }
 
+/** Which events to list; callers always scope by organization, actor or both. */
+export interface AuditListFilter {
+  orgId?: string | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  limit: number;
+  /** An event id, exclusive. */
+  before?: number | undefined;
+}
+
+/** The events matching every given filter, newest first: the one paging query behind every audit list. */
+export function listAuditEvents(db: Db, filter: AuditListFilter): AuditEvent[] {
+  const clauses = ['id < ?'];
+  const params: (string | number)[] = [filter.before ?? Number.MAX_SAFE_INTEGER];
+  const equalities: [column: string, value: string | undefined][] = [
+    ['org_id', filter.orgId],
+    ['actor', filter.actor],
+    ['action', filter.action],
+  ];
+  for (const [column, value] of equalities) {
+    if (value !== undefined) {
+      clauses.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  const rows = db
+    .prepare(`SELECT * FROM audit_events WHERE ${clauses.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    .all(...params, filter.limit) as AuditRow[];
+  return rows.map(toEvent);
+}
+
 export class AuditService {
   constructor(private readonly db: Db) {}
 
@@ -117,20 +148,12 @@ export class AuditService {
 
   /** The events a user caused, newest first. */
   listForActor(userId: string, options: { limit: number; before?: number }): AuditEvent[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM audit_events WHERE actor = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-      )
-      .all(userId, options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as AuditRow[];
-    return rows.map(toEvent);
+    return listAuditEvents(this.db, { ...options, actor: userId });
   }
 
   /** An organization's events, newest first. */
   listForOrg(orgId: string, options: { limit: number; before?: number }): AuditEvent[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM audit_events WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?`)
-      .all(orgId, options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as AuditRow[];
-    return rows.map(toEvent);
+    return listAuditEvents(this.db, { ...options, orgId });
   }
 
   /** Recomputes the organization's chain from the first event. */

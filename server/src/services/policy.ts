@@ -2,9 +2,11 @@
 // plan that lifts it. The plan table and policy rules themselves live in shared/src/plans.
 import { firstPlanWhere, getPlan } from '@byok/shared/plans/plans';
 import type { PlanLimits } from '@byok/shared/plans/plans';
-import { effectivePolicy } from '@byok/shared/plans/policy';
+import { baseUrlListed, effectivePolicy } from '@byok/shared/plans/policy';
 import type { Policy } from '@byok/shared/plans/policy';
 import { AppError } from '@byok/shared';
+import { getProvider } from '@byok/shared/providers/catalog';
+import type { ProviderId } from '@byok/shared/providers/types';
 import type { OrgRecord } from '../store/accounts-store';
 
 export function policyOf(org: OrgRecord): Policy {
@@ -17,4 +19,10 @@ export function planLimitError(org: OrgRecord, what: string, lifts: (plan: PlanL
   const liftedBy = firstPlanWhere(lifts);
   const lift = liftedBy === null ? 'no plan lifts this limit' : `the ${getPlan(liftedBy).name} plan lifts this limit`;
   return new AppError('plan_limit', `${what} is not allowed on the ${plan.name} plan; ${lift}.`);
+}
+
+/** A key for a local provider may only name a base URL the organization's policy allows (a 400 otherwise). */
+export function checkLocalBaseUrl(policy: Policy, provider: ProviderId, baseUrl: string): void {
+  if (!getProvider(provider).local || baseUrl === '') return;
+  if (!baseUrlListed(policy.allowedBaseUrls, baseUrl)) throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
 }

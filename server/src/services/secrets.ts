@@ -12,7 +12,8 @@ import type { AccountsStore, OrgRecord } from '../store/accounts-store';
 import type { Db } from '../store/db';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { AuditService } from './audit';
-import { planLimitError, policyOf } from './policy';
+import { keyAuditDetail, keyViewBase } from './key-view';
+import { checkLocalBaseUrl, planLimitError, policyOf } from './policy';
 import type { Principal } from './principal';
 
 /** The public view plus `version`, the optimistic-concurrency counter (also sent as ETag). */
@@ -36,18 +37,7 @@ const KEYLESS_HINT: KeyHint = { prefix: '', last4: '' };
 
 export function secretView(record: SecretRecord): SecretView {
   return {
-    id: record.id,
-    scope: 'user',
-    provider: record.provider as ProviderId,
-    label: record.label,
-    hint: { ...record.hint },
-    defaultModel: record.defaultModel,
-    baseUrl: record.baseUrl === '' ? null : record.baseUrl,
-    status: record.status,
-    createdAt: record.createdAt,
-    rotatedAt: record.rotatedAt,
-    lastUsedAt: record.lastUsedAt,
-    lastVerifiedAt: record.lastVerifiedAt,
+    ...keyViewBase(record, 'user'),
     position: record.position,
     wrappedDek: record.wrappedDek,
     keyless: record.wrappedDek === null,
@@ -61,11 +51,6 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
   if (!match?.[1]) throw new AppError('bad_request', 'If-Match must be a version ETag such as "3".');
   return Number(match[1]);
-}
-
-function auditDetail(record: { label: string; hint: KeyHint }, keyless = false): { label: string; hint: { prefix: string; last4: string }; keyless?: true } {
-  const detail = { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
-  return keyless ? { ...detail, keyless: true } : detail;
 }
 
 export class SecretsService {
@@ -100,7 +85,7 @@ export class SecretsService {
     if (sealed !== null && !isSealedBlob(sealed)) throw new AppError('bad_request', 'sealed is not a valid sealed blob.');
     const hint = input.hint ?? KEYLESS_HINT;
     if (!isValidHint(hint, entry.keyPrefixes)) throw new AppError('bad_request', 'hint does not fit the provider.');
-    const detail = auditDetail({ label: input.label, hint }, sealed === null);
+    const detail = keyAuditDetail({ label: input.label, hint }, sealed === null);
     const now = new Date().toISOString();
     return this.db
       .transaction(() => {
@@ -134,7 +119,7 @@ export class SecretsService {
             action: 'key.deleted',
             target: old.id,
             provider: old.provider,
-            detail: { ...auditDetail(old, old.wrappedDek === null), replacedBy: id },
+            detail: { ...keyAuditDetail(old, old.wrappedDek === null), replacedBy: id },
           });
         }
         this.store.insert({
@@ -170,7 +155,7 @@ export class SecretsService {
           action: 'key.updated',
           target: id,
           provider: existing.provider,
-          detail: auditDetail({ label, hint: existing.hint }, existing.wrappedDek === null),
+          detail: keyAuditDetail({ label, hint: existing.hint }, existing.wrappedDek === null),
         });
         return secretView(this.mustGet(principal.userId, id));
       })
@@ -182,7 +167,7 @@ export class SecretsService {
       .transaction(() => {
         const existing = this.store.getOwned(principal.userId, id);
         if (!existing || !this.store.delete(principal.userId, id)) throw new AppError('not_found', NOT_FOUND);
-        this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'key.deleted', target: id, provider: existing.provider, detail: auditDetail(existing, existing.wrappedDek === null) });
+        this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'key.deleted', target: id, provider: existing.provider, detail: keyAuditDetail(existing, existing.wrappedDek === null) });
       })
       .immediate();
   }
@@ -212,11 +197,7 @@ export class SecretsService {
     if (policy.providers[provider]?.byok === false) {
       throw new AppError('provider_disabled', `Personal ${provider} keys are switched off by your organization.`);
     }
-    const entry = getProvider(provider);
-    if (entry.local && baseUrl !== '') {
-      const allowed = policy.allowedBaseUrls.some((url) => baseUrl === url || baseUrl.startsWith(`${url}/`));
-      if (!allowed) throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
-    }
+    checkLocalBaseUrl(policy, provider, baseUrl);
   }
 
   /**

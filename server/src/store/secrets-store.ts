@@ -4,25 +4,16 @@
 import type { SealedBlob, KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from './db';
+import { KEY_COLUMNS, hintOf, toKeyRecord } from './key-columns';
+import type { KeyRecord, KeyRow } from './key-columns';
 import { StatementCache } from './statement-cache';
 
-export interface SecretRecord {
-  id: string;
+export interface SecretRecord extends KeyRecord {
   userId: string;
-  provider: string;
-  label: string;
-  defaultModel: string | null;
-  baseUrl: string;
-  hint: KeyHint;
   /** Null for a keyless entry. */
   wrappedDek: string | null;
-  status: SecretStatus;
   position: number;
   version: number;
-  createdAt: string;
-  rotatedAt: string | null;
-  lastUsedAt: string | null;
-  lastVerifiedAt: string | null;
 }
 
 export interface OrgSecretSummaryRecord {
@@ -33,47 +24,18 @@ export interface OrgSecretSummaryRecord {
   status: SecretStatus;
 }
 
-interface SecretRow {
-  id: string;
+interface SecretRow extends KeyRow {
   user_id: string;
-  provider: string;
-  label: string;
-  default_model: string | null;
-  base_url: string;
-  hint_prefix: string;
-  hint_last4: string;
   wrapped_dek: string | null;
-  status: SecretStatus;
   position: number;
   version: number;
-  created_at: string;
-  rotated_at: string | null;
-  last_used_at: string | null;
-  last_verified_at: string | null;
 }
 
 // Every column but iv and ct: listings never read the ciphertext.
-const PUBLIC_COLUMNS = `id, user_id, provider, label, default_model, base_url, hint_prefix, hint_last4, wrapped_dek,
-  status, position, version, created_at, rotated_at, last_used_at, last_verified_at`;
+const PUBLIC_COLUMNS = `${KEY_COLUMNS}, user_id, wrapped_dek, position, version`;
 
 function toRecord(row: SecretRow): SecretRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    provider: row.provider,
-    label: row.label,
-    defaultModel: row.default_model,
-    baseUrl: row.base_url,
-    hint: { prefix: row.hint_prefix, last4: row.hint_last4 },
-    wrappedDek: row.wrapped_dek,
-    status: row.status,
-    position: row.position,
-    version: row.version,
-    createdAt: row.created_at,
-    rotatedAt: row.rotated_at,
-    lastUsedAt: row.last_used_at,
-    lastVerifiedAt: row.last_verified_at,
-  };
+  return { ...toKeyRecord(row), userId: row.user_id, wrappedDek: row.wrapped_dek, position: row.position, version: row.version };
 }
 
 export interface NewSecret {
@@ -237,7 +199,7 @@ export class SecretsStore {
   listOrgSummaries(orgId: string): OrgSecretSummaryRecord[] {
     const rows = this.statements
       .prepare('SELECT id, provider, label, hint_prefix, hint_last4, status FROM org_secrets WHERE org_id = ? ORDER BY created_at ASC')
-      .all(orgId) as { id: string; provider: string; label: string; hint_prefix: string; hint_last4: string; status: SecretStatus }[];
-    return rows.map((row) => ({ id: row.id, provider: row.provider, label: row.label, hint: { prefix: row.hint_prefix, last4: row.hint_last4 }, status: row.status }));
+      .all(orgId) as Pick<KeyRow, 'id' | 'provider' | 'label' | 'hint_prefix' | 'hint_last4' | 'status'>[];
+    return rows.map((row) => ({ id: row.id, provider: row.provider, label: row.label, hint: hintOf(row), status: row.status }));
   }
 }

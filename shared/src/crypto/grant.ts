@@ -34,16 +34,9 @@ export interface GrantKeySet {
   keys: GrantKeyJwk[];
 }
 
-export interface OpenedGrant {
-  sub: string;
-  aud: string;
-  sid: string;
-  jti: string;
-  iat: number;
-  exp: number;
-  pur: GrantPurpose;
+/** A grant's claims once opened and checked; `dek` comes decoded from its base64url claim. */
+export interface OpenedGrant extends Omit<GrantClaims, 'dek'> {
   dek?: Uint8Array;
-  key?: string;
 }
 
 const JTI_BYTES = 16;

@@ -5,8 +5,8 @@ import { Policy } from '../plans/policy';
 import { ProviderId } from '../providers/types';
 import { Role } from './accounts';
 import { AuditEvent, AuditEventId, AuditEventIdQuery } from './audit';
-import { IsoDateTime, KeyHintSchema, Label, LimitQuery, ModelId, NormalizedBaseUrl, Uuid } from './common';
-import { checkKeyTarget, SecretStatus } from './secrets';
+import { IsoDateTime, Label, LimitQuery, ModelId, NormalizedBaseUrl, Uuid } from './common';
+import { checkKeyTarget, keyViewSchema } from './secrets';
 import { UsageGroupBy, UsageInstant, parseUsageInstant } from './usage';
 
 export const PolicyResponse = z.object({ policy: Policy });
@@ -60,20 +60,7 @@ export const PutOrgSecretRequest = z
 export type PutOrgSecretRequest = z.infer<typeof PutOrgSecretRequest>;
 
 /** An organization key as admins see it (no ciphertext, no wrapped key). */
-export const OrgSecretView = z.object({
-  id: Uuid,
-  scope: z.literal('org'),
-  provider: ProviderId,
-  label: z.string(),
-  hint: KeyHintSchema,
-  defaultModel: z.string().nullable(),
-  baseUrl: z.string().nullable(),
-  status: SecretStatus,
-  createdAt: IsoDateTime,
-  rotatedAt: IsoDateTime.nullable(),
-  lastUsedAt: IsoDateTime.nullable(),
-  lastVerifiedAt: IsoDateTime.nullable(),
-});
+export const OrgSecretView = keyViewSchema('org');
 export type OrgSecretView = z.infer<typeof OrgSecretView>;
 
 export const PutOrgSecretResponse = z.object({ secret: OrgSecretView });

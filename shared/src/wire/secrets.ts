@@ -18,20 +18,29 @@ import {
 export const SecretStatus = z.enum(['unverified', 'valid', 'invalid']);
 export type SecretStatus = z.infer<typeof SecretStatus>;
 
-/** A personal key as its owner sees it. `baseUrl` null means the provider's fixed host. */
-export const UserSecretView = z.object({
-  id: Uuid,
-  scope: z.literal('user'),
-  provider: ProviderId,
-  label: z.string(),
-  hint: KeyHintSchema,
-  defaultModel: z.string().nullable(),
-  baseUrl: z.string().nullable(),
-  status: SecretStatus,
-  createdAt: IsoDateTime,
-  rotatedAt: IsoDateTime.nullable(),
-  lastUsedAt: IsoDateTime.nullable(),
-  lastVerifiedAt: IsoDateTime.nullable(),
+/**
+ * The fields every full key view starts with, personal (`user`) or organization (`org`): no
+ * ciphertext. `baseUrl` null means the provider's fixed host.
+ */
+export function keyViewSchema<Scope extends 'user' | 'org'>(scope: Scope) {
+  return z.object({
+    id: Uuid,
+    scope: z.literal(scope),
+    provider: ProviderId,
+    label: z.string(),
+    hint: KeyHintSchema,
+    defaultModel: z.string().nullable(),
+    baseUrl: z.string().nullable(),
+    status: SecretStatus,
+    createdAt: IsoDateTime,
+    rotatedAt: IsoDateTime.nullable(),
+    lastUsedAt: IsoDateTime.nullable(),
+    lastVerifiedAt: IsoDateTime.nullable(),
+  });
+}
+
+/** A personal key as its owner sees it. */
+export const UserSecretView = keyViewSchema('user').extend({
   /** 0-based place in the owner's routing order. */
   position: z.int().min(0),
   /** Useless without the owner's KEK; needed for a passphrase change. Null for a keyless entry. */

@@ -10,12 +10,11 @@ import { principalOf } from '../../services/principal';
 import { EmptyBody, parseInput } from '../validate';
 import { adminActorOf, requireAdmin } from './admin-access';
 import { adminUsageRoutes } from './admin-usage';
+import { AuditQuery, auditEventBody } from './audit';
 import type { RouteContext } from './context';
 
-// Event ids are integers in this server (the core's /v1/audit does the same).
-const AuditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+// Paged like the core's /v1/audit (integer event ids), plus the admin's filters.
+const AdminAuditQuery = AuditQuery.extend({
   actor: z.string().min(1).max(64).optional(),
   action: z.string().min(1).max(64).optional(),
 });
@@ -75,17 +74,11 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
   });
 
   router.get('/v1/admin/audit', (request, response) => {
-    const query = parseInput(AuditQuery, request.query, 'query');
+    const query = parseInput(AdminAuditQuery, request.query, 'query');
     const events = admin.auditReader.list(principalOf(request).orgId, query);
     response.json({
       events: events.map((event) => ({
-        id: event.id,
-        at: event.at,
-        actor: event.actor,
-        action: event.action,
-        target: event.target,
-        ...(event.provider === null ? {} : { provider: event.provider }),
-        detail: event.detail,
+        ...auditEventBody(event),
         hash: event.hash,
         prevHash: event.prevHash,
       })),

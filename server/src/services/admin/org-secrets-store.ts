@@ -3,59 +3,23 @@
 import type { KeyHint, SealedBlob } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from '../../store/db';
+import { KEY_COLUMNS, toKeyRecord } from '../../store/key-columns';
+import type { KeyRecord, KeyRow } from '../../store/key-columns';
 
-export interface OrgSecretRecord {
-  id: string;
+export interface OrgSecretRecord extends KeyRecord {
   orgId: string;
-  provider: string;
-  label: string;
-  defaultModel: string | null;
-  baseUrl: string;
-  hint: KeyHint;
   kekId: string;
-  status: SecretStatus;
-  createdAt: string;
-  rotatedAt: string | null;
-  lastUsedAt: string | null;
-  lastVerifiedAt: string | null;
 }
 
-interface OrgSecretRow {
-  id: string;
+interface OrgSecretRow extends KeyRow {
   org_id: string;
-  provider: string;
-  label: string;
-  default_model: string | null;
-  base_url: string;
-  hint_prefix: string;
-  hint_last4: string;
   kek_id: string;
-  status: SecretStatus;
-  created_at: string;
-  rotated_at: string | null;
-  last_used_at: string | null;
-  last_verified_at: string | null;
 }
 
-const PUBLIC_COLUMNS = `id, org_id, provider, label, default_model, base_url, hint_prefix, hint_last4, kek_id, status,
-  created_at, rotated_at, last_used_at, last_verified_at`;
+const PUBLIC_COLUMNS = `${KEY_COLUMNS}, org_id, kek_id`;
 
 function toRecord(row: OrgSecretRow): OrgSecretRecord {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    provider: row.provider,
-    label: row.label,
-    defaultModel: row.default_model,
-    baseUrl: row.base_url,
-    hint: { prefix: row.hint_prefix, last4: row.hint_last4 },
-    kekId: row.kek_id,
-    status: row.status,
-    createdAt: row.created_at,
-    rotatedAt: row.rotated_at,
-    lastUsedAt: row.last_used_at,
-    lastVerifiedAt: row.last_verified_at,
-  };
+  return { ...toKeyRecord(row), orgId: row.org_id, kekId: row.kek_id };
 }
 
 export interface OrgSecretWrite {

@@ -12,9 +12,10 @@ import type { AccountsStore, OrgRecord } from '../../store/accounts-store';
 import type { Db } from '../../store/db';
 import type { AuditService } from '../audit';
 import type { GrantKeyService } from '../grant-keys';
+import { keyAuditDetail, keyViewBase } from '../key-view';
 import type { ReleasedKey } from '../grants';
 import type { MasterKek } from '../master-kek';
-import { planLimitError, policyOf } from '../policy';
+import { checkLocalBaseUrl, planLimitError, policyOf } from '../policy';
 import type { OrgSecretRecord, OrgSecretsStore } from './org-secrets-store';
 
 const NOT_FOUND = 'No such organization key.';
@@ -23,24 +24,7 @@ const INVALID = 'The grant is invalid.';
 export type GrantKeyResolver = Pick<GrantKeyService, 'audience' | 'resolveKey'>;
 
 export function orgSecretView(record: OrgSecretRecord): OrgSecretView {
-  return {
-    id: record.id,
-    scope: 'org',
-    provider: record.provider as ProviderId,
-    label: record.label,
-    hint: { ...record.hint },
-    defaultModel: record.defaultModel,
-    baseUrl: record.baseUrl === '' ? null : record.baseUrl,
-    status: record.status,
-    createdAt: record.createdAt,
-    rotatedAt: record.rotatedAt,
-    lastUsedAt: record.lastUsedAt,
-    lastVerifiedAt: record.lastVerifiedAt,
-  };
-}
-
-function auditDetail(record: { label: string; hint: { prefix: string; last4: string } }): { label: string; hint: { prefix: string; last4: string } } {
-  return { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
+  return keyViewBase(record, 'org');
 }
 
 class ReplayRace extends Error {}
@@ -93,7 +77,7 @@ export class OrgSecretsService {
             action: existing ? 'org_key.rotated' : 'org_key.stored',
             target: id,
             provider: input.provider,
-            detail: auditDetail(write),
+            detail: keyAuditDetail(write),
           });
           const stored = this.store.getInOrg(orgId, id);
           if (!stored) throw new AppError('internal', 'The organization key was not stored.');
@@ -111,7 +95,7 @@ export class OrgSecretsService {
       .transaction(() => {
         const existing = this.store.getInOrg(orgId, id);
         if (!existing || !this.store.delete(orgId, id)) throw new AppError('not_found', NOT_FOUND);
-        this.audit.append({ orgId, actor: userId, action: 'org_key.deleted', target: id, provider: existing.provider, detail: auditDetail(existing) });
+        this.audit.append({ orgId, actor: userId, action: 'org_key.deleted', target: id, provider: existing.provider, detail: keyAuditDetail(existing) });
       })
       .immediate();
   }
@@ -160,11 +144,7 @@ export class OrgSecretsService {
   /** Organization keys need a plan that has them; local base URLs need the policy's allow-list. */
   private checkAllowed(org: OrgRecord, provider: ProviderId, baseUrl: string): void {
     if (!getPlan(org.plan).orgKeys) throw planLimitError(org, 'Organization keys', (plan) => plan.orgKeys);
-    const entry = getProvider(provider);
-    if (entry.local && baseUrl !== '') {
-      const allowed = policyOf(org).allowedBaseUrls.some((url) => baseUrl === url || baseUrl.startsWith(`${url}/`));
-      if (!allowed) throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
-    }
+    checkLocalBaseUrl(policyOf(org), provider, baseUrl);
   }
 
   private mustGetOrg(orgId: string): OrgRecord {

@@ -1,0 +1,40 @@
+// What personal and organization keys show the same way: the start of their public view (the wire's
+// keyViewSchema) and the detail their audit events carry (label and hint, never key material).
+import type { KeyHint } from '@byok/shared';
+import type { ProviderId } from '@byok/shared/providers/types';
+import type { OrgSecretView } from '@byok/shared/wire/admin';
+import type { KeyRecord } from '../store/key-columns';
+
+/** The fields every full key view starts with; `scope` says whose key it is. */
+export type KeyViewBase<Scope extends 'user' | 'org'> = Omit<OrgSecretView, 'scope'> & { scope: Scope };
+
+export function keyViewBase<Scope extends 'user' | 'org'>(record: KeyRecord, scope: Scope): KeyViewBase<Scope> {
+  return {
+    id: record.id,
+    scope,
+    provider: record.provider as ProviderId,
+    label: record.label,
+    hint: { ...record.hint },
+    defaultModel: record.defaultModel,
+    // '' is stored for "the provider's fixed host"; the wire says null.
+    baseUrl: record.baseUrl === '' ? null : record.baseUrl,
+    status: record.status,
+    createdAt: record.createdAt,
+    rotatedAt: record.rotatedAt,
+    lastUsedAt: record.lastUsedAt,
+    lastVerifiedAt: record.lastVerifiedAt,
+  };
+}
+
+// A type literal, not an interface: it must fit the audit log's JSON detail type.
+export type KeyAuditDetail = {
+  label: string;
+  hint: { prefix: string; last4: string };
+  keyless?: true;
+};
+
+/** A key's audit detail: its label and hint (copied, so nothing else on the record leaks in); `keyless` only when it is one. */
+export function keyAuditDetail(record: { label: string; hint: KeyHint }, keyless = false): KeyAuditDetail {
+  const detail = { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
+  return keyless ? { ...detail, keyless: true } : detail;
+}

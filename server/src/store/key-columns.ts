@@ -1,0 +1,59 @@
+// The columns personal keys (`secrets`) and organization keys (`org_secrets`) share, and their
+// mapping to a record. Each table adds its own: the owner and the custody of the data key differ
+// (a user's KEK for personal keys, the master KEK for organization keys), so the tables stay apart.
+import type { KeyHint } from '@byok/shared';
+import type { SecretStatus } from '@byok/shared/wire/secrets';
+
+/** The public columns both tables have (never iv, ct or wrapped_dek). */
+export const KEY_COLUMNS = `id, provider, label, default_model, base_url, hint_prefix, hint_last4, status,
+  created_at, rotated_at, last_used_at, last_verified_at`;
+
+export interface KeyRow {
+  id: string;
+  provider: string;
+  label: string;
+  default_model: string | null;
+  base_url: string;
+  hint_prefix: string;
+  hint_last4: string;
+  status: SecretStatus;
+  created_at: string;
+  rotated_at: string | null;
+  last_used_at: string | null;
+  last_verified_at: string | null;
+}
+
+export interface KeyRecord {
+  id: string;
+  provider: string;
+  label: string;
+  defaultModel: string | null;
+  /** '' when the provider's fixed host is used. */
+  baseUrl: string;
+  hint: KeyHint;
+  status: SecretStatus;
+  createdAt: string;
+  rotatedAt: string | null;
+  lastUsedAt: string | null;
+  lastVerifiedAt: string | null;
+}
+
+export function hintOf(row: Pick<KeyRow, 'hint_prefix' | 'hint_last4'>): KeyHint {
+  return { prefix: row.hint_prefix, last4: row.hint_last4 };
+}
+
+export function toKeyRecord(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    provider: row.provider,
+    label: row.label,
+    defaultModel: row.default_model,
+    baseUrl: row.base_url,
+    hint: hintOf(row),
+    status: row.status,
+    createdAt: row.created_at,
+    rotatedAt: row.rotated_at,
+    lastUsedAt: row.last_used_at,
+    lastVerifiedAt: row.last_verified_at,
+  };
+}
