@@ -34,20 +34,8 @@ export interface StoredResponse {
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-interface UsageDbRow {
-  id: string;
-  at: string;
-  provider: string;
-  model: string;
-  source: RouteSource;
-  secretId: string | null;
-  task: UsageTask;
-  inputTokens: number;
-  outputTokens: number;
-  costMicros: number;
-  latencyMs: number;
-  outcome: UsageOutcome;
-}
+/** A stored row as the usage queries read it back: the new row without its owner and request. */
+type UsageDbRow = Omit<NewUsageRow, 'orgId' | 'userId' | 'requestId'>;
 
 type Statement = Database.Statement<unknown[]>;
 
