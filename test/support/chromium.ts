@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
+import { encodedForms } from './leak-canary';
 
 /** The few extension APIs the tests touch, typed here (the test package has no @types/chrome). */
 export interface ChromeApi {
@@ -139,8 +140,7 @@ export async function dumpExtensionStorage(page: Page): Promise<string> {
   });
 }
 
-/** The raw value and its base64, base64url and URL-encoded forms (TESTING.md leak canary). */
+/** Every form the leak canary searches for (raw, URL-encoded, hex, base64/base64url at each alignment). */
 export function leakForms(secret: string): string[] {
-  const base64 = Buffer.from(secret, 'utf8').toString('base64');
-  return [secret, base64, base64.replace(/=+$/, ''), Buffer.from(secret, 'utf8').toString('base64url'), encodeURIComponent(secret)];
+  return encodedForms(secret).map((form) => form.value);
 }
