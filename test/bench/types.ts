@@ -1,4 +1,5 @@
 // The shape every benchmark reports in; `pnpm bench` collects them into one JSON file and one table.
+import { percentile } from '../support/open-loop';
 
 export interface BenchRow {
   metric: string;
@@ -15,10 +16,8 @@ export interface BenchResult {
 
 /** Median and high percentiles of a sample, in the sample's unit. */
 export function percentiles(samples: number[]): { p50: number; p99: number; mean: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  const mean = sorted.reduce((sum, x) => sum + x, 0) / Math.max(1, sorted.length);
-  return { p50: at(0.5), p99: at(0.99), mean };
+  const mean = samples.reduce((sum, x) => sum + x, 0) / Math.max(1, samples.length);
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean };
 }
 
 /** Runs `op` repeatedly for about `seconds` and answers operations per second. */
