@@ -33,6 +33,19 @@ export function b64urlDecode(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * True when `text` is canonical unpadded base64url, without decoding it: only alphabet characters,
+ * a length that is not 1 mod 4, and no stray bits in the last character (so no two spellings of
+ * the same bytes). Cheap enough to run on every segment of every grant.
+ */
+export function isCanonicalB64url(text: string): boolean {
+  if (!B64URL.test(text) || text.length % 4 === 1) return false;
+  const spare = text.length % 4 === 2 ? 0x0f : text.length % 4 === 3 ? 0x03 : 0;
+  return spare === 0 || (B64URL_ALPHABET.indexOf(text.charAt(text.length - 1)) & spare) === 0;
+}
+
 /** True when `text` is canonical unpadded base64url of exactly `length` bytes (or at least `min`). */
 export function isB64urlOfLength(text: string, length: { exact?: number; min?: number }): boolean {
   try {

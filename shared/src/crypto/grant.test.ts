@@ -220,6 +220,24 @@ describe('grant header checks happen before decryption', () => {
     }
   });
 
+  it('rejects a segment spelled with stray bits in its last character (same bytes, other spelling)', async () => {
+    const token = await createGrant({ keySet: x25519.keySet, userId: USER, secretId: SID, dek: randomBytes(32), purpose: 'enrich', now: NOW });
+    await expect(openGrant(token, opts(x25519))).resolves.toMatchObject({ sid: SID });
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let tried = 0;
+    for (const index of [0, 1, 2, 3, 4]) {
+      const parts = token.split('.');
+      const part = parts[index] ?? '';
+      if (part.length % 4 === 0) continue; // no spare bits to set
+      const last = alphabet.indexOf(part.charAt(part.length - 1));
+      parts[index] = part.slice(0, -1) + alphabet.charAt(last | 1);
+      expect(() => b64urlDecode(parts[index] ?? '')).toThrow(); // our decoder sees the stray bit too
+      await expectCode(openGrant(parts.join('.'), opts(x25519)), 'grant_invalid');
+      tried++;
+    }
+    expect(tried).toBeGreaterThan(0);
+  });
+
   it('rejects a flipped bit in ciphertext or tag', async () => {
     const token = await createGrant({ keySet: p256.keySet, userId: USER, secretId: SID, dek: randomBytes(32), purpose: 'enrich', now: NOW });
     for (const index of [1, 2, 3, 4]) {

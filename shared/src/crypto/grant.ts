@@ -5,7 +5,7 @@
 import { CompactEncrypt, compactDecrypt, importJWK } from 'jose';
 import { AppError } from '../errors';
 import { isCanonicalUuid } from './aad';
-import { b64urlDecode, b64urlEncode, fromUtf8, isB64urlOfLength, randomBytes, utf8 } from './bytes';
+import { b64urlDecode, b64urlEncode, fromUtf8, isB64urlOfLength, isCanonicalB64url, randomBytes, utf8 } from './bytes';
 import { CryptoError } from './errors';
 
 export const GRANT_ALG = 'ECDH-ES+A256KW';
@@ -172,14 +172,15 @@ function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
   return parsed;
 }
 
-const COMPACT_PART = /^[A-Za-z0-9_-]+$/;
 const ALLOWED_CLAIMS = new Set(['sub', 'aud', 'sid', 'jti', 'iat', 'exp', 'pur', 'dek', 'key']);
 
 /** Header checks made before any decryption work; returns the kid. */
 function checkHeader(token: string): string {
   if (token.length > GRANT_MAX_TOKEN_CHARS) throw invalid();
   const parts = token.split('.');
-  if (parts.length !== 5 || !parts.every((p) => COMPACT_PART.test(p))) throw invalid();
+  // Every segment non-empty and canonical: jose's decoder ignores stray bits in a last character,
+  // which would let one grant be spelled several ways.
+  if (parts.length !== 5 || !parts.every((p) => p.length > 0 && isCanonicalB64url(p))) throw invalid();
   let header: Record<string, unknown>;
   try {
     header = parseJsonObject(b64urlDecode(parts[0] ?? ''));
