@@ -3,8 +3,10 @@
 // under the grant's data key before any jti is recorded; then all jtis are recorded in one
 // transaction. One bad grant fails the whole request and nothing is handed out. Used by
 // /v1/enrich and verify.
-import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, openGrant, openSealed, secretAad } from '@byok/shared';
-import type { GrantPurpose, OpenedGrant } from '@byok/shared';
+import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, openGrantWith, secretAad } from '@byok/shared';
+import type { GrantPurpose, OpenedGrant, SealedBlob } from '@byok/shared';
+import { nodeGrantDecryptor } from '../crypto/grant-jwe';
+import { openSealedSync } from '../crypto/sealed';
 import type { Db } from '../store/db';
 import { StatementCache } from '../store/statement-cache';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
@@ -88,16 +90,14 @@ export class GrantsService {
   async openGrants(principal: Principal, grants: readonly string[], purpose: Exclude<GrantPurpose, 'org-secret-upload'>): Promise<ReleasedKeys> {
     if (grants.length > MAX_GRANTS_PER_REQUEST) throw new AppError('bad_request', `grants: at most ${MAX_GRANTS_PER_REQUEST} per request.`);
     const now = Math.floor(this.clock() / 1000);
-    const opened: { grant: OpenedGrant; record: SecretRecord; sealed: Parameters<typeof openSealed>[0]['sealed'] }[] = [];
+    const opened: { grant: OpenedGrant; record: SecretRecord; sealed: SealedBlob }[] = [];
     try {
       for (const token of grants) {
-        const grant = await openGrant(token, {
-          resolveKey: (kid) => this.grantKeys.resolveKey(kid),
-          audience: this.grantKeys.audience,
-          userId: principal.userId,
-          purpose,
-          now,
-        });
+        const grant = await openGrantWith(
+          token,
+          { resolveKey: (kid) => this.grantKeys.resolveKey(kid), audience: this.grantKeys.audience, userId: principal.userId, purpose, now },
+          nodeGrantDecryptor,
+        );
         opened.push({ grant, ...this.liveSecret(principal, grant) });
       }
       this.checkNotReplayed(principal, opened);
@@ -107,7 +107,7 @@ export class GrantsService {
         try {
           // The AAD is rebuilt from our own row, never from anything in the grant.
           const aad = secretAad({ userId: principal.userId, secretId: record.id, provider: record.provider, baseUrl: record.baseUrl });
-          apiKey = await openSealed({ dek: grant.dek ?? new Uint8Array(0), sealed, aad });
+          apiKey = openSealedSync({ dek: grant.dek ?? new Uint8Array(0), sealed, aad });
         } catch (error) {
           if (isCryptoError(error)) throw new AppError('grant_invalid', INVALID);
           throw error;
@@ -150,7 +150,7 @@ export class GrantsService {
     this.purgeTimer = undefined;
   }
 
-  private liveSecret(principal: Principal, grant: OpenedGrant): { record: SecretRecord; sealed: Parameters<typeof openSealed>[0]['sealed'] } {
+  private liveSecret(principal: Principal, grant: OpenedGrant): { record: SecretRecord; sealed: SealedBlob } {
     const found = this.secrets.sealedOf(principal.userId, grant.sid);
     // A keyless entry has nothing to release: a grant naming it is as invalid as one naming no key.
     if (!found || found.sealed === null) throw new AppError('grant_invalid', INVALID);

@@ -174,8 +174,8 @@ function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
 
 const ALLOWED_CLAIMS = new Set(['sub', 'aud', 'sid', 'jti', 'iat', 'exp', 'pur', 'dek', 'key']);
 
-/** Header checks made before any decryption work; returns the kid. */
-function checkHeader(token: string): string {
+/** Header checks made before any decryption work; returns the parsed protected header. */
+function checkHeader(token: string): GrantHeader {
   if (token.length > GRANT_MAX_TOKEN_CHARS) throw invalid();
   const parts = token.split('.');
   // Every segment non-empty and canonical: jose's decoder ignores stray bits in a last character,
@@ -190,46 +190,77 @@ function checkHeader(token: string): string {
   if (header.alg !== GRANT_ALG || header.enc !== GRANT_ENC || header.typ !== GRANT_TYP) throw invalid();
   if ('zip' in header || 'crit' in header) throw invalid();
   if (typeof header.kid !== 'string' || header.kid.length === 0) throw invalid();
-  return header.kid;
+  return header as GrantHeader;
 }
 
 function isInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
+/** A grant's protected header once `openGrantWith` has checked alg, enc, typ, kid, zip and crit. */
+export interface GrantHeader extends Record<string, unknown> {
+  alg: typeof GRANT_ALG;
+  enc: typeof GRANT_ENC;
+  typ: typeof GRANT_TYP;
+  kid: string;
+}
+
+export interface OpenGrantOptions<K> {
+  resolveKey: (kid: string) => K | undefined;
+  audience: string;
+  userId: string;
+  purpose: GrantPurpose;
+  now?: number;
+}
+
+/**
+ * The JWE step of opening a grant: decrypts the compact `token` (header already checked) with the
+ * private key `key` and returns the payload bytes, or throws. Anything it throws becomes
+ * `grant_invalid`.
+ */
+export type GrantDecryptor<K> = (token: string, header: GrantHeader, key: K) => Uint8Array | Promise<Uint8Array>;
+
+/** The portable decryptor: jose over WebCrypto (browsers, Node, any runtime with crypto.subtle). */
+export const joseGrantDecryptor: GrantDecryptor<CryptoKey> = async (token, _header, key) => {
+  const { plaintext } = await compactDecrypt(token, key, {
+    keyManagementAlgorithms: [GRANT_ALG],
+    contentEncryptionAlgorithms: [GRANT_ENC],
+  });
+  return plaintext;
+};
+
 /**
  * Server: check and decrypt one grant. Every failure is AppError('grant_invalid') except a grant
  * past `exp` (+30 s tolerance), which is AppError('grant_expired'). jti replay and sid liveness
  * are the caller's (database) checks, after this succeeds.
  */
-export async function openGrant(
-  token: string,
-  options: {
-    resolveKey: (kid: string) => CryptoKey | undefined;
-    audience: string;
-    userId: string;
-    purpose: GrantPurpose;
-    now?: number;
-  },
-): Promise<OpenedGrant> {
+export function openGrant(token: string, options: OpenGrantOptions<CryptoKey>): Promise<OpenedGrant> {
+  return openGrantWith(token, options, joseGrantDecryptor);
+}
+
+/**
+ * `openGrant` with another JWE decryption step (the server's node:crypto one): every check before
+ * and after decryption is this one function's, whichever decryptor runs.
+ */
+export async function openGrantWith<K>(token: string, options: OpenGrantOptions<K>, decrypt: GrantDecryptor<K>): Promise<OpenedGrant> {
   if (typeof token !== 'string') throw invalid();
-  const kid = checkHeader(token);
-  let key: CryptoKey | undefined;
+  const header = checkHeader(token);
+  let key: K | undefined;
   try {
-    key = options.resolveKey(kid);
+    key = options.resolveKey(header.kid);
   } catch {
     throw invalid();
   }
-  if (!key) throw invalid();
+  if (key === undefined) throw invalid();
 
   let claims: Record<string, unknown>;
   try {
-    const { plaintext } = await compactDecrypt(token, key, {
-      keyManagementAlgorithms: [GRANT_ALG],
-      contentEncryptionAlgorithms: [GRANT_ENC],
-    });
-    claims = parseJsonObject(plaintext);
-    plaintext.fill(0);
+    const plaintext = await decrypt(token, header, key);
+    try {
+      claims = parseJsonObject(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
   } catch {
     throw invalid();
   }

@@ -2,7 +2,7 @@
 // JWE (`pur` org-secret-upload); the server checks it like any grant (sub = the admin, sid = the
 // path id, unseen jti), derives the hint itself, seals the key under the master KEK with the org
 // AAD and never returns it. `open` releases one key for one provider call (routing).
-import { AppError, computeHint, isCryptoError, openGrant, openWithKek, orgSecretAad, sealApiKey } from '@byok/shared';
+import { AppError, computeHint, isCryptoError, openGrantWith, openWithKek, orgSecretAad, sealApiKey } from '@byok/shared';
 import type { OpenedGrant } from '@byok/shared';
 import { getProvider, matchesKeyFormat } from '@byok/shared/providers/catalog';
 import { getPlan } from '@byok/shared/plans/plans';
@@ -10,6 +10,7 @@ import type { ProviderId } from '@byok/shared/providers/types';
 import type { OrgSecretView, PutOrgSecretRequest } from '@byok/shared/wire/admin';
 import type { AccountsStore, OrgRecord } from '../../store/accounts-store';
 import type { Db } from '../../store/db';
+import { nodeGrantDecryptor } from '../../crypto/grant-jwe';
 import type { AuditService } from '../audit';
 import type { GrantKeyService } from '../grant-keys';
 import { keyAuditDetail, keyViewBase } from '../key-view';
@@ -122,13 +123,11 @@ export class OrgSecretsService {
   }
 
   private async openUpload(orgId: string, userId: string, id: string, upload: string): Promise<OpenedGrant> {
-    const grant = await openGrant(upload, {
-      resolveKey: (kid) => this.grantKeys.resolveKey(kid),
-      audience: this.grantKeys.audience,
-      userId,
-      purpose: 'org-secret-upload',
-      now: Math.floor(this.clock() / 1000),
-    });
+    const grant = await openGrantWith(
+      upload,
+      { resolveKey: (kid) => this.grantKeys.resolveKey(kid), audience: this.grantKeys.audience, userId, purpose: 'org-secret-upload', now: Math.floor(this.clock() / 1000) },
+      nodeGrantDecryptor,
+    );
     if (grant.sid !== id || typeof grant.key !== 'string') throw new AppError('grant_invalid', INVALID);
     if (this.db.prepare('SELECT 1 FROM grant_jti WHERE jti = ?').get(grant.jti) !== undefined) {
       return this.replayed(orgId, userId, id, null);

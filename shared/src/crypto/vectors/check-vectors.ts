@@ -9,6 +9,7 @@ import {
   importKek,
   isSealedBlob,
   isValidHint,
+  openGrant,
   openSealed,
   openWithKek,
   orgSecretAad,
@@ -16,7 +17,10 @@ import {
   sealApiKey,
   secretAad,
   unwrapDek,
+  type GrantPurpose,
   type KdfParams,
+  type OpenedGrant,
+  type OpenGrantOptions,
   type SealedBlob,
 } from '../index';
 import { b64urlDecode, b64urlEncode, fromUtf8 } from '../bytes';
@@ -41,6 +45,21 @@ interface SealedFields {
   sealed: { v: number; iv: string; ct: string; wrappedDek: string };
 }
 
+/** A grant made by jose (an independent JOSE implementation) to a fixed server key pair. */
+export interface GrantVector {
+  note: string;
+  privateJwk: { kty: string; crv: string; x: string; y?: string; d: string; kid: string };
+  audience: string;
+  userId: string;
+  /** 'enrich', 'verify' or 'org-secret-upload'. */
+  purpose: string;
+  /** The clock to open it at (seconds): the grant is long expired in real time. */
+  now: number;
+  token: string;
+  /** Exactly what the token's payload holds. */
+  claims: { sub: string; aud: string; sid: string; jti: string; iat: number; exp: number; pur: string; dek?: string; key?: string };
+}
+
 export interface VectorFile {
   version: number;
   kdf: KdfVector[];
@@ -48,6 +67,7 @@ export interface VectorFile {
   orgSealed: Array<SealedFields & { masterKek: string; orgId: string }>;
   hints: Array<{ apiKey: string; prefixes: string[]; hint: { prefix: string; last4: string }; display: string }>;
   prelogin: Array<{ serverSecret: string; email: string; salt: string }>;
+  grants: GrantVector[];
 }
 
 const v1: VectorFile = bundled;
@@ -103,6 +123,43 @@ export async function checkVectors(vectors: VectorFile = v1): Promise<{ checked:
   }
   for (const [i, v] of vectors.prelogin.entries()) {
     same(`prelogin[${i}].salt`, await preloginSalt(b64urlDecode(v.serverSecret), v.email), v.salt);
+    checked++;
+  }
+  return { checked };
+}
+
+/** Opens a grant: `openGrant` (jose over WebCrypto), or another opener held to the same vectors. */
+const GRANT_PURPOSES: readonly GrantPurpose[] = ['enrich', 'verify', 'org-secret-upload'];
+
+export type GrantOpener = (token: string, options: OpenGrantOptions<CryptoKey>) => Promise<OpenedGrant>;
+
+function importGrantPrivateKey(jwk: GrantVector['privateJwk']): Promise<CryptoKey> {
+  const algorithm = jwk.crv === 'X25519' ? { name: 'X25519' } : { name: 'ECDH', namedCurve: jwk.crv };
+  return crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.y === undefined ? {} : { y: jwk.y }), d: jwk.d }, algorithm, false, ['deriveBits']);
+}
+
+/**
+ * Opens every grant vector with `open` and compares the claims. Kept apart from checkVectors
+ * because a browser without X25519 cannot import the X25519 vectors' private key (browsers only
+ * ever make grants; the server opens them).
+ */
+export async function checkGrantVectors(vectors: VectorFile = v1, open: GrantOpener = openGrant): Promise<{ checked: number }> {
+  let checked = 0;
+  for (const [i, v] of vectors.grants.entries()) {
+    const purpose = GRANT_PURPOSES.find((p) => p === v.purpose);
+    if (!purpose) throw new Error(`crypto vector mismatch: grants[${i}].purpose`);
+    const privateKey = await importGrantPrivateKey(v.privateJwk);
+    const opened = await open(v.token, {
+      resolveKey: (kid) => (kid === v.privateJwk.kid ? privateKey : undefined),
+      audience: v.audience,
+      userId: v.userId,
+      purpose,
+      now: v.now,
+    });
+    for (const name of ['sub', 'aud', 'sid', 'jti', 'iat', 'exp', 'pur', 'key'] as const) {
+      same(`grants[${i}].${name}`, opened[name], v.claims[name]);
+    }
+    same(`grants[${i}].dek`, opened.dek === undefined ? undefined : b64urlEncode(opened.dek), v.claims.dek);
     checked++;
   }
   return { checked };

@@ -3,7 +3,7 @@
 // Chromium) AND independently with node:crypto, so the JSON does not merely echo our code.
 import { createCipheriv, createHmac, hkdfSync, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkVectors, type VectorFile } from './check-vectors';
+import { checkGrantVectors, checkVectors, type VectorFile } from './check-vectors';
 import v1 from './v1.json';
 
 const vectors: VectorFile = v1;
@@ -34,6 +34,18 @@ describe('crypto vectors v1', () => {
     expect(vectors.orgSealed.length).toBeGreaterThanOrEqual(1);
     expect(vectors.hints.length).toBeGreaterThanOrEqual(2);
     expect(vectors.prelogin.length).toBeGreaterThanOrEqual(1);
+    // Both curves, each purpose, and a header with apu/apv.
+    expect(new Set(vectors.grants.map((g) => g.privateJwk.crv))).toEqual(new Set(['X25519', 'P-256']));
+    expect(new Set(vectors.grants.map((g) => g.purpose))).toEqual(new Set(['enrich', 'verify', 'org-secret-upload']));
+    expect(vectors.grants.some((g) => g.token.length > 0 && 'apu' in JSON.parse(b(g.token.split('.')[0] ?? '').toString('utf8')))).toBe(true);
+  });
+
+  it('opens the grant vectors with openGrant, and only at their own clock, key and caller', async () => {
+    expect((await checkGrantVectors()).checked).toBe(vectors.grants.length);
+    const late: VectorFile = { ...vectors, grants: vectors.grants.map((g) => ({ ...g, now: g.now + 3600 })) };
+    await expect(checkGrantVectors(late)).rejects.toMatchObject({ code: 'grant_expired' });
+    const otherUser: VectorFile = { ...vectors, grants: vectors.grants.map((g) => ({ ...g, userId: '00000000-0000-4000-8000-000000000000' })) };
+    await expect(checkGrantVectors(otherUser)).rejects.toMatchObject({ code: 'grant_invalid' });
   });
 
   it('recomputes through the public API', async () => {
