@@ -6,7 +6,7 @@
 // keep-alive agent. Reports the CPU time per request of both processes next to the latencies, so
 // that a result on a loaded machine can be read. Prints a Markdown table and returns the
 // numbers; never asserts a time.
-// Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 2000]
+// Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 2000] [--warmup 1000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,12 @@ export interface EnrichOverheadResult extends BenchResult {
 export interface EnrichOverheadOptions {
   /** Requests per measurement at concurrency 50 (a fifth of it at concurrency 1). */
   readonly requests?: number;
+  /**
+   * Requests sent down each path before anything is timed, so that the numbers are the steady
+   * state: V8 compiles the hot paths in the background for the first several hundred requests,
+   * which costs CPU and latency that a running companion does not pay again.
+   */
+  readonly warmup?: number;
   readonly print?: boolean;
 }
 
@@ -168,6 +174,7 @@ function row(path: string, stats: LatencyStats): string {
 export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Promise<EnrichOverheadResult> {
   const total50 = options.requests ?? 2_000;
   const total1 = Math.max(50, Math.round(total50 / 5));
+  const warmup = options.warmup ?? 1_000;
   const emulator = await startEmulator();
   const dataDir = mkdtempSync(join(tmpdir(), 'byok-bench-'));
   const server = await startCompanion({
@@ -187,7 +194,7 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
 
     // Grants are made up front (the extension makes them on the user's machine): the timed part
     // is the server's work, including opening the grant.
-    const grantCount = total1 + total50 + 100;
+    const grantCount = warmup + total1 + total50;
     const grants: string[] = [];
     for (let index = 0; index < grantCount; index++) {
       const dek = await unwrapDek(user.kek, put.sent.sealed.wrappedDek);
@@ -210,8 +217,8 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     const viaCompanion = async (): Promise<boolean> => (await post(agent, companionUrl, companionHeaders, companionBodies[bodyIndex++] ?? '')) === 200;
 
     // Warm both paths (JIT, connection pools, SQLite page cache).
-    await measure(50, 5, direct);
-    await measure(50, 5, viaCompanion);
+    await measure(warmup, 10, direct);
+    await measure(warmup, 10, viaCompanion);
     const pid = server.child.pid;
     const directC1 = await measure(total1, 1, direct);
     const companionC1 = await measure(total1, 1, viaCompanion, pid);
@@ -276,9 +283,13 @@ export const main = (): Promise<EnrichOverheadResult> => runEnrichOverhead();
 export const runEnrichOverheadBench = main;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const flag = process.argv.indexOf('--requests');
-  const requests = flag === -1 ? undefined : Number(process.argv[flag + 1]);
-  runEnrichOverhead(requests === undefined ? {} : { requests })
+  const numberFlag = (name: string): number | undefined => {
+    const flag = process.argv.indexOf(name);
+    return flag === -1 ? undefined : Number(process.argv[flag + 1]);
+  };
+  const requests = numberFlag('--requests');
+  const warmup = numberFlag('--warmup');
+  runEnrichOverhead({ ...(requests === undefined ? {} : { requests }), ...(warmup === undefined ? {} : { warmup }) })
     .then((result) => process.stdout.write(`${JSON.stringify({ ...result, markdown: undefined }, null, 2)}\n`))
     .catch((error: unknown) => {
       console.error(error);
