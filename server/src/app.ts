@@ -95,6 +95,9 @@ export function createApp(deps: AppDeps): Express & { context: RouteContext } {
   app.use(limiters.api);
   app.use(jsonBody(deps.largeBodyRoutes ?? LARGE_BODY_ROUTES));
 
+  // First: POST /v1/enrich is by far the busiest route, and Express tries routers in order. No
+  // path of the companion router overlaps another router's.
+  app.use(companion.router);
   app.use(discoveryRoutes(context));
   app.use(authRoutes(context));
   app.use(meRoutes(context));
@@ -102,7 +105,6 @@ export function createApp(deps: AppDeps): Express & { context: RouteContext } {
   app.use(auditRoutes(context));
   app.use(adminInviteRoutes(context));
   for (const mount of deps.mounts ?? []) app.use(mount(context));
-  app.use(companion.router);
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

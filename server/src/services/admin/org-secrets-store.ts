@@ -3,6 +3,7 @@
 import type { KeyHint, SealedBlob } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from '../../store/db';
+import { StatementCache } from '../../store/statement-cache';
 import { KEY_COLUMNS, toKeyRecord } from '../../store/key-columns';
 import type { KeyRecord, KeyRow } from '../../store/key-columns';
 
@@ -33,11 +34,16 @@ export interface OrgSecretWrite {
 }
 
 export class OrgSecretsStore {
-  constructor(private readonly db: Db) {}
+  // Every query here runs through one cache: listForOrg is on every enrichment's route.
+  private readonly statements: StatementCache;
+
+  constructor(db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   /** Any organization key with this id, whichever organization holds it. */
   get(id: string): OrgSecretRecord | undefined {
-    const row = this.db.prepare(`SELECT ${PUBLIC_COLUMNS} FROM org_secrets WHERE id = ?`).get(id) as OrgSecretRow | undefined;
+    const row = this.statements.prepare(`SELECT ${PUBLIC_COLUMNS} FROM org_secrets WHERE id = ?`).get(id) as OrgSecretRow | undefined;
     return row && toRecord(row);
   }
 
@@ -47,7 +53,7 @@ export class OrgSecretsStore {
   }
 
   listForOrg(orgId: string): OrgSecretRecord[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare(`SELECT ${PUBLIC_COLUMNS} FROM org_secrets WHERE org_id = ? ORDER BY created_at ASC, id ASC`)
       .all(orgId) as OrgSecretRow[];
     return rows.map(toRecord);
@@ -55,11 +61,11 @@ export class OrgSecretsStore {
 
   /** Whether a personal key already uses this id (ids are unique across both kinds of key). */
   personalIdExists(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM secrets WHERE id = ?').get(id) !== undefined;
+    return this.statements.prepare('SELECT 1 FROM secrets WHERE id = ?').get(id) !== undefined;
   }
 
   insert(orgId: string, id: string, write: OrgSecretWrite, createdAt: string): void {
-    this.db
+    this.statements
       .prepare(
         `INSERT INTO org_secrets (id, org_id, provider, label, default_model, base_url, hint_prefix, hint_last4, iv, ct,
            wrapped_dek, kek_id, status, created_at)
@@ -83,7 +89,7 @@ export class OrgSecretsStore {
   }
 
   replace(orgId: string, id: string, write: OrgSecretWrite, rotatedAt: string): void {
-    this.db
+    this.statements
       .prepare(
         `UPDATE org_secrets SET label = ?, default_model = ?, base_url = ?, hint_prefix = ?, hint_last4 = ?, iv = ?, ct = ?,
            wrapped_dek = ?, kek_id = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?
@@ -106,11 +112,11 @@ export class OrgSecretsStore {
   }
 
   delete(orgId: string, id: string): boolean {
-    return this.db.prepare('DELETE FROM org_secrets WHERE id = ? AND org_id = ?').run(id, orgId).changes === 1;
+    return this.statements.prepare('DELETE FROM org_secrets WHERE id = ? AND org_id = ?').run(id, orgId).changes === 1;
   }
 
   sealedOf(orgId: string, id: string): { record: OrgSecretRecord; sealed: SealedBlob } | undefined {
-    const row = this.db.prepare(`SELECT ${PUBLIC_COLUMNS}, iv, ct, wrapped_dek FROM org_secrets WHERE id = ? AND org_id = ?`).get(id, orgId) as
+    const row = this.statements.prepare(`SELECT ${PUBLIC_COLUMNS}, iv, ct, wrapped_dek FROM org_secrets WHERE id = ? AND org_id = ?`).get(id, orgId) as
       | (OrgSecretRow & { iv: string; ct: string; wrapped_dek: string })
       | undefined;
     if (!row) return undefined;
@@ -118,17 +124,17 @@ export class OrgSecretsStore {
   }
 
   markUsed(id: string, at: string): void {
-    this.db.prepare('UPDATE org_secrets SET last_used_at = ? WHERE id = ?').run(at, id);
+    this.statements.prepare('UPDATE org_secrets SET last_used_at = ? WHERE id = ?').run(at, id);
   }
 
   setStatus(id: string, status: SecretStatus, verifiedAt: string | null): void {
-    if (verifiedAt === null) this.db.prepare('UPDATE org_secrets SET status = ? WHERE id = ?').run(status, id);
-    else this.db.prepare('UPDATE org_secrets SET status = ?, last_verified_at = ? WHERE id = ?').run(status, verifiedAt, id);
+    if (verifiedAt === null) this.statements.prepare('UPDATE org_secrets SET status = ? WHERE id = ?').run(status, id);
+    else this.statements.prepare('UPDATE org_secrets SET status = ?, last_verified_at = ? WHERE id = ?').run(status, verifiedAt, id);
   }
 
   /** Every wrapped data key, for re-wrapping under a new master KEK. */
   listWrapped(): { id: string; orgId: string; kekId: string; wrappedDek: string }[] {
-    return this.db.prepare('SELECT id, org_id AS orgId, kek_id AS kekId, wrapped_dek AS wrappedDek FROM org_secrets ORDER BY id').all() as {
+    return this.statements.prepare('SELECT id, org_id AS orgId, kek_id AS kekId, wrapped_dek AS wrappedDek FROM org_secrets ORDER BY id').all() as {
       id: string;
       orgId: string;
       kekId: string;
@@ -139,12 +145,12 @@ export class OrgSecretsStore {
   /** Swaps one wrapped data key if it is still the one that was read; false when it changed. */
   rewrap(id: string, expected: string, wrappedDek: string, kekId: string): boolean {
     return (
-      this.db.prepare('UPDATE org_secrets SET wrapped_dek = ?, kek_id = ? WHERE id = ? AND wrapped_dek = ?').run(wrappedDek, kekId, id, expected)
+      this.statements.prepare('UPDATE org_secrets SET wrapped_dek = ?, kek_id = ? WHERE id = ? AND wrapped_dek = ?').run(wrappedDek, kekId, id, expected)
         .changes === 1
     );
   }
 
   countNotWrappedBy(kekId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM org_secrets WHERE kek_id <> ?').get(kekId) as { n: number }).n;
+    return (this.statements.prepare('SELECT COUNT(*) AS n FROM org_secrets WHERE kek_id <> ?').get(kekId) as { n: number }).n;
   }
 }
