@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { ProviderAdapters } from '../providers/registry';
 import type { AccountsStore } from '../store/accounts-store';
 import type { SecretsStore } from '../store/secrets-store';
+import type { GroupCommit } from '../store/group-commit';
 import type { StoredResponse, UsageStore } from '../store/usage-store';
 import type { OrgSecretsService } from './admin/org-secrets';
 import type { OrgSecretsStore } from './admin/org-secrets-store';
@@ -27,6 +28,8 @@ export interface EnrichmentDeps {
   readonly orgSecrets: OrgSecretsService;
   readonly audit: AuditService;
   readonly usage: UsageStore;
+  /** Usage rows and the stored answer are written through the group commit. */
+  readonly commits: GroupCommit;
   readonly adapters: ProviderAdapters;
   readonly platformKeys: ReadonlyArray<readonly [ProviderId, string]>;
   readonly operatorBaseUrls: Readonly<Record<string, string>>;
@@ -138,14 +141,15 @@ export class EnrichmentService {
         // The keys are not needed past the provider calls: drop them before touching the database.
         released.dispose();
         if (outcome.kind === 'aborted') {
-          deps.usage.record(outcome.rows, null);
+          await deps.commits.run(() => deps.usage.record(outcome.rows, null));
           return { status: 499, body: null, aborted: true };
         }
         const response: StoredResponse =
           outcome.kind === 'ok' ? { status: 200, body: { requestId, ...outcome.body } } : { status: outcome.error.status, body: outcome.error.toBody() };
         // One transaction: the usage rows, the stored answer, and the key's last use.
         const alongside = outcome.kind === 'ok' ? () => this.keyUsed(outcome.paidBy, outcome.finishedAt) : undefined;
-        const written = deps.usage.record(outcome.rows, clientNamed ? { userId: principal.userId, requestId, response } : null, alongside);
+        const idempotency = clientNamed ? { userId: principal.userId, requestId, response } : null;
+        const written = await deps.commits.run(() => deps.usage.record(outcome.rows, idempotency, alongside));
         if (!written) {
           // A concurrent request with this id was stored first: its answer is the answer.
           const stored = deps.usage.storedResponse(principal.userId, requestId);

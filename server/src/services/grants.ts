@@ -8,6 +8,7 @@ import type { GrantPurpose, OpenedGrant, SealedBlob } from '@byok/shared';
 import { nodeGrantDecryptor } from '../crypto/grant-jwe';
 import { openSealedSync } from '../crypto/sealed';
 import type { Db } from '../store/db';
+import type { GroupCommit } from '../store/group-commit';
 import { StatementCache } from '../store/statement-cache';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { AuditService } from './audit';
@@ -75,6 +76,7 @@ export class GrantsService {
     private readonly secrets: SecretsStore,
     private readonly grantKeys: GrantKeyService,
     private readonly audit: AuditService,
+    private readonly commits: GroupCommit,
     private readonly clock: () => number = Date.now,
   ) {
     this.statements = new StatementCache(db);
@@ -116,7 +118,7 @@ export class GrantsService {
       }
       const keys = new ReleasedKeys(released);
       try {
-        this.recordJtis(principal, opened);
+        await this.recordJtis(principal, opened);
       } catch (error) {
         keys.dispose();
         throw error;
@@ -167,9 +169,10 @@ export class GrantsService {
     }
   }
 
-  private recordJtis(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): void {
+  /** Committed (with the other requests of this turn of the event loop) before it resolves. */
+  private async recordJtis(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): Promise<void> {
     try {
-      this.recordAllTransaction(opened);
+      await this.commits.run(() => this.recordAllTransaction(opened));
     } catch (error) {
       if (error instanceof ReplayRace) this.replayed(principal, error.record);
       throw error;

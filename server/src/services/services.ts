@@ -3,6 +3,7 @@
 import type { Config } from '../config';
 import { AccountsStore } from '../store/accounts-store';
 import type { Db } from '../store/db';
+import { GroupCommit } from '../store/group-commit';
 import { SecretsStore } from '../store/secrets-store';
 import { AccountsService } from './accounts';
 import { AuditService } from './audit';
@@ -27,6 +28,8 @@ export interface Services {
   grantKeys: GrantKeyService;
   grants: GrantsService;
   masterKek: MasterKek;
+  /** The batched write path of the per-request rows (jtis, usage): see store/group-commit.ts. */
+  commits: GroupCommit;
   /** Starts the background timers (grant-key rotation, jti purge). */
   start(): void;
   /** Stops them; the database is closed by its owner. */
@@ -40,7 +43,8 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
   const audit = new AuditService(db);
   const tokens = new TokenService(identity);
   const grantKeys = await GrantKeyService.open(config.dataDir, identity.audience);
-  const grants = new GrantsService(db, secretsStore, grantKeys, audit);
+  const commits = new GroupCommit(db);
+  const grants = new GrantsService(db, secretsStore, grantKeys, audit, commits);
   const masterKek = await loadMasterKek({ dataDir: config.dataDir, masterKey: config.masterKey });
   const accounts = new AccountsService(db, accountsStore, secretsStore, audit, tokens, {
     openSignup: config.openSignup,
@@ -62,6 +66,7 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
     grantKeys,
     grants,
     masterKek,
+    commits,
     start() {
       grantKeys.startTimer();
       grants.startPurgeTimer();

@@ -48,6 +48,7 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
     orgSecrets,
     audit: services.audit,
     usage,
+    commits: services.commits,
     adapters,
     platformKeys,
     operatorBaseUrls: config.providerBaseUrls,
