@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): Express & { context: RouteContext } {
     next();
   });
   app.use(limiters.api);
-  app.use(jsonBody(deps.largeBodyRoutes ?? LARGE_BODY_ROUTES));
+  app.use(jsonBody(deps.largeBodyRoutes ?? LARGE_BODY_ROUTES, auth));
 
   // First: POST /v1/enrich is by far the busiest route, and Express tries routers in order. No
   // path of the companion router overlaps another router's.

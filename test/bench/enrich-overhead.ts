@@ -19,6 +19,7 @@ import { summaryChunkPrompt } from '../../server/src/enrichment/prompts';
 import { chatRequestBody } from '../../server/src/providers/openai-chat';
 import { startEmulator } from '../emulator';
 import { LeakCanary } from '../support/leak-canary';
+import { percentile } from '../support/open-loop';
 import type { BenchResult, BenchRow } from './types';
 
 export interface LatencyStats {
@@ -57,12 +58,6 @@ export interface EnrichOverheadOptions {
 }
 
 const TEXT = 'The companion forwards this short paragraph to the provider. It measures how much time the route adds.';
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? 0;
-}
 
 // Linux reports process times in clock ticks of 1/100 s (USER_HZ).
 const TICKS_PER_SECOND = 100;
@@ -110,13 +105,12 @@ async function measure(total: number, concurrency: number, call: (index: number)
   const seconds = (performance.now() - started) / 1000;
   const companionCpu = companionPid === undefined ? 0 : processCpuSeconds(companionPid) - companionCpuStart;
   const generatorCpu = ownCpuSeconds() - generatorCpuStart;
-  latencies.sort((a, b) => a - b);
   const round = (value: number): number => Math.round(value * 1000) / 1000;
   return {
     requests: total,
     concurrency,
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
+    p50Ms: round(percentile(latencies, 0.5)),
+    p99Ms: round(percentile(latencies, 0.99)),
     requestsPerSecond: Math.round(total / seconds),
     errors,
     cpuMsPerRequest: { companion: round((companionCpu * 1000) / total), generator: round((generatorCpu * 1000) / total) },

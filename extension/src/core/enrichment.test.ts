@@ -38,6 +38,22 @@ describe('enrichment', () => {
     expect((await services.db.keys.get(groq.secretId))?.status).toBe('invalid');
   });
 
+  it('asks to unlock only when a sealed key would be released: keyless entries need no vault', async () => {
+    const { services, companion } = harness;
+    await services.keys.save({ provider: 'ollama', label: 'Laptop', apiKey: '', baseUrl: 'http://127.0.0.1:11434' });
+    await services.vault.lock();
+    const keylessOnly = await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Local text.' }));
+    expect(keylessOnly?.state).toBe('done');
+    const sent = companion.requests.filter((request) => request.path === '/v1/enrich').map((request) => (request.body as { grants: string[] }).grants);
+    expect(sent).toEqual([[]]);
+
+    await services.vault.unlock(PASSPHRASE);
+    await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    await services.vault.lock();
+    const withSealedKey = await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Other text.' }));
+    expect(withSealedKey).toMatchObject({ state: 'error', error: { code: 'locked' } });
+  });
+
   it('cancels a running request', async () => {
     harness.companion.enrichMode = 'hang';
     const { services } = harness;

@@ -152,11 +152,14 @@ export class EnrichmentRunner {
     this.deps.notify(id);
   }
 
-  /** Grants for every usable personal key; none when the user has no personal key. */
+  /**
+   * Grants for every usable personal key; none when the user has no sealed personal key (keyless
+   * entries, such as a local Ollama, need no grant and so no unlocked vault).
+   */
   private async grants(): Promise<string[]> {
     const keys = await this.deps.keys.list().then((list) => list.keys).catch(() => this.deps.keys.cached());
     const personal = keys.filter((key) => key.scope === 'user');
-    if (personal.length === 0) return [];
+    if (!personal.some((key) => key.wrappedDek && key.status !== 'invalid')) return [];
     const unlocked = await this.deps.vault.current();
     if (!unlocked) throw new ExtensionError('locked', 'Unlock the vault in the toolbar popup so that your keys can be used.');
     return this.deps.grants.grantsForRoute(unlocked, personal);

@@ -17,6 +17,11 @@ export function setPrincipal(request: Request, principal: Principal): void {
   principals.set(request, principal);
 }
 
+/** Whether the auth middleware already authenticated this request (it may run early for big bodies). */
+export function hasPrincipal(request: Request): boolean {
+  return principals.has(request);
+}
+
 /** The caller; 401 when the route was mounted without the auth middleware. */
 export function principalOf(request: Request): Principal {
   const principal = principals.get(request);

@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '@byok/shared';
 import type { AccountsStore } from '../../store/accounts-store';
 import type { TokenService } from '../../services/tokens';
-import { setPrincipal } from '../../services/principal';
+import { hasPrincipal, setPrincipal } from '../../services/principal';
 
 const UNAUTHENTICATED = 'Missing, invalid or expired access token.';
 
@@ -19,6 +19,11 @@ function authorizationCount(rawHeaders: readonly string[]): number {
 
 export function requireAuth(tokens: TokenService, accounts: AccountsStore): AuthMiddleware {
   return async (request, _response, next) => {
+    // Already done for this request (before its large body was read): once is enough.
+    if (hasPrincipal(request)) {
+      next();
+      return;
+    }
     // Node silently drops every Authorization line but the first; a proxy in front may pick
     // another one. Ambiguous credentials are refused rather than guessed.
     if (authorizationCount(request.rawHeaders) > 1) throw new AppError('unauthenticated', UNAUTHENTICATED);
