@@ -87,6 +87,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
           server.closeIdleConnections();
         });
         try {
+          // Writes queued by requests that ended with the grace period still get their commit.
+          services.commits.drain();
           db.pragma('wal_checkpoint(TRUNCATE)');
         } finally {
           db.close();

@@ -101,6 +101,14 @@ describe('GroupCommit', () => {
     expect(committedIds()).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('drains synchronously: what is queued is committed before the call returns', async () => {
+    const commits = new GroupCommit(db);
+    const queued = [commits.run(insert(1)), commits.run(insert(2))];
+    commits.drain();
+    expect(committedIds()).toEqual([1, 2]);
+    await expect(Promise.all(queued)).resolves.toEqual([1, 1]);
+  });
+
   it('after a full disk, resolved means stored and rejected means not stored', async () => {
     const commits = new GroupCommit(db);
     await commits.run(insert(0));

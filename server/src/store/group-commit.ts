@@ -60,6 +60,11 @@ export class GroupCommit {
     });
   }
 
+  /** Commits everything queued now, synchronously (before the database is closed). */
+  drain(): void {
+    while (this.queue.length > 0) this.flush();
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
