@@ -133,6 +133,26 @@ describe('routing through POST /v1/enrich', () => {
     h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
   });
 
+  it('counts platform calls in flight against the call quota: concurrent requests do not overshoot it', async () => {
+    deleteAllKeys();
+    const policy = defaultPolicy('pro');
+    policy.platformQuota = { monthlyCalls: 3, monthlyCostMicros: null };
+    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
+    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    // Slow enough that all eight are in flight together, each checking the quota before any has a row.
+    h.emulator.setBehavior({ provider: 'groq' }, { latencyMs: 300 });
+    const responses = await Promise.all(Array.from({ length: 8 }, () => enrich({ provider: 'groq' })));
+    h.emulator.setBehavior({ provider: 'groq' }, null);
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+    expect(usageRows().filter((row) => row.source === 'platform' && row.outcome === 'ok')).toHaveLength(3);
+    // The reservations were released with the rows on record: the quota is now simply reached.
+    expect((await enrich({ provider: 'groq' })).body.error.code).toBe('quota_exceeded');
+    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    expect((await enrich({ provider: 'groq' })).status).toBe(200);
+    h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
+  });
+
   it('falls back from a failing personal key to an organization key (business plan)', async () => {
     deleteAllKeys();
     h.server.db.prepare("UPDATE orgs SET plan = 'business'").run();

@@ -13,6 +13,7 @@ import type { GroupCommit } from '../store/group-commit';
 import type { StoredResponse, UsageStore } from '../store/usage-store';
 import type { OrgSecretsService } from './admin/org-secrets';
 import type { OrgSecretsStore } from './admin/org-secrets-store';
+import type { PlatformReservations } from './platform-reservations';
 import type { AuditService } from './audit';
 import type { GrantsService } from './grants';
 import { policyOf } from './policy';
@@ -30,6 +31,8 @@ export interface EnrichmentDeps {
   readonly usage: UsageStore;
   /** Usage rows and the stored answer are written through the group commit. */
   readonly commits: GroupCommit;
+  /** Platform calls in flight, counted against the call quota until their rows are committed. */
+  readonly reservations: PlatformReservations;
   readonly adapters: ProviderAdapters;
   readonly platformKeys: ReadonlyArray<readonly [ProviderId, string]>;
   readonly operatorBaseUrls: Readonly<Record<string, string>>;
@@ -79,9 +82,12 @@ export class EnrichmentService {
     const released = await deps.grants.openGrants(principal, body.grants, 'enrich');
     if (clientNamed) this.inProgress.add(progressKey);
     let finished = false;
+    // Released in finish(): after the usage rows of this request are committed, or it ended.
+    const reservations: Array<() => void> = [];
     const finish = (): void => {
       if (finished) return;
       finished = true;
+      for (const release of reservations) release();
       released.dispose();
       this.inProgress.delete(progressKey);
     };
@@ -123,6 +129,7 @@ export class EnrichmentService {
             allowedBaseUrls,
             timeoutMs: deps.timeoutMs,
             onKeyRejected: (candidate, status) => this.keyRejected(principal, candidate, status),
+            reservations: { store: deps.reservations, hold: (release) => reservations.push(release) },
           },
           {
             orgId: principal.orgId,

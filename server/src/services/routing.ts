@@ -13,6 +13,7 @@ import { EnrichmentFailure, runEnrichment, type EnrichmentUsage } from '../enric
 import type { ProviderErrorKind } from '../providers/provider-error';
 import type { ProviderAdapters } from '../providers/registry';
 import type { NewUsageRow, UsageStore } from '../store/usage-store';
+import type { PlatformReservations } from './platform-reservations';
 import type { Candidate, RouteStep } from './route-candidates';
 
 export interface RouteEnvironment {
@@ -24,6 +25,11 @@ export interface RouteEnvironment {
   /** A provider refused a key: personal keys are marked invalid and audited; shared ones reported. */
   onKeyRejected(candidate: Candidate, status: number | undefined): void;
   readonly clock?: () => number;
+  /**
+   * Counts platform calls in flight against the call quota. `hold` keeps each reservation made for
+   * this request until the caller has committed its usage rows (then releases them).
+   */
+  readonly reservations?: { readonly store: PlatformReservations; hold(release: () => void): void };
 }
 
 export interface RouteRequest {
@@ -64,7 +70,8 @@ function quotaRefusal(env: RouteEnvironment, request: RouteRequest): AppError | 
   const quota = request.policy.platformQuota;
   if (quota.monthlyCalls === null && quota.monthlyCostMicros === null) return null;
   const used = env.usage.monthToDate(request.orgId, request.policy.byokMetering === 'track');
-  if (quota.monthlyCalls !== null && used.calls >= quota.monthlyCalls) {
+  const inFlight = env.reservations?.store.inFlight(request.orgId) ?? 0;
+  if (quota.monthlyCalls !== null && used.calls + inFlight >= quota.monthlyCalls) {
     return new AppError('quota_exceeded', `The organization's monthly platform quota of ${quota.monthlyCalls} calls is reached.`);
   }
   if (quota.monthlyCostMicros !== null && used.costMicros >= quota.monthlyCostMicros) {
@@ -118,6 +125,7 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
         row(candidate, startedAt, 0, { inputTokens: 0, outputTokens: 0, calls: 0 }, 'quota_exceeded');
         return { kind: 'failed', error: refusal, rows };
       }
+      env.reservations?.hold(env.reservations.store.reserve(request.orgId));
     }
     const started = performance.now();
     let apiKey: string | null = await candidate.openKey();

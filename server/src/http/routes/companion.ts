@@ -16,6 +16,7 @@ import { EnrichmentService } from '../../services/enrichment-service';
 import { KeyVerificationService } from '../../services/key-verification';
 import { Metrics } from '../../services/metrics';
 import { loadPlatformKeys } from '../../services/platform-keys';
+import { PlatformReservations } from '../../services/platform-reservations';
 import { UsageStore } from '../../store/usage-store';
 import type { RouteContext } from './context';
 import { enrichRoutes } from './enrich';
@@ -49,6 +50,7 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
     audit: services.audit,
     usage,
     commits: services.commits,
+    reservations: new PlatformReservations(),
     adapters,
     platformKeys,
     operatorBaseUrls: config.providerBaseUrls,
