@@ -7,6 +7,7 @@
 // this decryptor and jose's to the same answers.
 import { createDecipheriv, createHash, createPublicKey, diffieHellman, KeyObject } from 'node:crypto';
 import { GRANT_ALG, type GrantDecryptor, type GrantHeader } from '@byok/shared';
+import { decodeCanonicalB64url } from './base64url';
 
 const CEK_BYTES = 32;
 const WRAPPED_CEK_BYTES = CEK_BYTES + 8;
@@ -37,10 +38,8 @@ function fail(): never {
 }
 
 function b64url(text: unknown, bytes?: number): Buffer {
-  if (typeof text !== 'string') fail();
-  const out = Buffer.from(text, 'base64url');
-  // Buffer's decoder skips what it does not understand: insist on the one canonical spelling.
-  if (out.toString('base64url') !== text || (bytes !== undefined && out.length !== bytes)) fail();
+  const out = decodeCanonicalB64url(text);
+  if (out === undefined || (bytes !== undefined && out.length !== bytes)) fail();
   return out;
 }
 

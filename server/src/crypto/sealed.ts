@@ -4,6 +4,7 @@
 // Used once per released key per request.
 import { createDecipheriv } from 'node:crypto';
 import { CryptoError, type SealedBlob } from '@byok/shared';
+import { decodeCanonicalB64url } from './base64url';
 
 const DEK_BYTES = 32;
 const IV_BYTES = 12;
@@ -11,8 +12,8 @@ const TAG_BYTES = 16;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function decode(text: string): Buffer {
-  const out = Buffer.from(text, 'base64url');
-  if (out.toString('base64url') !== text) throw new CryptoError('decrypt_failed');
+  const out = decodeCanonicalB64url(text);
+  if (out === undefined) throw new CryptoError('decrypt_failed');
   return out;
 }
 

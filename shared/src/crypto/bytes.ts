@@ -21,18 +21,6 @@ export function b64urlEncode(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** Decodes base64url without padding; throws TypeError on any other form. */
-export function b64urlDecode(text: string): Uint8Array<ArrayBuffer> {
-  if (!B64URL.test(text) || text.length % 4 === 1) throw new TypeError('not base64url');
-  const base64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  const binary = atob(base64);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  // Reject non-canonical encodings (stray bits in the last character).
-  if (b64urlEncode(out) !== text) throw new TypeError('not canonical base64url');
-  return out;
-}
-
 const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
@@ -44,6 +32,16 @@ export function isCanonicalB64url(text: string): boolean {
   if (!B64URL.test(text) || text.length % 4 === 1) return false;
   const spare = text.length % 4 === 2 ? 0x0f : text.length % 4 === 3 ? 0x03 : 0;
   return spare === 0 || (B64URL_ALPHABET.indexOf(text.charAt(text.length - 1)) & spare) === 0;
+}
+
+/** Decodes canonical base64url without padding; throws TypeError on any other form. */
+export function b64urlDecode(text: string): Uint8Array<ArrayBuffer> {
+  if (!isCanonicalB64url(text)) throw new TypeError('not canonical base64url');
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  const binary = atob(base64);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
 }
 
 /** True when `text` is canonical unpadded base64url of exactly `length` bytes (or at least `min`). */
