@@ -5,7 +5,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
 import type { JWK } from 'jose';
-import type { GrantKeyJwk, GrantKeySet } from '@byok/shared';
+import { openGrantWith } from '@byok/shared';
+import type { GrantKeyJwk, GrantKeySet, GrantPurpose, OpenedGrant } from '@byok/shared';
+import { nodeGrantDecryptor } from '../crypto/grant-jwe';
 import { writeFileAtomic } from './data-dir-files';
 
 export const GRANT_KEY_MAX_AGE_MS = 24 * 3_600_000;
@@ -134,6 +136,14 @@ export class GrantKeyService {
       audience: this.audience,
       keys: this.generations.filter((generation) => this.accepting(generation, now)).flatMap((generation) => generation.keys.map((key) => ({ ...key.publicJwk }))),
     };
+  }
+
+  /**
+   * Opens a grant made to one of these keys for `caller`: shared's checks (openGrantWith) around
+   * the node:crypto decryption. jti replay and sid liveness stay the caller's database checks.
+   */
+  openGrant(token: string, caller: { userId: string; purpose: GrantPurpose; now: number }): Promise<OpenedGrant> {
+    return openGrantWith(token, { resolveKey: (kid) => this.resolveKey(kid), audience: this.audience, ...caller }, nodeGrantDecryptor);
   }
 
   /** The private key for a kid published within the last 24 h (+10 min grace), else undefined. */

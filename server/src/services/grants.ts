@@ -3,9 +3,8 @@
 // under the grant's data key before any jti is recorded; then all jtis are recorded in one
 // transaction. One bad grant fails the whole request and nothing is handed out. Used by
 // /v1/enrich and verify.
-import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, openGrantWith, secretAad } from '@byok/shared';
+import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, secretAad } from '@byok/shared';
 import type { GrantPurpose, OpenedGrant, SealedBlob } from '@byok/shared';
-import { nodeGrantDecryptor } from '../crypto/grant-jwe';
 import { openSealedSync } from '../crypto/sealed';
 import type { Db } from '../store/db';
 import type { GroupCommit } from '../store/group-commit';
@@ -95,11 +94,7 @@ export class GrantsService {
     const opened: { grant: OpenedGrant; record: SecretRecord; sealed: SealedBlob }[] = [];
     try {
       for (const token of grants) {
-        const grant = await openGrantWith(
-          token,
-          { resolveKey: (kid) => this.grantKeys.resolveKey(kid), audience: this.grantKeys.audience, userId: principal.userId, purpose, now },
-          nodeGrantDecryptor,
-        );
+        const grant = await this.grantKeys.openGrant(token, { userId: principal.userId, purpose, now });
         opened.push({ grant, ...this.liveSecret(principal, grant) });
       }
       this.checkNotReplayed(principal, opened);

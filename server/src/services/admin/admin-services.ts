@@ -10,7 +10,7 @@ import { InvitesService } from './invites';
 import { MembersService } from './members';
 import { OrgAdminStore } from './org-admin-store';
 import { OrgSecretsService } from './org-secrets';
-import type { GrantKeyResolver } from './org-secrets';
+import type { GrantKeyOpener } from './org-secrets';
 import { OrgSecretsStore } from './org-secrets-store';
 import { PolicyAdminService } from './policy-admin';
 
@@ -30,7 +30,7 @@ export interface AdminServices {
 export interface AdminServiceDeps {
   accountsStore: AccountsStore;
   audit: AuditService;
-  grantKeys: GrantKeyResolver;
+  grantKeys: GrantKeyOpener;
   masterKek: MasterKek;
 }
 

@@ -2,7 +2,7 @@
 // JWE (`pur` org-secret-upload); the server checks it like any grant (sub = the admin, sid = the
 // path id, unseen jti), derives the hint itself, seals the key under the master KEK with the org
 // AAD and never returns it. `open` releases one key for one provider call (routing).
-import { AppError, computeHint, isCryptoError, openGrantWith, openWithKek, orgSecretAad, sealApiKey } from '@byok/shared';
+import { AppError, computeHint, isCryptoError, openWithKek, orgSecretAad, sealApiKey } from '@byok/shared';
 import type { OpenedGrant } from '@byok/shared';
 import { getProvider, matchesKeyFormat } from '@byok/shared/providers/catalog';
 import { getPlan } from '@byok/shared/plans/plans';
@@ -10,7 +10,6 @@ import type { ProviderId } from '@byok/shared/providers/types';
 import type { OrgSecretView, PutOrgSecretRequest } from '@byok/shared/wire/admin';
 import type { AccountsStore, OrgRecord } from '../../store/accounts-store';
 import type { Db } from '../../store/db';
-import { nodeGrantDecryptor } from '../../crypto/grant-jwe';
 import type { AuditService } from '../audit';
 import type { GrantKeyService } from '../grant-keys';
 import { keyAuditDetail, keyViewBase } from '../key-view';
@@ -22,7 +21,7 @@ import type { OrgSecretRecord, OrgSecretsStore } from './org-secrets-store';
 const NOT_FOUND = 'No such organization key.';
 const INVALID = 'The grant is invalid.';
 
-export type GrantKeyResolver = Pick<GrantKeyService, 'audience' | 'resolveKey'>;
+export type GrantKeyOpener = Pick<GrantKeyService, 'openGrant'>;
 
 export function orgSecretView(record: OrgSecretRecord): OrgSecretView {
   return keyViewBase(record, 'org');
@@ -36,7 +35,7 @@ export class OrgSecretsService {
     private readonly accounts: AccountsStore,
     private readonly store: OrgSecretsStore,
     private readonly audit: AuditService,
-    private readonly grantKeys: GrantKeyResolver,
+    private readonly grantKeys: GrantKeyOpener,
     private readonly master: MasterKek,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -123,11 +122,7 @@ export class OrgSecretsService {
   }
 
   private async openUpload(orgId: string, userId: string, id: string, upload: string): Promise<OpenedGrant> {
-    const grant = await openGrantWith(
-      upload,
-      { resolveKey: (kid) => this.grantKeys.resolveKey(kid), audience: this.grantKeys.audience, userId, purpose: 'org-secret-upload', now: Math.floor(this.clock() / 1000) },
-      nodeGrantDecryptor,
-    );
+    const grant = await this.grantKeys.openGrant(upload, { userId, purpose: 'org-secret-upload', now: Math.floor(this.clock() / 1000) });
     if (grant.sid !== id || typeof grant.key !== 'string') throw new AppError('grant_invalid', INVALID);
     if (this.db.prepare('SELECT 1 FROM grant_jti WHERE jti = ?').get(grant.jti) !== undefined) {
       return this.replayed(orgId, userId, id, null);
