@@ -22,15 +22,8 @@ export async function runCryptoBench(): Promise<BenchResult> {
     Array.from({ length: 256 }, () => createGrant({ keySet, userId: ids.userId, secretId: ids.secretId, dek, purpose: 'enrich' })),
   );
   let next = 0;
-  const open = await opsPerSecond(() =>
-    openGrant(grants[next++ % grants.length] ?? '', {
-      resolveKey: () => pair.privateKey as CryptoKey,
-      audience: keySet.audience,
-      userId: ids.userId,
-      purpose: 'enrich',
-    }),
-  );
   const openOptions = { resolveKey: () => pair.privateKey as CryptoKey, audience: keySet.audience, userId: ids.userId, purpose: 'enrich' as const };
+  const open = await opsPerSecond(() => openGrant(grants[next++ % grants.length] ?? '', openOptions));
   const openNode = await opsPerSecond(() => openGrantWith(grants[next++ % grants.length] ?? '', openOptions, nodeGrantDecryptor));
   const create = await opsPerSecond(() => createGrant({ keySet, userId: ids.userId, secretId: ids.secretId, dek, purpose: 'enrich' }));
   return {

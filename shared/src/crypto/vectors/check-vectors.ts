@@ -128,9 +128,9 @@ export async function checkVectors(vectors: VectorFile = v1): Promise<{ checked:
   return { checked };
 }
 
-/** Opens a grant: `openGrant` (jose over WebCrypto), or another opener held to the same vectors. */
 const GRANT_PURPOSES: readonly GrantPurpose[] = ['enrich', 'verify', 'org-secret-upload'];
 
+/** Opens a grant: `openGrant` (jose over WebCrypto), or another opener held to the same vectors. */
 export type GrantOpener = (token: string, options: OpenGrantOptions<CryptoKey>) => Promise<OpenedGrant>;
 
 function importGrantPrivateKey(jwk: GrantVector['privateJwk']): Promise<CryptoKey> {
