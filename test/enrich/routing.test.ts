@@ -161,7 +161,7 @@ describe('routing through POST /v1/enrich', () => {
     const orgSecretId = randomUUID();
     const upload = await createOrgUploadGrant({ keySet: await h.client.grantKeys(), userId: h.owner.userId, secretId: orgSecretId, apiKey: orgKey });
     const { services, db } = h.server;
-    const orgSecrets = new OrgSecretsService(db, services.accountsStore, new OrgSecretsStore(db), services.audit, services.grantKeys, services.masterKek);
+    const orgSecrets = new OrgSecretsService(db, services.accountsStore, new OrgSecretsStore(db), services.audit, services.grantKeys, services.jtis, services.masterKek);
     await orgSecrets.put(h.owner.orgId, h.owner.userId, orgSecretId, { provider: 'anthropic', label: 'org anthropic', upload });
     const personal = await h.addKey('openai');
     h.emulator.setBehavior({ key: personal.key }, { serverError: 500 });

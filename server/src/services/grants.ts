@@ -8,7 +8,7 @@ import type { GrantPurpose, OpenedGrant, SealedBlob } from '@byok/shared';
 import { openSealedSync } from '../crypto/sealed';
 import type { Db } from '../store/db';
 import type { GroupCommit } from '../store/group-commit';
-import { StatementCache } from '../store/statement-cache';
+import type { JtiStore } from '../store/jti-store';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { AuditService } from './audit';
 import type { GrantKeyService } from './grant-keys';
@@ -66,24 +66,22 @@ const INVALID = 'The grant is invalid.';
 
 export class GrantsService {
   private purgeTimer: NodeJS.Timeout | undefined;
-  private readonly statements: StatementCache;
   /** All jtis of one request in one immediate transaction; wrapped once, not per request. */
   private readonly recordAllTransaction: (opened: readonly { grant: OpenedGrant; record: SecretRecord }[]) => void;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
+    private readonly jtis: JtiStore,
     private readonly secrets: SecretsStore,
     private readonly grantKeys: GrantKeyService,
     private readonly audit: AuditService,
     private readonly commits: GroupCommit,
     private readonly clock: () => number = Date.now,
   ) {
-    this.statements = new StatementCache(db);
     this.recordAllTransaction = db.transaction((opened: readonly { grant: OpenedGrant; record: SecretRecord }[]) => {
-      const insert = this.statements.prepare('INSERT OR IGNORE INTO grant_jti (jti, exp) VALUES (?, ?)');
       for (const { grant, record } of opened) {
         // A concurrent request with the same grant won the race: roll back everything of ours.
-        if (insert.run(grant.jti, grant.exp).changes !== 1) throw new ReplayRace(record);
+        if (!this.jtis.record(grant.jti, grant.exp)) throw new ReplayRace(record);
       }
     }).immediate;
   }
@@ -127,7 +125,7 @@ export class GrantsService {
   /** Deletes remembered jtis whose grants have expired (with the clock tolerance). */
   purgeExpired(): number {
     const cutoff = Math.floor(this.clock() / 1000) - 60;
-    return this.statements.prepare('DELETE FROM grant_jti WHERE exp < ?').run(cutoff).changes;
+    return this.jtis.purgeBefore(cutoff);
   }
 
   startPurgeTimer(intervalMs = 10 * 60_000): void {
@@ -157,9 +155,8 @@ export class GrantsService {
   /** A jti seen before (or twice in this request) is a replay: 409 and an audit event. */
   private checkNotReplayed(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): void {
     const seen = new Set<string>();
-    const lookup = this.statements.prepare('SELECT 1 FROM grant_jti WHERE jti = ?');
     for (const { grant, record } of opened) {
-      if (seen.has(grant.jti) || lookup.get(grant.jti) !== undefined) this.replayed(principal, record);
+      if (seen.has(grant.jti) || this.jtis.seen(grant.jti)) this.replayed(principal, record);
       seen.add(grant.jti);
     }
   }

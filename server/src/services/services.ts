@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { AccountsStore } from '../store/accounts-store';
 import type { Db } from '../store/db';
 import { GroupCommit } from '../store/group-commit';
+import { JtiStore } from '../store/jti-store';
 import { SecretsStore } from '../store/secrets-store';
 import { AccountsService } from './accounts';
 import { AuditService } from './audit';
@@ -28,6 +29,8 @@ export interface Services {
   grantKeys: GrantKeyService;
   grants: GrantsService;
   masterKek: MasterKek;
+  /** Used grant ids (grant_jti), for personal-key grants and org-key uploads alike. */
+  jtis: JtiStore;
   /** The batched write path of the per-request rows (jtis, usage): see store/group-commit.ts. */
   commits: GroupCommit;
   /** Starts the background timers (grant-key rotation, jti purge). */
@@ -44,7 +47,8 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
   const tokens = new TokenService(identity);
   const grantKeys = await GrantKeyService.open(config.dataDir, identity.audience);
   const commits = new GroupCommit(db);
-  const grants = new GrantsService(db, secretsStore, grantKeys, audit, commits);
+  const jtis = new JtiStore(db);
+  const grants = new GrantsService(db, jtis, secretsStore, grantKeys, audit, commits);
   const masterKek = await loadMasterKek({ dataDir: config.dataDir, masterKey: config.masterKey });
   const accounts = new AccountsService(db, accountsStore, secretsStore, audit, tokens, {
     openSignup: config.openSignup,
@@ -66,6 +70,7 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
     grantKeys,
     grants,
     masterKek,
+    jtis,
     commits,
     start() {
       grantKeys.startTimer();

@@ -11,6 +11,7 @@ import { MembersService } from './members';
 import { OrgAdminStore } from './org-admin-store';
 import { OrgSecretsService } from './org-secrets';
 import type { GrantKeyOpener } from './org-secrets';
+import type { JtiStore } from '../../store/jti-store';
 import { OrgSecretsStore } from './org-secrets-store';
 import { PolicyAdminService } from './policy-admin';
 
@@ -31,6 +32,7 @@ export interface AdminServiceDeps {
   accountsStore: AccountsStore;
   audit: AuditService;
   grantKeys: GrantKeyOpener;
+  jtis: JtiStore;
   masterKek: MasterKek;
 }
 
@@ -45,7 +47,7 @@ export function createAdminServices(db: Db, deps: AdminServiceDeps): AdminServic
     policy: new PolicyAdminService(db, deps.accountsStore, orgStore, deps.audit),
     members: new MembersService(db, orgStore, deps.audit),
     invites: new InvitesService(db, deps.accountsStore, deps.audit),
-    orgSecrets: new OrgSecretsService(db, deps.accountsStore, orgSecretsStore, deps.audit, deps.grantKeys, deps.masterKek),
+    orgSecrets: new OrgSecretsService(db, deps.accountsStore, orgSecretsStore, deps.audit, deps.grantKeys, deps.jtis, deps.masterKek),
     auditReader: new AdminAuditReader(db),
     usage: new AdminUsageService(db),
   };

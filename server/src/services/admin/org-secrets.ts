@@ -10,6 +10,7 @@ import type { ProviderId } from '@byok/shared/providers/types';
 import type { OrgSecretView, PutOrgSecretRequest } from '@byok/shared/wire/admin';
 import type { AccountsStore, OrgRecord } from '../../store/accounts-store';
 import type { Db } from '../../store/db';
+import type { JtiStore } from '../../store/jti-store';
 import type { AuditService } from '../audit';
 import type { GrantKeyService } from '../grant-keys';
 import { keyAuditDetail, keyViewBase } from '../key-view';
@@ -36,6 +37,7 @@ export class OrgSecretsService {
     private readonly store: OrgSecretsStore,
     private readonly audit: AuditService,
     private readonly grantKeys: GrantKeyOpener,
+    private readonly jtis: JtiStore,
     private readonly master: MasterKek,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -68,7 +70,7 @@ export class OrgSecretsService {
           if (existing && existing.orgId !== orgId) throw new AppError('not_found', NOT_FOUND);
           if (!existing && this.store.personalIdExists(id)) throw new AppError('conflict', 'This id is taken by a personal key.');
           if (existing && existing.provider !== input.provider) throw new AppError('conflict', 'A rotation must keep the provider; store a new key instead.');
-          if (this.db.prepare('INSERT OR IGNORE INTO grant_jti (jti, exp) VALUES (?, ?)').run(grant.jti, grant.exp).changes !== 1) throw new ReplayRace();
+          if (!this.jtis.record(grant.jti, grant.exp)) throw new ReplayRace();
           if (existing) this.store.replace(orgId, id, write, now);
           else this.store.insert(orgId, id, write, now);
           this.audit.append({
@@ -124,7 +126,7 @@ export class OrgSecretsService {
   private async openUpload(orgId: string, userId: string, id: string, upload: string): Promise<OpenedGrant> {
     const grant = await this.grantKeys.openGrant(upload, { userId, purpose: 'org-secret-upload', now: Math.floor(this.clock() / 1000) });
     if (grant.sid !== id || typeof grant.key !== 'string') throw new AppError('grant_invalid', INVALID);
-    if (this.db.prepare('SELECT 1 FROM grant_jti WHERE jti = ?').get(grant.jti) !== undefined) {
+    if (this.jtis.seen(grant.jti)) {
       return this.replayed(orgId, userId, id, null);
     }
     return grant;
