@@ -9,6 +9,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { createServices } from './services/services';
 import type { Services } from './services/services';
+import { BackgroundCheckpoints } from './store/checkpointer';
 import { openDatabase } from './store/db';
 import type { Db } from './store/db';
 import { serverVersion } from './version';
@@ -49,12 +50,20 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.largeBodyRoutes ? { largeBodyRoutes: options.largeBodyRoutes } : {}),
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.port, config.host, (error?: Error) => {
-      if (error) reject(error);
-      else resolve(listening);
+  const checkpoints = new BackgroundCheckpoints(db, options.logger);
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const listening = app.listen(config.port, config.host, (error?: Error) => {
+        if (error) reject(error);
+        else resolve(listening);
+      });
     });
-  });
+  } catch (error) {
+    await checkpoints.stop();
+    db.close();
+    throw error;
+  }
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
   services.start();
@@ -86,6 +95,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
           });
           server.closeIdleConnections();
         });
+        // The worker's connection goes first, so that ours is the last and its close is clean.
+        await checkpoints.stop();
         try {
           // Writes queued by requests that ended with the grace period still get their commit.
           services.commits.drain();

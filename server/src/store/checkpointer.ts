@@ -1,0 +1,105 @@
+// WAL checkpoints off the request path. By default SQLite checkpoints inside the COMMIT that
+// pushes the WAL past 1,000 pages: that one request copies the pages into the database file and
+// waits for two fsyncs, several milliseconds on this machine, every hundred or so enrichments
+// (the enrichment benchmark's p99). Here the server's connection stops doing that, and a worker
+// thread with its own connection checkpoints on a timer instead, on the other core; once every
+// frame is copied, the next writer starts the WAL over from the beginning, so its size stays
+// bounded. Durability is unchanged: a commit is in the WAL before its promise settles either way.
+//
+// If the worker cannot start or a checkpoint fails, the connection gets SQLite's own checkpoints
+// back (and a warning is logged): slower, never unbounded.
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger';
+import type { Db } from './db';
+
+/** SQLite's default for `wal_autocheckpoint`, restored when the worker is gone. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+
+type WorkerMessage = { readonly kind: 'ready' } | { readonly kind: 'failed'; readonly code: string };
+
+export interface CheckpointOptions {
+  /** How often the worker checkpoints (default 200 ms). */
+  readonly intervalMs?: number;
+  /** The file the worker opens (default: the connection's own); tests point it elsewhere to make it fail. */
+  readonly path?: string;
+}
+
+export class BackgroundCheckpoints {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private readonly readiness: Promise<void>;
+  private settleReadiness: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private active = false;
+  private stopping = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Pick<Logger, 'warn'>,
+    options: CheckpointOptions = {},
+  ) {
+    this.readiness = new Promise((resolve, reject) => {
+      this.settleReadiness = { resolve, reject };
+    });
+    // Nobody has to wait for it: a failure is handled (and logged) here.
+    this.readiness.catch(() => undefined);
+    this.worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), {
+      workerData: { path: options.path ?? db.name, intervalMs: options.intervalMs ?? 200 },
+    });
+    this.worker.on('message', (message: WorkerMessage) => {
+      if (message.kind === 'ready') {
+        // Only now: until the worker's connection is open, SQLite keeps checkpointing itself.
+        if (!this.stopping) this.handOver();
+      } else {
+        this.takeBack(`a background checkpoint failed (${message.code})`);
+      }
+    });
+    this.worker.on('error', (error) => this.takeBack(`the checkpoint worker failed (${error.name})`));
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.once('exit', () => {
+      if (!this.stopping) this.takeBack('the checkpoint worker exited');
+    });
+  }
+
+  /** Whether the worker is doing the checkpoints now (false before it is ready and after a failure). */
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** Resolves once the worker is checkpointing; rejects if it failed or was stopped first. */
+  ready(): Promise<void> {
+    return this.readiness;
+  }
+
+  /**
+   * Stops the worker and gives the connection its own checkpoints back; call before closing the
+   * database, so that the server's connection is the last one and its close checkpoints the rest.
+   */
+  async stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.restoreAutocheckpoint();
+      this.worker.postMessage('stop');
+    }
+    await this.exited;
+  }
+
+  private handOver(): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.active = true;
+    this.settleReadiness?.resolve();
+  }
+
+  private takeBack(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.restoreAutocheckpoint();
+    this.logger.warn({ reason }, 'WAL checkpoints are back on the request path');
+    void this.worker.terminate();
+  }
+
+  private restoreAutocheckpoint(): void {
+    this.active = false;
+    this.settleReadiness?.reject(new Error('the checkpoint worker is not running'));
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+  }
+}
