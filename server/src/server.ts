@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { createExpressServer } from './http/express-server';
 import type { AppDeps, RouteMount } from './app';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -54,9 +55,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   let server: Server;
   try {
     server = await new Promise((resolve, reject) => {
-      const listening = app.listen(config.port, config.host, (error?: Error) => {
-        if (error) reject(error);
-        else resolve(listening);
+      const listening = createExpressServer(app);
+      listening.once('error', reject);
+      listening.listen(config.port, config.host, () => {
+        listening.off('error', reject);
+        resolve(listening);
       });
     });
   } catch (error) {
