@@ -57,6 +57,38 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** The longest a line waits in the buffer before it is written. */
+export const LOG_FLUSH_MS = 100;
+
+/**
+ * stdout, written in batches: a line waits until 4 KiB are buffered or LOG_FLUSH_MS have passed,
+ * whichever comes first. One write per request line cost each request a write(2) from a libuv
+ * thread and a wake-up of whoever reads the logs: at one request at a time, about 0.3 ms of the
+ * enrichment benchmark's 1.5 ms. pino flushes the buffer synchronously when the process exits
+ * (main.ts leaves through process.exit), and main.ts flushes the start-up line at once; a
+ * SIGKILL can lose the last LOG_FLUSH_MS of request lines, never an audit event (those are rows).
+ */
+function batchedStdout(): DestinationStream & { flush(callback?: (error?: Error) => void): void } {
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (callback?: (error?: Error) => void): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    stdout.flush(callback);
+  };
+  return {
+    write(line: string) {
+      stdout.write(line);
+      if (timer === undefined) {
+        timer = setTimeout(flush, LOG_FLUSH_MS);
+        // A quiet server with nothing left to write must still be able to exit.
+        timer.unref();
+      }
+    },
+    flush,
+  };
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
@@ -69,10 +101,6 @@ export function createLogger(options: LoggerOptions): Logger {
         bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
       },
     },
-    // Asynchronous: one synchronous write(2) per request line was a visible share of each
-    // request under load. Lines written while a write is in flight are batched into the next one.
-    // pino flushes such a destination synchronously on process exit (main.ts exits through
-    // process.exit after the last line), so shutdown loses nothing.
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? batchedStdout(),
   );
 }

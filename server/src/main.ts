@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   logger.info({ url: running.url, dataDir: config.dataDir }, `listening on ${running.url}`);
   // The line is part of the start-up contract (API.md): printed even when the level hides info.
   if (!logger.isLevelEnabled('info')) process.stdout.write(`listening on ${running.url}\n`);
+  // Lines are batched (logger.ts); whoever waits for this one should not wait for the batch.
+  logger.flush();
 
   let stopping = false;
   const shutdown = (signal: string): void => {
