@@ -1,11 +1,12 @@
 // Benchmark (not a test): the same short summary request sent directly to the provider emulator
 // and through POST /v1/enrich with a fresh grant each, at concurrency 1 and 50, side by side in one
-// run. The companion runs as its own process (as `pnpm --filter @byok/server start` would); the
-// emulator and the load generator share this one. Grants and request bodies are made before the
-// timed part (they are the client's cost), and both paths are sent the same way over one
-// keep-alive agent. Reports the CPU time per request of both processes next to the latencies, so
-// that a result on a loaded machine can be read. Prints a Markdown table and returns the
-// numbers; never asserts a time.
+// run. Three processes on the same cores: the companion (as `pnpm --filter @byok/server start`
+// would run it), the emulator (test/emulator/serve.ts; it stands in for a provider on another
+// machine, so both paths cross a process boundary to reach it), and this one, the load generator.
+// Grants and request bodies are made before the timed part (they are the client's cost), and both
+// paths are sent the same way over one keep-alive agent. Reports the CPU time per request of each
+// process next to the latencies, so that a result on a loaded machine can be read. Prints a
+// Markdown table and returns the numbers; never asserts a time.
 // Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 2000] [--warmup 1000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +18,6 @@ import { createGrant, unwrapDek } from '@byok/shared';
 import { TestClient } from '../../server/src/testing/client';
 import { summaryChunkPrompt } from '../../server/src/enrichment/prompts';
 import { chatRequestBody } from '../../server/src/providers/openai-chat';
-import { startEmulator } from '../emulator';
 import { LeakCanary } from '../support/leak-canary';
 import { percentile } from '../support/open-loop';
 import type { BenchResult, BenchRow } from './types';
@@ -30,10 +30,10 @@ export interface LatencyStats {
   readonly requestsPerSecond: number;
   readonly errors: number;
   /**
-   * CPU time per request, in ms: of the companion process (all its threads), and of this process
-   * (the load generator and the emulator). Shows where the cores go when they are the limit.
+   * CPU time per request, in ms, of each process (all its threads): the companion, the emulator,
+   * and this one (the load generator). Shows where the cores go when they are the limit.
    */
-  readonly cpuMsPerRequest: { readonly companion: number; readonly generator: number };
+  readonly cpuMsPerRequest: { readonly companion: number; readonly emulator: number; readonly generator: number };
 }
 
 export interface EnrichOverheadResult extends BenchResult {
@@ -84,11 +84,13 @@ function ownCpuSeconds(): number {
  * Runs `total` requests with `concurrency` workers; each call returns true on success.
  * `companionPid` is the process whose CPU time is charged to the companion (none for direct calls).
  */
-async function measure(total: number, concurrency: number, call: (index: number) => Promise<boolean>, companionPid?: number): Promise<LatencyStats> {
+async function measure(total: number, concurrency: number, call: (index: number) => Promise<boolean>, pids: { emulator: number | undefined; companion?: number | undefined }): Promise<LatencyStats> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  const companionPid = pids.companion;
   const companionCpuStart = processCpuSeconds(companionPid);
+  const emulatorCpuStart = processCpuSeconds(pids.emulator);
   const generatorCpuStart = ownCpuSeconds();
   const started = performance.now();
   await Promise.all(
@@ -104,6 +106,7 @@ async function measure(total: number, concurrency: number, call: (index: number)
   );
   const seconds = (performance.now() - started) / 1000;
   const companionCpu = companionPid === undefined ? 0 : processCpuSeconds(companionPid) - companionCpuStart;
+  const emulatorCpu = processCpuSeconds(pids.emulator) - emulatorCpuStart;
   const generatorCpu = ownCpuSeconds() - generatorCpuStart;
   const round = (value: number): number => Math.round(value * 1000) / 1000;
   return {
@@ -113,7 +116,7 @@ async function measure(total: number, concurrency: number, call: (index: number)
     p99Ms: round(percentile(latencies, 0.99)),
     requestsPerSecond: Math.round(total / seconds),
     errors,
-    cpuMsPerRequest: { companion: round((companionCpu * 1000) / total), generator: round((generatorCpu * 1000) / total) },
+    cpuMsPerRequest: { companion: round((companionCpu * 1000) / total), emulator: round((emulatorCpu * 1000) / total), generator: round((generatorCpu * 1000) / total) },
   };
 }
 
@@ -131,57 +134,100 @@ function post(agent: Agent, url: URL, headers: Record<string, string>, body: str
 }
 
 const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url));
+const EMULATOR_ENTRY = fileURLToPath(new URL('../emulator/serve.ts', import.meta.url));
 
-/** Starts the companion with `tsx src/main.ts` on a free port; resolves with its URL. */
-async function startCompanion(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  // BYOK_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the companion.
-  const extra = (process.env.BYOK_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'src/main.ts'], {
-    cwd: SERVER_DIR,
-    env: { ...process.env, ...env, BYOK_HOST: '127.0.0.1', BYOK_PORT: '0' },
+/**
+ * Starts `node [extra] --import tsx <entry>` and resolves with the first capture of `ready` in
+ * its stdout; the rest of its output is drained so that the pipe never fills.
+ */
+async function startProcess(name: string, entry: string, options: { cwd: string; env: Record<string, string>; extra?: string[]; ready: RegExp }): Promise<{ found: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...(options.extra ?? []), '--import', 'tsx', entry], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const found = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     const onData = (chunk: Buffer): void => {
       buffered += chunk.toString('utf8');
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(buffered);
+      const match = options.ready.exec(buffered);
       if (match?.[1]) {
-        // Keep draining the log lines so that the pipe never fills.
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         resolve(match[1]);
       }
     };
     child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the companion exited early (${code})`)));
+    child.once('exit', (code) => reject(new Error(`the ${name} exited early (${code})`)));
   });
-  return { url, child };
+  return { found, child };
+}
+
+/** Starts the companion with `tsx src/main.ts` on a free port; resolves with its URL. */
+async function startCompanion(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  // BYOK_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the companion.
+  const extra = (process.env.BYOK_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const { found, child } = await startProcess('companion', 'src/main.ts', {
+    cwd: SERVER_DIR,
+    env: { ...env, BYOK_HOST: '127.0.0.1', BYOK_PORT: '0' },
+    extra,
+    ready: /listening on (http:\/\/[^\s"]+)/,
+  });
+  return { url: found, child };
+}
+
+/**
+ * Starts the provider emulator in a process of its own (test/emulator/serve.ts), knowing `keys`;
+ * resolves with its base URL per provider.
+ */
+async function startEmulatorProcess(keys: Record<string, string>): Promise<{ urls: Record<string, string>; child: ChildProcess }> {
+  const { found, child } = await startProcess('emulator', EMULATOR_ENTRY, {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { EMULATOR_KEYS: JSON.stringify(keys) },
+    ready: /BYOK_PROVIDER_BASE_URLS='([^']+)'/,
+  });
+  return { urls: JSON.parse(found) as Record<string, string>, child };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 function row(path: string, stats: LatencyStats): string {
   const cpu = stats.cpuMsPerRequest;
   const companionCpu = path === 'direct' ? '-' : cpu.companion.toFixed(2);
-  return `| ${path} | ${stats.concurrency} | ${stats.requests} | ${stats.p50Ms.toFixed(2)} | ${stats.p99Ms.toFixed(2)} | ${stats.requestsPerSecond} | ${stats.errors} | ${companionCpu} | ${cpu.generator.toFixed(2)} |`;
+  return `| ${path} | ${stats.concurrency} | ${stats.requests} | ${stats.p50Ms.toFixed(2)} | ${stats.p99Ms.toFixed(2)} | ${stats.requestsPerSecond} | ${stats.errors} | ${companionCpu} | ${cpu.emulator.toFixed(2)} | ${cpu.generator.toFixed(2)} |`;
 }
 
 export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Promise<EnrichOverheadResult> {
   const total50 = options.requests ?? 2_000;
   const total1 = Math.max(50, Math.round(total50 / 5));
   const warmup = options.warmup ?? 1_000;
-  const emulator = await startEmulator();
+  const apiKey = new LeakCanary().key('openai');
+  // The emulator stands in for a provider on another machine: in a process of its own, so that the
+  // direct path crosses a process boundary just as the companion's call to the provider does.
+  const emulator = await startEmulatorProcess({ openai: apiKey });
+  const openaiUrl = emulator.urls.openai ?? '';
   const dataDir = mkdtempSync(join(tmpdir(), 'byok-bench-'));
-  const server = await startCompanion({
-    BYOK_DATA_DIR: dataDir,
-    BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls),
-    BYOK_RATE_LIMITS: 'off',
-  });
+  let server: { url: string; child: ChildProcess };
+  try {
+    server = await startCompanion({
+      BYOK_DATA_DIR: dataDir,
+      BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls),
+      BYOK_RATE_LIMITS: 'off',
+    });
+  } catch (error) {
+    await stopProcess(emulator.child);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
     const client = new TestClient(server.url);
     const user = await client.register();
-    const apiKey = new LeakCanary().key('openai');
-    emulator.addKey('openai', apiKey);
     const put = await client.putKey(user, { provider: 'openai', apiKey });
     const secretId = put.sent.secretId;
     const keySet = await client.grantKeys();
@@ -202,8 +248,8 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     let bodyIndex = 0;
 
     const prompt = summaryChunkPrompt(TEXT, { index: 0, total: 1 });
-    const directBody = JSON.stringify(chatRequestBody({ provider: 'openai', model: 'gpt-4o-mini', apiKey, baseUrl: emulator.urls.openai, allowedBaseUrls: [] }, prompt, true));
-    const directUrl = new URL(`${emulator.urls.openai}/chat/completions`);
+    const directBody = JSON.stringify(chatRequestBody({ provider: 'openai', model: 'gpt-4o-mini', apiKey, baseUrl: openaiUrl, allowedBaseUrls: [] }, prompt, true));
+    const directUrl = new URL(`${openaiUrl}/chat/completions`);
     const directHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
     const direct = async (): Promise<boolean> => (await post(agent, directUrl, directHeaders, directBody)) === 200;
     const companionUrl = new URL(`${server.url}/v1/enrich`);
@@ -211,13 +257,14 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     const viaCompanion = async (): Promise<boolean> => (await post(agent, companionUrl, companionHeaders, companionBodies[bodyIndex++] ?? '')) === 200;
 
     // Warm both paths (JIT, connection pools, SQLite page cache).
-    await measure(warmup, 10, direct);
-    await measure(warmup, 10, viaCompanion);
-    const pid = server.child.pid;
-    const directC1 = await measure(total1, 1, direct);
-    const companionC1 = await measure(total1, 1, viaCompanion, pid);
-    const directC50 = await measure(total50, 50, direct);
-    const companionC50 = await measure(total50, 50, viaCompanion, pid);
+    const directPids = { emulator: emulator.child.pid };
+    const companionPids = { emulator: emulator.child.pid, companion: server.child.pid };
+    await measure(warmup, 10, direct, directPids);
+    await measure(warmup, 10, viaCompanion, companionPids);
+    const directC1 = await measure(total1, 1, direct, directPids);
+    const companionC1 = await measure(total1, 1, viaCompanion, companionPids);
+    const directC50 = await measure(total50, 50, direct, directPids);
+    const companionC50 = await measure(total50, 50, viaCompanion, companionPids);
 
     const round = (value: number): number => Math.round(value * 1000) / 1000;
     const overhead = {
@@ -229,14 +276,14 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     const markdown = [
       '### Enrichment overhead (direct to the emulator vs through POST /v1/enrich, fresh grant each)',
       '',
-      '| path | concurrency | requests | p50 ms | p99 ms | req/s | errors | companion CPU ms/req | load generator + emulator CPU ms/req |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| path | concurrency | requests | p50 ms | p99 ms | req/s | errors | companion CPU ms/req | emulator CPU ms/req | load generator CPU ms/req |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       row('direct', directC1),
       row('companion', companionC1),
       row('direct', directC50),
       row('companion', companionC50),
       '',
-      `Added by the companion: p50 ${overhead.p50C1Ms} ms / p99 ${overhead.p99C1Ms} ms at concurrency 1; p50 ${overhead.p50C50Ms} ms / p99 ${overhead.p99C50Ms} ms at concurrency 50. The companion runs in its own process; the load generator and the emulator share another; all on the same cores. CPU columns: CPU time per request (user + system, all threads) of the companion process and of the load generator + emulator process; on this 2-core machine their sum bounds the throughput.`,
+      `Added by the companion: p50 ${overhead.p50C1Ms} ms / p99 ${overhead.p99C1Ms} ms at concurrency 1; p50 ${overhead.p50C50Ms} ms / p99 ${overhead.p99C50Ms} ms at concurrency 50. The companion, the emulator and the load generator each run in a process of their own, all on the same cores. CPU columns: CPU time per request (user + system, all threads) of each process; on this 2-core machine their sum bounds the throughput.`,
     ].join('\n');
     if (options.print !== false) process.stderr.write(`${markdown}\n`);
     const rows: BenchRow[] = [
@@ -252,7 +299,8 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
       { metric: 'companion throughput @50', value: companionC50.requestsPerSecond, unit: 'req/s', note: 'grant-authorized (target 1500)' },
       { metric: 'companion CPU per request @1', value: companionC1.cpuMsPerRequest.companion, unit: 'ms', note: 'all threads of the companion process' },
       { metric: 'companion CPU per request @50', value: companionC50.cpuMsPerRequest.companion, unit: 'ms', note: 'all threads of the companion process' },
-      { metric: 'load generator + emulator CPU per request @50', value: companionC50.cpuMsPerRequest.generator, unit: 'ms', note: 'same cores as the companion' },
+      { metric: 'emulator CPU per request @50', value: companionC50.cpuMsPerRequest.emulator, unit: 'ms', note: 'same cores as the companion' },
+      { metric: 'load generator CPU per request @50', value: companionC50.cpuMsPerRequest.generator, unit: 'ms', note: 'same cores as the companion' },
     ];
     return {
       name: 'enrich-overhead',
@@ -264,11 +312,9 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     };
   } finally {
     agent.destroy();
-    const exited = new Promise((resolve) => server.child.once('exit', resolve));
-    server.child.kill('SIGTERM');
-    await exited;
+    await stopProcess(server.child);
     rmSync(dataDir, { recursive: true, force: true });
-    await emulator.close();
+    await stopProcess(emulator.child);
   }
 }
 
