@@ -7,7 +7,7 @@
 // paths are sent the same way over one keep-alive agent. Reports the CPU time per request of each
 // process next to the latencies, so that a result on a loaded machine can be read. Prints a
 // Markdown table and returns the numbers; never asserts a time.
-// Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 2000] [--warmup 1000]
+// Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 10000] [--warmup 1000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +46,11 @@ export interface EnrichOverheadResult extends BenchResult {
 }
 
 export interface EnrichOverheadOptions {
-  /** Requests per measurement at concurrency 50 (a fifth of it at concurrency 1). */
+  /**
+   * Requests per measurement at concurrency 50 (a fifth of it at concurrency 1). 10,000 is several
+   * seconds: long enough that the old-generation collections and this machine's neighbours are
+   * averaged in rather than landing, or not, in a one-second window.
+   */
   readonly requests?: number;
   /**
    * Requests sent down each path before anything is timed, so that the numbers are the steady
@@ -203,7 +207,7 @@ function row(path: string, stats: LatencyStats): string {
 }
 
 export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Promise<EnrichOverheadResult> {
-  const total50 = options.requests ?? 2_000;
+  const total50 = options.requests ?? 10_000;
   const total1 = Math.max(50, Math.round(total50 / 5));
   const warmup = options.warmup ?? 1_000;
   const apiKey = new LeakCanary().key('openai');
