@@ -2,13 +2,14 @@
 // refused connection, stop on a rejected key without platform fallback, platform quota, idempotent
 // replay billed once, builtin, limits; then usage, CSV, verify and /metrics; the leak canary last.
 import { randomUUID } from 'node:crypto';
-import { costMicros, createOrgUploadGrant } from '@byok/shared';
+import { costMicros, createOrgUploadGrant, findModel } from '@byok/shared';
 import { defaultPolicy } from '@byok/shared/plans/policy';
 import type { EnrichResponse } from '@byok/shared/wire/enrich';
 import type { UsageResponse } from '@byok/shared/wire/usage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrgSecretsService } from '../../server/src/services/admin/org-secrets';
 import { OrgSecretsStore } from '../../server/src/services/admin/org-secrets-store';
+import { estimateEnrichmentTokens } from '../../server/src/enrichment/run-enrichment';
 import { countTokens } from '../emulator/content';
 import { closedPort, startHarness, type Harness } from './harness';
 
@@ -130,6 +131,31 @@ describe('routing through POST /v1/enrich', () => {
     h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
     expect((await enrich({ provider: 'groq' })).status).toBe(200);
     expect((await enrich({ provider: 'groq' })).body.error.code).toBe('quota_exceeded');
+    h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
+  });
+
+  it('counts platform calls in flight against the cost cap at their estimated cost', async () => {
+    deleteAllKeys();
+    const probe = await enrich({ provider: 'groq' });
+    expect(probe.status).toBe(200);
+    const { model } = probe.body.route;
+    const estimate = estimateEnrichmentTokens('summary', TEXT, findModel('groq', model)?.contextTokens ?? 0);
+    const perCall = costMicros('groq', model, estimate.inputTokens, estimate.outputTokens);
+    // The estimate is an upper bound of this short call's real cost.
+    expect(perCall).toBeGreaterThan(probe.body.usage.costMicros);
+    const policy = defaultPolicy('pro');
+    // Room for two and a half estimated calls: the third call starts under the cap, the fourth not.
+    policy.platformQuota = { monthlyCalls: null, monthlyCostMicros: Math.floor(perCall * 2.5) };
+    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
+    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    h.emulator.setBehavior({ provider: 'groq' }, { latencyMs: 300 });
+    const responses = await Promise.all(Array.from({ length: 8 }, () => enrich({ provider: 'groq' })));
+    h.emulator.setBehavior({ provider: 'groq' }, null);
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+    expect(responses.filter((response) => response.status === 429).every((response) => response.body.error.code === 'quota_exceeded')).toBe(true);
+    // Released with the rows on record: the real cost of three calls is far under the cap again.
+    expect((await enrich({ provider: 'groq' })).status).toBe(200);
+    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
     h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
   });
 

@@ -5,10 +5,10 @@
 import type { EnrichTask, Entity, ProgressEvent } from '@byok/shared/wire/enrich';
 import { ProviderError } from '../providers/provider-error';
 import type { ProviderAdapter, ProviderCall, Prompt } from '../providers/types';
-import { chunkCharsForContext, chunkText } from './chunking';
+import { chunkCharsForContext, chunkText, estimateTokens } from './chunking';
 import { countEntities, parseEntitiesAnswer } from './entities';
 import { createLimiter } from './limiter';
-import { entitiesPrompt, entitiesRepairPrompt, summaryChunkPrompt, summaryMergePrompt } from './prompts';
+import { entitiesPrompt, entitiesRepairPrompt, OUTPUT_TOKENS, PROMPT_OVERHEAD_TOKENS, summaryChunkPrompt, summaryMergePrompt } from './prompts';
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -81,6 +81,31 @@ function groupForMerge(partials: readonly string[], maxChars: number): string[][
   return groups;
 }
 
+/** The provider calls a task plans for `chunks` chunks (merges of several levels can add more). */
+function plannedCalls(task: EnrichTask, chunks: number): { summaryChunks: number; merges: number; entityChunks: number } {
+  const summary = task !== 'entities';
+  return { summaryChunks: summary ? chunks : 0, merges: summary && chunks > 1 ? 1 : 0, entityChunks: task !== 'summary' ? chunks : 0 };
+}
+
+/**
+ * What a run of `task` over `text` may consume, estimated before it starts: the document once per
+ * kind of call plus each prompt's overhead for input, every call's full output budget for output.
+ * Platform calls in flight hold this against the cost cap until their real usage is on record.
+ */
+export function estimateEnrichmentTokens(task: EnrichTask, text: string, contextTokens: number): { inputTokens: number; outputTokens: number } {
+  const chunks = Math.max(1, Math.ceil(text.length / chunkCharsForContext(contextTokens)));
+  const calls = plannedCalls(task, chunks);
+  const documentTokens = estimateTokens(text);
+  const count = calls.summaryChunks + calls.merges + calls.entityChunks;
+  return {
+    inputTokens:
+      documentTokens * ((calls.summaryChunks > 0 ? 1 : 0) + (calls.entityChunks > 0 ? 1 : 0)) +
+      calls.merges * calls.summaryChunks * OUTPUT_TOKENS.summaryChunk +
+      count * PROMPT_OVERHEAD_TOKENS,
+    outputTokens: calls.summaryChunks * OUTPUT_TOKENS.summaryChunk + calls.merges * OUTPUT_TOKENS.summaryMerge + calls.entityChunks * OUTPUT_TOKENS.entities,
+  };
+}
+
 export async function runEnrichment(target: EnrichmentTarget, options: EnrichmentOptions): Promise<EnrichmentOutput> {
   const provider = target.call.provider;
   const controller = new AbortController();
@@ -95,7 +120,8 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
   const usage: EnrichmentUsage = { inputTokens: 0, outputTokens: 0, calls: 0 };
   const limit = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const inFlight = new Set<Promise<unknown>>();
-  let total = (wantsSummary ? chunks.length + (chunks.length > 1 ? 1 : 0) : 0) + (wantsEntities ? chunks.length : 0);
+  const planned = plannedCalls(options.task, chunks.length);
+  let total = planned.summaryChunks + planned.merges + planned.entityChunks;
   let done = 0;
   let unparsed = 0;
 

@@ -9,7 +9,7 @@ import type { AttemptOutcome, EnrichResponse, EnrichTask, ProgressEvent, RouteAt
 import type { UsageOutcome } from '@byok/shared/wire/usage';
 import type { Policy } from '@byok/shared/plans/policy';
 import type { PlanLimits } from '@byok/shared/plans/plans';
-import { EnrichmentFailure, runEnrichment, type EnrichmentUsage } from '../enrichment/run-enrichment';
+import { EnrichmentFailure, estimateEnrichmentTokens, runEnrichment, type EnrichmentUsage } from '../enrichment/run-enrichment';
 import type { ProviderErrorKind } from '../providers/provider-error';
 import type { ProviderAdapters } from '../providers/registry';
 import type { NewUsageRow, UsageStore } from '../store/usage-store';
@@ -65,16 +65,17 @@ function describeAttempts(attempts: readonly RouteAttempt[]): string {
 /**
  * Whether the organization may make one more platform call this month. The check happens before
  * the call, so the call that crosses the cost cap is the last one allowed and the next is refused.
+ * Calls in flight count too: each as one call and at its estimated cost, until its row is on record.
  */
 function quotaRefusal(env: RouteEnvironment, request: RouteRequest): AppError | null {
   const quota = request.policy.platformQuota;
   if (quota.monthlyCalls === null && quota.monthlyCostMicros === null) return null;
   const used = env.usage.monthToDate(request.orgId, request.policy.byokMetering === 'track');
-  const inFlight = env.reservations?.store.inFlight(request.orgId) ?? 0;
-  if (quota.monthlyCalls !== null && used.calls + inFlight >= quota.monthlyCalls) {
+  const inFlight = env.reservations?.store.inFlight(request.orgId) ?? { calls: 0, costMicros: 0 };
+  if (quota.monthlyCalls !== null && used.calls + inFlight.calls >= quota.monthlyCalls) {
     return new AppError('quota_exceeded', `The organization's monthly platform quota of ${quota.monthlyCalls} calls is reached.`);
   }
-  if (quota.monthlyCostMicros !== null && used.costMicros >= quota.monthlyCostMicros) {
+  if (quota.monthlyCostMicros !== null && used.costMicros + inFlight.costMicros >= quota.monthlyCostMicros) {
     return new AppError('quota_exceeded', "The organization's monthly platform cost cap is reached.");
   }
   return null;
@@ -125,7 +126,9 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
         row(candidate, startedAt, 0, { inputTokens: 0, outputTokens: 0, calls: 0 }, 'quota_exceeded');
         return { kind: 'failed', error: refusal, rows };
       }
-      env.reservations?.hold(env.reservations.store.reserve(request.orgId));
+      const estimate = estimateEnrichmentTokens(request.task, request.text, candidate.contextTokens);
+      const estimatedCost = costMicros(candidate.provider, candidate.model, estimate.inputTokens, estimate.outputTokens);
+      env.reservations?.hold(env.reservations.store.reserve(request.orgId, estimatedCost));
     }
     const started = performance.now();
     let apiKey: string | null = await candidate.openKey();
