@@ -89,7 +89,7 @@ export async function runUsageQueryBench(rowCount = argument('rows', 1_000_000))
       { metric: 'GET /v1/usage, member, 90 days by provider p50', value: member90.p50, unit: 'ms', note },
       { metric: 'GET /v1/admin/usage, org, current month p50', value: orgMonth.p50, unit: 'ms', note },
       { metric: 'GET /v1/admin/usage, org, 90 days by member p50', value: org90.p50, unit: 'ms', note: `all ${rowCount.toLocaleString('en')} rows` },
-      { metric: 'GET /v1/admin/usage, org, current month from a time of day p50', value: orgMonthRaw.p50, unit: 'ms', note: 'not whole days: sums usage_events' },
+      { metric: 'GET /v1/admin/usage, org, current month from a time of day p50', value: orgMonthRaw.p50, unit: 'ms', note: 'partial first and last days from usage_events, the rest from the rollup' },
       { metric: 'GET /v1/usage, member, current month p99', value: memberMonth.p99, unit: 'ms' },
       { metric: 'GET /v1/admin/usage, org, current month p99', value: orgMonth.p99, unit: 'ms' },
     ];

@@ -2,7 +2,8 @@
 // every summary of random usage (many members, orgs, providers, models, sources, tasks, outcomes
 // and days, with rows on the midnight boundaries) is byte-identical to the one summed from
 // usage_events by the SQL used before the rollup, for month edges, single days, `to` exclusive,
-// default months and ranges with a time of day; and aligned ranges really are read from the rollup.
+// default months and ranges with a time of day (whose partial first and last days are summed from
+// the call rows, their whole days from the rollup); and the rollup really is what is read.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,12 +152,18 @@ function alignedRanges(): Array<{ from?: string; to?: string }> {
   return [...fixed, ...random30];
 }
 
-/** Ranges with a time of day: they must keep reading the call rows. */
+/** Ranges with a time of day: partial days at one end, both ends, or no whole day at all. */
 function unalignedRanges(): Array<{ from?: string; to?: string }> {
   const fixed = [
     { from: '2026-11-01T00:00:00.001Z', to: '2026-12-01T00:00:00.000Z' },
     { from: '2026-11-01T00:00:00.000Z', to: '2026-11-30T23:59:59.999Z' },
     { from: '2026-11-15T12:00:00Z', to: '2026-11-16T00:00:00Z' },
+    { from: '2026-11-14T12:00:00Z', to: '2026-11-16T12:00:00Z' }, // one whole day between two halves
+    { from: '2026-11-14T20:00:00Z', to: '2026-11-15T04:00:00Z' }, // across midnight, no whole day
+    { from: '2026-11-15T00:00:00.000Z', to: '2026-11-15T00:00:00.001Z' },
+    { from: '2026-11-15T23:59:59.999Z', to: '2026-11-16T00:00:00.000Z' },
+    { from: '2026-10-31T23:59:59.999Z', to: '2026-12-01T00:00:00.001Z' },
+    { from: '2026-12-31T12:00:00Z', to: '2027-01-01T12:00:00Z' },
   ];
   const random20 = Array.from({ length: 20 }, () => {
     const start = START + int(SPAN_DAYS * DAY);
@@ -225,7 +232,7 @@ describe('usage summaries: daily rollup vs call rows', () => {
     expect(compareAll([{}], defaults)).toBe(ORGS.length * 5 * GROUP_BY.length * defaults.length);
   });
 
-  it('answers ranges with a time of day identically (they read the call rows)', () => {
+  it('answers ranges with a time of day identically (partial days from the call rows, whole days from the rollup)', () => {
     expect(compareAll(unalignedRanges(), [new Date('2026-11-15T12:00:00.000Z')])).toBeGreaterThan(1000);
   });
 
@@ -241,22 +248,29 @@ describe('usage summaries: daily rollup vs call rows', () => {
     expect(fast.report(ORGS[0] as string, november).totals.calls).toBe(all.n);
   });
 
-  it('reads the rollup for whole days and the call rows otherwise', () => {
+  it('reads the rollup for whole days and the call rows for partial ones', () => {
     const org = ORGS[1] as string;
     const aligned = { from: '2026-11-01', to: '2026-12-01', groupBy: 'day' as const };
-    const timeOfDay = { from: '2026-11-01T00:00:00.000Z', to: '2026-11-30T23:59:59.999Z', groupBy: 'day' as const };
+    // 2026-11-10 is a whole day inside this range, whose ends are partial days.
+    const timeOfDay = { from: '2026-11-01T06:00:00.000Z', to: '2026-11-30T18:00:00.000Z', groupBy: 'day' as const };
+    // Within 2026-11-10 only: no whole day, all from the call rows.
+    const withinTheDay = { from: '2026-11-10T00:00:00.001Z', to: '2026-11-10T23:59:59.999Z', groupBy: 'day' as const };
     const before = fast.report(org, aligned);
-    const beforeRaw = fast.report(org, timeOfDay);
-    // Tamper with the rollup alone (no trigger on usage_daily): only aligned answers move.
+    const beforeTimeOfDay = fast.report(org, timeOfDay);
+    const beforeWithin = fast.report(org, withinTheDay);
+    expect(beforeWithin.totals.calls).toBeGreaterThan(0);
+    // Tamper with the rollup alone (no trigger on usage_daily): only what reads it moves.
     const tampered = db.prepare("UPDATE usage_daily SET calls = calls + 1000 WHERE org_id = ? AND day = '2026-11-10'").run(org).changes;
     expect(tampered).toBeGreaterThan(0);
     try {
       expect(fast.report(org, aligned).totals.calls).toBe(before.totals.calls + 1000 * tampered);
-      expect(fast.report(org, timeOfDay)).toEqual(beforeRaw);
+      expect(fast.report(org, timeOfDay).totals.calls).toBe(beforeTimeOfDay.totals.calls + 1000 * tampered);
+      expect(fast.report(org, withinTheDay)).toEqual(beforeWithin);
       expect(legacyReport(db, org, aligned, new Date())).toEqual(before);
     } finally {
       db.prepare("UPDATE usage_daily SET calls = calls - 1000 WHERE org_id = ? AND day = '2026-11-10'").run(org);
     }
     expect(fast.report(org, aligned)).toEqual(before);
+    expect(fast.report(org, timeOfDay)).toEqual(beforeTimeOfDay);
   });
 });

@@ -1,9 +1,10 @@
 // Organization-wide usage for admins (GET /v1/admin/usage) and each member's own (GET /v1/usage):
 // totals, groups (by day, provider, model, source or member) and the recent calls, optionally for
-// one member. Totals and groups over whole UTC days (the default month is) read the daily rollup
-// `usage_daily` (migration 005, kept exact by triggers on usage_events); a range with a time of
-// day reads the call rows themselves. Both give the same answer for the same rows
-// (admin-usage-rollup.test.ts checks it over random data). Recent calls are always the newest rows.
+// one member. Totals and groups read the whole UTC days of the range (all of the default month)
+// from the daily rollup `usage_daily` (migration 005, kept exact by triggers on usage_events), and
+// only the partial days at either end of a range with a time of day from the call rows. Every split
+// gives the answer the call rows alone give (admin-usage-rollup.test.ts checks it over random
+// data). Recent calls are always the newest rows.
 import { resolveUsageRange } from '@byok/shared/wire/usage';
 import type { UsageGroup, UsageResponse, UsageRow, UsageTotals } from '@byok/shared/wire/usage';
 import type { AdminUsageGroupBy } from '@byok/shared/wire/admin';
@@ -46,8 +47,30 @@ const DAILY: SummarySource = {
   memberIndex: 'INDEXED BY usage_daily_user',
 };
 
-/** A bound the rollup can answer: midnight UTC of a four-digit year, as toISOString() writes it. */
-const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/;
+const DAY_MS = 86_400_000;
+
+/** One piece of a range and where it is summed from. */
+interface RangePart {
+  readonly source: SummarySource;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * [from, to) as the call rows of its partial first and last days around the rollup's whole days
+ * between them; a range without a whole UTC day inside is read from the call rows alone.
+ */
+function splitRange(from: Date, to: Date): RangePart[] {
+  const firstMidnight = Math.ceil(from.getTime() / DAY_MS) * DAY_MS;
+  const lastMidnight = Math.floor(to.getTime() / DAY_MS) * DAY_MS;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  if (firstMidnight >= lastMidnight) return [{ source: EVENTS, from: from.toISOString(), to: to.toISOString() }];
+  const parts: RangePart[] = [];
+  if (from.getTime() < firstMidnight) parts.push({ source: EVENTS, from: from.toISOString(), to: iso(firstMidnight) });
+  parts.push({ source: DAILY, from: iso(firstMidnight), to: iso(lastMidnight) });
+  if (lastMidnight < to.getTime()) parts.push({ source: EVENTS, from: iso(lastMidnight), to: to.toISOString() });
+  return parts;
+}
 
 function groupKey(source: SummarySource, groupBy: AdminUsageGroupBy): string {
   switch (groupBy) {
@@ -83,24 +106,33 @@ export class AdminUsageService {
     const range = resolveUsageRange(query, now);
     const from = range.from.toISOString();
     const to = range.to.toISOString();
-    const source = MIDNIGHT.test(from) && MIDNIGHT.test(to) ? DAILY : EVENTS;
+    const parts = splitRange(range.from, range.to);
     const member = query.userId === undefined ? [] : [query.userId];
     const memberClause = query.userId === undefined ? '' : ' AND u.user_id = ?';
-    const memberIndex = query.userId === undefined ? '' : source.memberIndex;
 
-    const where = `u.org_id = ? AND ${source.time} >= ? AND ${source.time} < ?${memberClause}`;
-    const params = [orgId, source.bound(from), source.bound(to), ...member];
-    const totals = totalsOf(this.statements.prepare(`SELECT ${source.sums} FROM ${source.table} u ${memberIndex} WHERE ${where}`).get(...params) as TotalsRow | undefined);
+    // Each part sums its own rows (per group); the outer query adds the parts up.
+    const params = parts.flatMap((part) => [orgId, part.source.bound(part.from), part.source.bound(part.to), ...member]);
+    const summed = (part: RangePart, select: string, groupBy: string): string => {
+      const index = query.userId === undefined ? '' : part.source.memberIndex;
+      const where = `u.org_id = ? AND ${part.source.time} >= ? AND ${part.source.time} < ?${memberClause}`;
+      return `SELECT ${select}${part.source.sums} FROM ${part.source.table} u ${index} WHERE ${where}${groupBy}`;
+    };
+    const addedUp = 'SUM(p.calls) AS calls, SUM(p.inputTokens) AS inputTokens, SUM(p.outputTokens) AS outputTokens, SUM(p.costMicros) AS costMicros';
+    const totalsSql = `SELECT ${addedUp} FROM (${parts.map((part) => summed(part, '', '')).join(' UNION ALL ')}) p`;
+    const totals = totalsOf(this.statements.prepare(totalsSql).get(...params) as TotalsRow | undefined);
 
-    const key = groupKey(source, query.groupBy);
     // Members' emails are looked up once per group, after grouping, not once per summed row.
     const label = query.groupBy === 'member' ? ', m.email AS label' : '';
     const join = query.groupBy === 'member' ? 'LEFT JOIN users m ON m.id = g.key' : '';
     const order = query.groupBy === 'day' ? 'g.key ASC' : 'g.costMicros DESC, g.calls DESC, g.key ASC';
+    const perPart = parts.map((part) => {
+      const key = groupKey(part.source, query.groupBy);
+      return summed(part, `${key} AS key, `, ` GROUP BY ${key}`);
+    });
     const groupRows = this.statements
       .prepare(
         `SELECT g.key, g.calls, g.inputTokens, g.outputTokens, g.costMicros${label}
-         FROM (SELECT ${key} AS key, ${source.sums} FROM ${source.table} u ${memberIndex} WHERE ${where} GROUP BY ${key}) g ${join}
+         FROM (SELECT p.key AS key, ${addedUp} FROM (${perPart.join(' UNION ALL ')}) p GROUP BY p.key) g ${join}
          ORDER BY ${order}`,
       )
       .all(...params) as (TotalsRow & { key: string | null; label?: string | null })[];
