@@ -45,6 +45,8 @@ export class BackgroundCheckpoints {
     this.worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), {
       workerData: { path: options.path ?? db.name, intervalMs: options.intervalMs ?? 200 },
     });
+    // The server's own handles keep the process up; this thread alone should not.
+    this.worker.unref();
     this.worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'ready') {
         // Only now: until the worker's connection is open, SQLite keeps checkpointing itself.
