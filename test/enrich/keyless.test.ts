@@ -85,6 +85,31 @@ describe('keyless entries', () => {
     expect(elsewhere.body.error.message).toContain('allowed base URLs');
   });
 
+  it("allows the operator's BYOK_PROVIDER_BASE_URLS like the policy's list: save, enrich and verify", async () => {
+    // The harness starts the companion with the emulator's URLs as BYOK_PROVIDER_BASE_URLS; the
+    // organization's own list is emptied, so only the operator's ollama URL can allow this entry.
+    await setAllowedBaseUrls([]);
+    try {
+      deleteAllKeys();
+      const id = randomUUID();
+      const put = await putKeyless(id);
+      expect(put.status).toBe(201);
+      const response = await enrich({ provider: 'ollama' });
+      expect(response.status).toBe(200);
+      expect(response.body.route).toMatchObject({ provider: 'ollama', source: 'byok', secretId: id });
+      const verified = await h.request<{ ok: boolean }>('POST', `/v1/secrets/${id}/verify`, { body: {} });
+      expect(verified.status).toBe(200);
+      // Under the operator's URL is allowed; anything else still needs the organization's list.
+      expect((await putKeyless(randomUUID(), { baseUrl: `${ollamaUrl}/v2` })).status).toBe(201);
+      const elsewhere = await putKeyless(randomUUID(), { baseUrl: `${new URL(ollamaUrl).origin}/other` });
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.error.message).toContain('allowed base URLs');
+    } finally {
+      await setAllowedBaseUrls([new URL(ollamaUrl).origin]);
+      deleteAllKeys();
+    }
+  });
+
   it('enriches through a keyless entry without a grant, sends no Authorization, and records a byok usage row', async () => {
     deleteAllKeys();
     h.emulator.reset();
@@ -136,7 +161,8 @@ describe('keyless entries', () => {
   it('is no longer used, nor verified, once the policy drops its base URL', async () => {
     deleteAllKeys();
     const id = randomUUID();
-    expect((await putKeyless(id)).status).toBe(201);
+    // Under the origin the policy lists, not under the operator's ollama URL (which always allows).
+    expect((await putKeyless(id, { baseUrl: `${new URL(ollamaUrl).origin}/elsewhere` })).status).toBe(201);
     await setAllowedBaseUrls([]);
     try {
       const response = await enrich({});

@@ -1,7 +1,7 @@
 // POST /v1/enrich behind the HTTP layer: answers a repeated client request id from its stored
 // result (no grant check, no provider call), otherwise opens the request's grants, builds the
 // route, runs it, and persists its usage rows together with the idempotency record.
-import { AppError, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
+import { AppError, getProvider, type ProviderId } from '@byok/shared';
 import type { EnrichRequest, ProgressEvent } from '@byok/shared/wire/enrich';
 import { getPlan } from '@byok/shared/plans/plans';
 import type { Policy } from '@byok/shared/plans/policy';
@@ -16,7 +16,7 @@ import type { OrgSecretsStore } from './admin/org-secrets-store';
 import type { PlatformReservations } from './platform-reservations';
 import type { AuditService } from './audit';
 import type { GrantsService } from './grants';
-import { policyOf } from './policy';
+import { operatorAllowedBaseUrls, policyOf } from './policy';
 import type { Principal } from './principal';
 import { buildRouteSteps, type Candidate } from './route-candidates';
 import { executeRoute } from './routing';
@@ -62,7 +62,7 @@ export class EnrichmentService {
   private readonly operatorAllowed: readonly string[];
 
   constructor(private readonly deps: EnrichmentDeps) {
-    this.operatorAllowed = Object.values(deps.operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url);
+    this.operatorAllowed = operatorAllowedBaseUrls(deps.operatorBaseUrls);
   }
 
   /** Everything that can fail before the first byte of a streamed answer happens here. */

@@ -3,7 +3,7 @@
 // time of the check, audits key.verified or key.verify_failed, and writes one usage row (task
 // verify, no tokens).
 import { randomUUID } from 'node:crypto';
-import { AppError, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
+import { AppError, getProvider, type ProviderId } from '@byok/shared';
 import { isBaseUrlAllowed } from '@byok/shared/plans/policy';
 import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
 import type { ProviderAdapters } from '../providers/registry';
@@ -12,7 +12,7 @@ import type { SecretsStore } from '../store/secrets-store';
 import type { UsageStore } from '../store/usage-store';
 import type { AuditService } from './audit';
 import type { GrantsService } from './grants';
-import { policyOf } from './policy';
+import { operatorAllowedBaseUrls, policyOf, withOperatorBaseUrl } from './policy';
 import type { Principal } from './principal';
 import { baseUrlFor } from './route-candidates';
 
@@ -50,7 +50,7 @@ export class KeyVerificationService {
     if (keyless && grant !== undefined) throw new AppError('bad_request', 'grant: a keyless entry is verified without a grant; send {}.');
     if (!keyless && grant === undefined) throw new AppError('bad_request', 'grant: required to verify a key.');
     // As in routing: nothing binds a keyless entry's base URL, so the policy is asked again.
-    if (keyless && !isBaseUrlAllowed(policy, provider, record.baseUrl)) {
+    if (keyless && !isBaseUrlAllowed(withOperatorBaseUrl(policy, deps.operatorBaseUrls, provider), provider, record.baseUrl)) {
       throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
     }
 
@@ -67,7 +67,7 @@ export class KeyVerificationService {
       }
       const baseUrl = baseUrlFor(provider, record.baseUrl, deps.operatorBaseUrls);
       if (baseUrl === null) throw new AppError('bad_request', 'The key has no usable base URL.');
-      const allowedBaseUrls = [...policy.allowedBaseUrls, ...Object.values(deps.operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url)];
+      const allowedBaseUrls = [...policy.allowedBaseUrls, ...operatorAllowedBaseUrls(deps.operatorBaseUrls)];
       const outcome = await deps.adapters.forProvider(provider).verify({
         provider,
         model: record.defaultModel ?? entry.defaultModel,

@@ -4,7 +4,7 @@ import { firstPlanWhere, getPlan } from '@byok/shared/plans/plans';
 import type { PlanLimits } from '@byok/shared/plans/plans';
 import { baseUrlListed, effectivePolicy } from '@byok/shared/plans/policy';
 import type { Policy } from '@byok/shared/plans/policy';
-import { AppError } from '@byok/shared';
+import { AppError, normalizeBaseUrl } from '@byok/shared';
 import { getProvider } from '@byok/shared/providers/catalog';
 import type { ProviderId } from '@byok/shared/providers/types';
 import type { OrgRecord } from '../store/accounts-store';
@@ -21,7 +21,27 @@ export function planLimitError(org: OrgRecord, what: string, lifts: (plan: PlanL
   return new AppError('plan_limit', `${what} is not allowed on the ${plan.name} plan; ${lift}.`);
 }
 
-/** A key for a local provider may only name a base URL the organization's policy allows (a 400 otherwise). */
+/** The operator's provider base URLs (BYOK_PROVIDER_BASE_URLS), normalized: the outbound rules trust them. */
+export function operatorAllowedBaseUrls(operatorBaseUrls: Readonly<Record<string, string>>): string[] {
+  return Object.values(operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url);
+}
+
+/**
+ * The policy with the operator's base URL for `provider` (BYOK_PROVIDER_BASE_URLS) added to its
+ * allowed base URLs: a key's local base URL at or under the URL the operator configured for that
+ * provider is as good as one the organization listed, at save time, in routing and in verification
+ * alike. Only that provider's: an operator URL for one provider allows nothing for another.
+ */
+export function withOperatorBaseUrl(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId): Policy {
+  const configured = operatorBaseUrls[provider];
+  if (configured === undefined) return policy;
+  return { ...policy, allowedBaseUrls: [...policy.allowedBaseUrls, normalizeBaseUrl(configured) ?? configured] };
+}
+
+/**
+ * A key for a local provider may only name a base URL the organization's policy allows (a 400
+ * otherwise); pass the policy through withOperatorBaseUrl so that the operator's URL counts too.
+ */
 export function checkLocalBaseUrl(policy: Policy, provider: ProviderId, baseUrl: string): void {
   if (!getProvider(provider).local || baseUrl === '') return;
   if (!baseUrlListed(policy.allowedBaseUrls, baseUrl)) throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");

@@ -13,7 +13,7 @@ import type { Db } from '../store/db';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { AuditService } from './audit';
 import { keyAuditDetail, keyViewBase } from './key-view';
-import { checkLocalBaseUrl, planLimitError, policyOf } from './policy';
+import { checkLocalBaseUrl, planLimitError, policyOf, withOperatorBaseUrl } from './policy';
 import type { Principal } from './principal';
 
 /** The public view plus `version`, the optimistic-concurrency counter (also sent as ETag). */
@@ -59,6 +59,8 @@ export class SecretsService {
     private readonly store: SecretsStore,
     private readonly accounts: AccountsStore,
     private readonly audit: AuditService,
+    /** BYOK_PROVIDER_BASE_URLS: local base URLs the operator configured are allowed too. */
+    private readonly operatorBaseUrls: Readonly<Record<string, string>> = {},
   ) {}
 
   list(principal: Principal): { secrets: (SecretView | OrgSecretSummary)[] } {
@@ -197,7 +199,7 @@ export class SecretsService {
     if (policy.providers[provider]?.byok === false) {
       throw new AppError('provider_disabled', `Personal ${provider} keys are switched off by your organization.`);
     }
-    checkLocalBaseUrl(policy, provider, baseUrl);
+    checkLocalBaseUrl(withOperatorBaseUrl(policy, this.operatorBaseUrls, provider), provider, baseUrl);
   }
 
   /**

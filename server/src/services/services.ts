@@ -33,6 +33,8 @@ export interface Services {
   jtis: JtiStore;
   /** The batched write path of the per-request rows (jtis, usage): see store/group-commit.ts. */
   commits: GroupCommit;
+  /** BYOK_PROVIDER_BASE_URLS, for the services built on these (organization keys). */
+  operatorBaseUrls: Readonly<Record<string, string>>;
   /** Starts the background timers (grant-key rotation, jti purge). */
   start(): void;
   /** Stops them; the database is closed by its owner. */
@@ -55,7 +57,7 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
     defaultPlan: config.defaultPlan,
     preloginSecret: identity.preloginSecret,
   });
-  const secrets = new SecretsService(db, secretsStore, accountsStore, audit);
+  const secrets = new SecretsService(db, secretsStore, accountsStore, audit, config.providerBaseUrls);
   grants.purgeExpired();
   // Made now so that the first unknown-email login costs what every other login costs.
   await dummyAuthHash();
@@ -72,6 +74,7 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
     masterKek,
     jtis,
     commits,
+    operatorBaseUrls: config.providerBaseUrls,
     start() {
       grantKeys.startTimer();
       grants.startPurgeTimer();

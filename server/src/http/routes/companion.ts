@@ -39,7 +39,7 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
   const adapters = observeAdapters(createProviderAdapters(outbound), (provider, outcome, seconds) => metrics.observeProviderCall(provider, outcome, seconds));
   const usage = new UsageStore(db);
   const orgSecretsStore = new OrgSecretsStore(db);
-  const orgSecrets = new OrgSecretsService(db, services.accountsStore, orgSecretsStore, services.audit, services.grantKeys, services.jtis, services.masterKek);
+  const orgSecrets = new OrgSecretsService(db, services.accountsStore, orgSecretsStore, services.audit, services.grantKeys, services.jtis, services.masterKek, config.providerBaseUrls);
   const platformKeys = loadPlatformKeys(config.platformKeysFile);
   const enrichment = new EnrichmentService({
     grants: services.grants,

@@ -34,6 +34,7 @@ export interface AdminServiceDeps {
   grantKeys: GrantKeyOpener;
   jtis: JtiStore;
   masterKek: MasterKek;
+  operatorBaseUrls: Readonly<Record<string, string>>;
 }
 
 export function createAdminServices(db: Db, deps: AdminServiceDeps): AdminServices {
@@ -47,7 +48,7 @@ export function createAdminServices(db: Db, deps: AdminServiceDeps): AdminServic
     policy: new PolicyAdminService(db, deps.accountsStore, orgStore, deps.audit),
     members: new MembersService(db, orgStore, deps.audit),
     invites: new InvitesService(db, deps.accountsStore, deps.audit),
-    orgSecrets: new OrgSecretsService(db, deps.accountsStore, orgSecretsStore, deps.audit, deps.grantKeys, deps.jtis, deps.masterKek),
+    orgSecrets: new OrgSecretsService(db, deps.accountsStore, orgSecretsStore, deps.audit, deps.grantKeys, deps.jtis, deps.masterKek, deps.operatorBaseUrls),
     auditReader: new AdminAuditReader(db),
     usage: new AdminUsageService(db),
   };

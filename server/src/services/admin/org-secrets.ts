@@ -16,7 +16,7 @@ import type { GrantKeyService } from '../grant-keys';
 import { keyAuditDetail, keyViewBase } from '../key-view';
 import type { ReleasedKey } from '../grants';
 import type { MasterKek } from '../master-kek';
-import { checkLocalBaseUrl, planLimitError, policyOf } from '../policy';
+import { checkLocalBaseUrl, planLimitError, policyOf, withOperatorBaseUrl } from '../policy';
 import type { OrgSecretRecord, OrgSecretsStore } from './org-secrets-store';
 
 const NOT_FOUND = 'No such organization key.';
@@ -39,6 +39,8 @@ export class OrgSecretsService {
     private readonly grantKeys: GrantKeyOpener,
     private readonly jtis: JtiStore,
     private readonly master: MasterKek,
+    /** BYOK_PROVIDER_BASE_URLS: local base URLs the operator configured are allowed too. */
+    private readonly operatorBaseUrls: Readonly<Record<string, string>> = {},
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -140,7 +142,7 @@ export class OrgSecretsService {
   /** Organization keys need a plan that has them; local base URLs need the policy's allow-list. */
   private checkAllowed(org: OrgRecord, provider: ProviderId, baseUrl: string): void {
     if (!getPlan(org.plan).orgKeys) throw planLimitError(org, 'Organization keys', (plan) => plan.orgKeys);
-    checkLocalBaseUrl(policyOf(org), provider, baseUrl);
+    checkLocalBaseUrl(withOperatorBaseUrl(policyOf(org), this.operatorBaseUrls, provider), provider, baseUrl);
   }
 
   private mustGetOrg(orgId: string): OrgRecord {
