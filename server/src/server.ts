@@ -8,6 +8,7 @@ import { createExpressServer } from './http/express-server';
 import type { AppDeps, RouteMount } from './app';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { claimDataDir } from './services/server-lock';
 import { createServices } from './services/services';
 import type { Services } from './services/services';
 import { BackgroundCheckpoints } from './store/checkpointer';
@@ -33,12 +34,21 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
-  const db = openDatabase(config.dataDir);
+  // First: two companions on one data directory would each keep their own keys and counters.
+  const lock = claimDataDir(config.dataDir);
+  let db: Db;
   let services: Services;
+  try {
+    db = openDatabase(config.dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   try {
     services = await createServices(config, db);
   } catch (error) {
     db.close();
+    lock.release();
     throw error;
   }
   const app = createApp({
@@ -65,6 +75,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   } catch (error) {
     await checkpoints.stop();
     db.close();
+    lock.release();
     throw error;
   }
   server.headersTimeout = 30_000;
@@ -106,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           db.pragma('wal_checkpoint(TRUNCATE)');
         } finally {
           db.close();
+          lock.release();
         }
       })();
       return closing;

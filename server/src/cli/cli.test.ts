@@ -217,7 +217,31 @@ describe('admin CLI next to a running server', () => {
     harness = await startAdminTestServer({ dataDir });
     for (const [id, apiKey] of before) expect((await harness.admin().orgSecrets.open(owner.orgId, id)).apiKey).toBe(apiKey);
     expect((await cli(dataDir, ['audit', 'verify'])).code).toBe(0);
+  });
+
+  it('refuses to rotate keys while a companion serves the data directory', async () => {
+    // The harness is serving dataDir (in this process: its pid is in companion.pid).
+    const grantKeysFile = readFileSync(join(dataDir, 'grant-keys.json'), 'utf8');
+    const masterKeyFile = readFileSync(join(dataDir, 'master.key'), 'utf8');
+    for (const args of [['grant-keys', 'rotate'], ['master-key', 'rotate']]) {
+      const refused = await cli(dataDir, args);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain(`pid ${process.pid}`);
+      expect(refused.stderr).toContain('Stop it, rotate, then start it again');
+    }
+    expect(readFileSync(join(dataDir, 'grant-keys.json'), 'utf8')).toBe(grantKeysFile);
+    expect(readFileSync(join(dataDir, 'master.key'), 'utf8')).toBe(masterKeyFile);
+    // A second companion on the same directory does not start either.
+    await expect(startAdminTestServer({ dataDir })).rejects.toThrow(`pid ${process.pid}`);
+    // Stopped, the directory is free again.
+    await harness.server.close();
+    expect(existsSync(join(dataDir, 'companion.pid'))).toBe(false);
     expect((await cli(dataDir, ['grant-keys', 'rotate'])).code).toBe(0);
+    // A lock file left by a process that is gone (kill -9) does not keep anything out.
+    writeFileSync(join(dataDir, 'companion.pid'), '999999999\n');
+    expect((await cli(dataDir, ['grant-keys', 'rotate'])).code).toBe(0);
+    harness = await startAdminTestServer({ dataDir });
+    expect(readFileSync(join(dataDir, 'companion.pid'), 'utf8')).toBe(`${process.pid}\n`);
   });
 
   it('rotates in environment mode only with BYOK_NEW_MASTER_KEY, and writes no key file', async () => {

@@ -1,13 +1,27 @@
 // `master-key rotate` and `grant-keys rotate`. Both change key files of the data directory that a
-// running server holds in memory: stop the server first (or restart it right after).
+// running server holds in memory, so both refuse to run while a companion serves the directory
+// (services/server-lock.ts): stop it, rotate, start it again.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CLI_ACTOR, auditActorOf } from '../../services/admin/actor';
 import { RotationSetupError, rotateMasterKey } from '../../services/admin/master-key-files';
 import { UnknownKekError } from '../../services/admin/master-key-rotation';
 import { GrantKeyService } from '../../services/grant-keys';
 import { loadServerIdentity } from '../../services/server-identity';
+import { SERVER_LOCK_FILE, serverHolding } from '../../services/server-lock';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliRuntime } from '../runtime';
+
+/** Refuses (exit 4) while a companion serves `dataDir`: it would keep using the keys it loaded. */
+function refuseWhileServing(dataDir: string): void {
+  const pid = serverHolding(dataDir);
+  if (pid === null) return;
+  throw new CliError(
+    `A companion (pid ${pid}) is serving ${dataDir}: it keeps its keys in memory. Stop it, rotate, then start it again. If it is not running, delete ${join(dataDir, SERVER_LOCK_FILE)}.`,
+    EXIT.refused,
+    'server_running',
+  );
+}
 
 export function registerKeyCommands(program: Command, runtime: CliRuntime): void {
   program
@@ -18,6 +32,7 @@ export function registerKeyCommands(program: Command, runtime: CliRuntime): void
     .option('--keep-old', 'keep master.key.<oldKekId> (needed to open backups taken before the rotation)')
     .action((options: { keepOld?: boolean }, command: Command) =>
       runtime.run(command, async (context) => {
+        refuseWhileServing(context.dataDir);
         const masterKey = context.env['BYOK_MASTER_KEY'] === '' ? undefined : context.env['BYOK_MASTER_KEY'];
         const newMasterKey = context.env['BYOK_NEW_MASTER_KEY'] === '' ? undefined : context.env['BYOK_NEW_MASTER_KEY'];
         try {
@@ -46,6 +61,7 @@ export function registerKeyCommands(program: Command, runtime: CliRuntime): void
     .description('start a new grant-key generation now (the previous one stays accepted for 10 minutes)')
     .action((_options: unknown, command: Command) =>
       runtime.run(command, async (context) => {
+        refuseWhileServing(context.dataDir);
         const identity = await loadServerIdentity(context.dataDir);
         const service = await GrantKeyService.open(context.dataDir, identity.audience);
         await service.rotate();
