@@ -2,7 +2,7 @@
 // or wrapped material, usage, history and the vault session's non-extractable KEK: never a
 // plaintext key, a token, a grant or a data key (CRYPTO.md section 6).
 import Dexie, { type Table } from 'dexie';
-import type { KeyHint, SealedBlob } from '@byok/shared';
+import type { KeyHint, ProviderId, SealedBlob } from '@byok/shared';
 import type { EnrichResult, SecretView, UsageReport } from './core/companion-types';
 
 export const DB_NAME = 'byok-companion';
@@ -15,7 +15,7 @@ export interface OutboxItem {
   seq?: number;
   secretId: string;
   kind: 'store' | 'rotate';
-  provider: string;
+  provider: ProviderId;
   label: string;
   defaultModel: string | null;
   baseUrl: string;

@@ -1,6 +1,6 @@
 // The companion's HTTP API (API.md) as typed methods. Account answers are checked with the
 // shared wire schemas; the rest are read as API.md describes them.
-import { isErrorCode, type GrantKeySet, type KeyHint, type SealedBlob } from '@byok/shared';
+import { isErrorCode, type GrantKeySet } from '@byok/shared';
 import { LoginResponse as LoginResponseSchema, MeResponse as MeResponseSchema } from '@byok/shared/wire/accounts';
 import {
   AdminAuditListResponse,
@@ -11,7 +11,7 @@ import {
 } from '@byok/shared/wire/admin';
 import { GrantKeysResponse } from '@byok/shared/wire/discovery';
 import { EnrichResponse, ProgressEvent } from '@byok/shared/wire/enrich';
-import { ListSecretsResponse, PutSecretResponse, VerifySecretResponse } from '@byok/shared/wire/secrets';
+import { ListSecretsResponse, PutSecretResponse, VerifySecretResponse, type PutSecretRequest } from '@byok/shared/wire/secrets';
 import { UsageResponse } from '@byok/shared/wire/usage';
 import { ExtensionError } from './errors';
 import { Http, readEventStream, type HttpDeps } from './http';
@@ -30,17 +30,8 @@ import type {
   VerifyResult,
 } from './companion-types';
 
-export interface PutSecretBody {
-  provider: string;
-  label: string;
-  defaultModel?: string | undefined;
-  baseUrl?: string | undefined;
-  /** Both or neither: neither for a keyless entry (a provider that runs without a key). */
-  hint?: KeyHint | undefined;
-  sealed?: SealedBlob | undefined;
-  /** One-provider plans: delete the other providers' keys in the same transaction. */
-  replace?: boolean | undefined;
-}
+/** PUT /v1/secrets/:id, as the shared schema defines it (hint and sealed: both, or neither for a keyless entry). */
+export type PutSecretBody = PutSecretRequest;
 
 export interface EnrichBody {
   task: 'summary' | 'entities' | 'enrich';

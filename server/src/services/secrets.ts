@@ -3,10 +3,10 @@
 // plan and policy are checked on every write; every change and its audit event commit together in
 // one BEGIN IMMEDIATE transaction.
 import { AppError, isSealedBlob, isValidHint } from '@byok/shared';
-import type { KeyHint, SealedBlob } from '@byok/shared';
+import type { KeyHint } from '@byok/shared';
 import { getProvider } from '@byok/shared/providers/catalog';
 import { getPlan } from '@byok/shared/plans/plans';
-import type { OrgSecretSummary, UserSecretView } from '@byok/shared/wire/secrets';
+import type { OrgSecretSummary, PutSecretRequest, UserSecretView } from '@byok/shared/wire/secrets';
 import type { ProviderId } from '@byok/shared/providers/types';
 import type { AccountsStore, OrgRecord } from '../store/accounts-store';
 import type { Db } from '../store/db';
@@ -19,17 +19,8 @@ import type { Principal } from './principal';
 /** The public view plus `version`, the optimistic-concurrency counter (also sent as ETag). */
 export type SecretView = UserSecretView & { version: number };
 
-export interface PutSecretInput {
-  provider: ProviderId;
-  label: string;
-  defaultModel?: string | undefined;
-  baseUrl?: string | undefined;
-  /** `hint` and `sealed` come together; both absent is a keyless entry (keyRequired: false only). */
-  hint?: KeyHint | undefined;
-  sealed?: SealedBlob | undefined;
-  /** On a one-provider plan, delete the other provider's keys in the same transaction. */
-  replace?: boolean | undefined;
-}
+/** What PUT /v1/secrets/:id accepts, as validated by the shared schema. */
+export type PutSecretInput = PutSecretRequest;
 
 const NOT_FOUND = 'No such key.';
 /** What a keyless entry stores and shows as its hint. */
