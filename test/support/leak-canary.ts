@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { encodedForms } from '@byok/shared/testing/encoded-forms';
 
 const ALPHANUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -87,29 +88,9 @@ export interface LeakFinding {
 /**
  * The forms a secret can take on its way out: raw, URL-encoded, JSON-escaped (same as raw for keys),
  * hex, and base64 / base64url at each of the three byte alignments it can have inside a longer blob.
+ * One list for every suite: the extension's own tests use it too.
  */
-export function encodedForms(secret: string): { name: string; value: string }[] {
-  const raw = Buffer.from(secret, 'utf8');
-  const forms = [
-    { name: 'raw', value: secret },
-    { name: 'url-encoded', value: encodeURIComponent(secret) },
-    { name: 'hex', value: raw.toString('hex') },
-  ];
-  for (let shift = 0; shift < 3; shift++) {
-    const padded = Buffer.concat([Buffer.alloc(shift), raw]);
-    const b64 = padded.toString('base64');
-    // Drop the characters that mix in the unknown bytes before and after the secret.
-    const start = shift === 0 ? 0 : Math.ceil((shift * 4) / 3);
-    const fullGroups = Math.floor(padded.length / 3) * 4;
-    const core = b64.slice(start, fullGroups);
-    if (core.length >= 8) {
-      forms.push({ name: `base64@${shift}`, value: core });
-      forms.push({ name: `base64url@${shift}`, value: core.replace(/\+/g, '-').replace(/\//g, '_') });
-    }
-  }
-  // Forms that coincide (a URL-encoded alphanumeric key is the raw key) are searched once.
-  return forms.filter((form, index) => forms.findIndex((other) => other.value === form.value) === index);
-}
+export { encodedForms };
 
 /** Reads every regular file below `dir` (SQLite database, -wal, -shm, key files, logs). */
 export async function filesBelow(dir: string): Promise<Haystack[]> {

@@ -4,6 +4,7 @@ import { ByokDb } from '../db';
 import { createServices, type Services } from '../core/services';
 import type { TokenStore, Tokens } from '../core/token-store';
 import { createFakeCompanion, type FakeCompanion } from './fake-companion';
+import { encodedForms } from '@byok/shared/testing/encoded-forms';
 
 export const PASSPHRASE = 'correct horse battery staple';
 export const EMAIL = 'ada@example.com';
@@ -53,8 +54,7 @@ export async function dumpDatabase(db: ByokDb): Promise<string> {
   return parts.join('\n');
 }
 
+/** Every form in which a secret could leak: the leak canary's list (@byok/shared/testing/encoded-forms). */
 export function encodings(secret: string): string[] {
-  const bytes = new TextEncoder().encode(secret);
-  const base64 = btoa(String.fromCharCode(...bytes));
-  return [secret, base64, base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), encodeURIComponent(secret)];
+  return encodedForms(secret).map((form) => form.value);
 }
