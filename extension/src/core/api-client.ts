@@ -1,7 +1,7 @@
 // The companion's HTTP API (API.md) as typed methods. Account answers are checked with the
 // shared wire schemas; the rest are read as API.md describes them.
 import { isErrorCode, type GrantKeySet } from '@byok/shared';
-import { LoginResponse as LoginResponseSchema, MeResponse as MeResponseSchema } from '@byok/shared/wire/accounts';
+import { LoginResponse as LoginResponseSchema, MeResponse as MeResponseSchema, type PassphraseChangeRequest } from '@byok/shared/wire/accounts';
 import {
   AdminAuditListResponse,
   AuditVerifyResponse as AuditVerifySchema,
@@ -30,8 +30,6 @@ import type {
   VerifyResult,
 } from './companion-types';
 
-/** PUT /v1/secrets/:id, as the shared schema defines it (hint and sealed: both, or neither for a keyless entry). */
-export type PutSecretBody = PutSecretRequest;
 
 export interface EnrichBody {
   task: 'summary' | 'entities' | 'enrich';
@@ -78,7 +76,7 @@ export class ApiClient {
   }
 
   /** `PUT /v1/auth/passphrase`: applied atomically by the companion, or not at all (409). */
-  async changePassphrase(body: { kdf: unknown; authProof: string; newAuthProof: string; rewrapped: { id: string; wrappedDek: string }[] }): Promise<void> {
+  async changePassphrase(body: PassphraseChangeRequest): Promise<void> {
     await this.http.json('PUT', '/v1/auth/passphrase', { body });
   }
 
@@ -95,7 +93,7 @@ export class ApiClient {
     return body.secrets.map(toSecretView);
   }
 
-  async putSecret(id: string, body: PutSecretBody): Promise<SecretView> {
+  async putSecret(id: string, body: PutSecretRequest): Promise<SecretView> {
     const answer = await this.http.json('PUT', `/v1/secrets/${encodeURIComponent(id)}`, { body, parse: PutSecretResponse });
     return toSecretView(answer.secret);
   }

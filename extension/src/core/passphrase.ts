@@ -4,6 +4,7 @@
 // the cached wrappedDek values (key list and outbox) updated. Ciphertexts never change.
 import { deriveAccountKeys, isCryptoError, newKdfParams, normalizeEmail, rewrapDek, type KdfParams } from '@byok/shared';
 import type { ByokDb, OutboxItem } from '../db';
+import type { PassphraseChangeRequest } from '@byok/shared/wire/accounts';
 import type { ApiClient } from './api-client';
 import type { Outbox } from './outbox';
 import type { SecretView } from './companion-types';
@@ -12,6 +13,9 @@ import { ExtensionError } from './errors';
 import type { SettingsStore } from './settings';
 import { MIN_PASSPHRASE_LENGTH } from './passphrase-rules';
 import type { Vault } from './vault';
+
+/** Each personal key's data key, re-wrapped under the new KEK (the request's `rewrapped`). */
+type Rewrapped = PassphraseChangeRequest['rewrapped'];
 
 export interface PassphraseChangeDeps {
   db: ByokDb;
@@ -82,7 +86,7 @@ export class PassphraseChanger {
         throw error;
       }
       const outbox = await this.rewrapOutbox(old.kek, fresh.kek);
-      await this.commitLocally(fresh.kek, unlocked.userId, newKdf, personal, rewrapped, outbox);
+      await this.commitLocally(fresh.kek, unlocked.userId, newKdf, rewrapped, outbox);
       return { rewrapped: rewrapped.length, outbox: outbox.length };
     }
   }
@@ -108,18 +112,14 @@ export class PassphraseChanger {
     kek: CryptoKey,
     userId: string,
     kdf: KdfParams,
-    personal: SecretView[],
-    rewrapped: { id: string; wrappedDek: string }[],
+    rewrapped: Rewrapped,
     outbox: { seq: number; sealed: OutboxItem['sealed'] }[],
   ): Promise<void> {
     const { db, settings, vault } = this.deps;
     const account = await settings.get('account');
-    const byId = new Map(rewrapped.map((entry) => [entry.id, entry.wrappedDek]));
     await db.transaction('rw', [db.keys, db.outbox, db.settings], async () => {
-      for (const secret of personal) {
-        const wrappedDek = byId.get(secret.id);
-        if (wrappedDek && (await db.keys.get(secret.id))) await db.keys.update(secret.id, { wrappedDek });
-      }
+      // A key not in the cache stays absent: update() changes existing rows only.
+      for (const { id, wrappedDek } of rewrapped) await db.keys.update(id, { wrappedDek });
       for (const item of outbox) await db.outbox.update(item.seq, { sealed: item.sealed });
       if (account) await settings.set('account', { ...account, kdf });
     });
@@ -127,8 +127,8 @@ export class PassphraseChanger {
   }
 }
 
-async function rewrapAll(oldKek: CryptoKey, newKek: CryptoKey, personal: SecretView[]): Promise<{ id: string; wrappedDek: string }[]> {
-  const out: { id: string; wrappedDek: string }[] = [];
+async function rewrapAll(oldKek: CryptoKey, newKek: CryptoKey, personal: SecretView[]): Promise<Rewrapped> {
+  const out: Rewrapped = [];
   for (const secret of personal) {
     if (!secret.wrappedDek) throw new ExtensionError('bad_response', 'The companion did not return the wrapped data key of one of your keys.');
     try {
