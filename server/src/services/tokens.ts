@@ -54,7 +54,7 @@ export class TokenService {
    */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
     const now = this.clock();
-    const key = VerifiedTokenCache.keyOf(token);
+    const key = hashToken(token);
     const cached = this.verified.get(key, Math.floor(now / 1000));
     if (cached !== undefined) return { ...cached };
     try {

@@ -1,10 +1,8 @@
 // Remembers access tokens whose signature, issuer and audience were verified, keyed by the
-// token's SHA-256 (the bearer token itself is never kept), until the token's own `exp`. It saves
+// token's SHA-256 (tokens.ts hashToken: the bearer token itself is never kept), until its `exp`. It saves
 // the EdDSA verification on every request of a session; it decides nothing else: whether the
 // user and the login family are still live is checked against the database on every request.
 // The signing key is fixed for the life of the process, so a verified token stays verified.
-import { createHash } from 'node:crypto';
-
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 interface Entry<T> {
@@ -17,10 +15,6 @@ export class VerifiedTokenCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
 
   constructor(private readonly capacity = VERIFIED_TOKEN_CACHE_SIZE) {}
-
-  static keyOf(token: string): string {
-    return createHash('sha256').update(token, 'utf8').digest('base64url');
-  }
 
   /** The remembered value while `now` (seconds) is before `exp`, as jose's own check. */
   get(key: string, nowSeconds: number): T | undefined {
