@@ -6,7 +6,6 @@
 import { AppError, MAX_GRANTS_PER_REQUEST, isCryptoError, secretAad } from '@byok/shared';
 import type { GrantPurpose, OpenedGrant, SealedBlob } from '@byok/shared';
 import { openSealedSync } from '../crypto/sealed';
-import type { Db } from '../store/db';
 import type { GroupCommit } from '../store/group-commit';
 import type { JtiStore } from '../store/jti-store';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
@@ -66,25 +65,15 @@ const INVALID = 'The grant is invalid.';
 
 export class GrantsService {
   private purgeTimer: NodeJS.Timeout | undefined;
-  /** All jtis of one request in one immediate transaction; wrapped once, not per request. */
-  private readonly recordAllTransaction: (opened: readonly { grant: OpenedGrant; record: SecretRecord }[]) => void;
 
   constructor(
-    db: Db,
     private readonly jtis: JtiStore,
     private readonly secrets: SecretsStore,
     private readonly grantKeys: GrantKeyService,
     private readonly audit: AuditService,
     private readonly commits: GroupCommit,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.recordAllTransaction = db.transaction((opened: readonly { grant: OpenedGrant; record: SecretRecord }[]) => {
-      for (const { grant, record } of opened) {
-        // A concurrent request with the same grant won the race: roll back everything of ours.
-        if (!this.jtis.record(grant.jti, grant.exp)) throw new ReplayRace(record);
-      }
-    }).immediate;
-  }
+  ) {}
 
   async openGrants(principal: Principal, grants: readonly string[], purpose: Exclude<GrantPurpose, 'org-secret-upload'>): Promise<ReleasedKeys> {
     if (grants.length > MAX_GRANTS_PER_REQUEST) throw new AppError('bad_request', `grants: at most ${MAX_GRANTS_PER_REQUEST} per request.`);
@@ -164,7 +153,13 @@ export class GrantsService {
   /** Committed (with the other requests of this turn of the event loop) before it resolves. */
   private async recordJtis(principal: Principal, opened: { grant: OpenedGrant; record: SecretRecord }[]): Promise<void> {
     try {
-      await this.commits.run(() => this.recordAllTransaction(opened));
+      // The group commit runs this in a savepoint of its own: a throw rolls back all of this request's jtis.
+      await this.commits.run(() => {
+        for (const { grant, record } of opened) {
+          // A concurrent request with the same grant won the race: roll back everything of ours.
+          if (!this.jtis.record(grant.jti, grant.exp)) throw new ReplayRace(record);
+        }
+      });
     } catch (error) {
       if (error instanceof ReplayRace) this.replayed(principal, error.record);
       throw error;

@@ -50,7 +50,7 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
   const grantKeys = await GrantKeyService.open(config.dataDir, identity.audience);
   const commits = new GroupCommit(db);
   const jtis = new JtiStore(db);
-  const grants = new GrantsService(db, jtis, secretsStore, grantKeys, audit, commits);
+  const grants = new GrantsService(jtis, secretsStore, grantKeys, audit, commits);
   const masterKek = await loadMasterKek({ dataDir: config.dataDir, masterKey: config.masterKey });
   const accounts = new AccountsService(db, accountsStore, secretsStore, audit, tokens, {
     openSignup: config.openSignup,
