@@ -118,9 +118,6 @@ export class AdminUsageService {
       return `SELECT ${select}${part.source.sums} FROM ${part.source.table} u ${index} WHERE ${where}${groupBy}`;
     };
     const addedUp = 'SUM(p.calls) AS calls, SUM(p.inputTokens) AS inputTokens, SUM(p.outputTokens) AS outputTokens, SUM(p.costMicros) AS costMicros';
-    const totalsSql = `SELECT ${addedUp} FROM (${parts.map((part) => summed(part, '', '')).join(' UNION ALL ')}) p`;
-    const totals = totalsOf(this.statements.prepare(totalsSql).get(...params) as TotalsRow | undefined);
-
     // Members' emails are looked up once per group, after grouping, not once per summed row.
     const label = query.groupBy === 'member' ? ', m.email AS label' : '';
     const join = query.groupBy === 'member' ? 'LEFT JOIN users m ON m.id = g.key' : '';
@@ -141,6 +138,14 @@ export class AdminUsageService {
       ...(typeof row.label === 'string' ? { label: row.label } : {}),
       ...totalsOf(row),
     }));
+    // Every summed row is in exactly one group: the totals are the groups added up (no second query).
+    const totals: UsageTotals = { calls: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
+    for (const group of groups) {
+      totals.calls += group.calls;
+      totals.inputTokens += group.inputTokens;
+      totals.outputTokens += group.outputTokens;
+      totals.costMicros += group.costMicros;
+    }
 
     // The newest calls: a LIMITed walk of an index of usage_events, backwards from `to`. For one
     // member, their own index: walking the organization's (the planner's pick) to find 50 of a
