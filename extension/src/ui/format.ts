@@ -3,9 +3,12 @@
 import { formatHint } from '@byok/shared/crypto/hint';
 import type { KeyHint } from '@byok/shared/crypto/hint';
 
-/** The masked hint (`sk-ant-•••xx7K`), or "no key" for an entry of a provider that runs without one. */
-export function keyHintText(key: { hint: KeyHint; keyless?: boolean | undefined }): string {
-  return key.keyless ? 'no key' : formatHint(key.hint);
+/**
+ * The masked hint (`sk-ant-•••xx7K`), or "no key" for an entry of a provider that runs without one
+ * (a cached key marked keyless, or an outbox item sealed without a key).
+ */
+export function keyHintText(key: { hint?: KeyHint | undefined; keyless?: boolean | undefined }): string {
+  return key.keyless || key.hint === undefined ? 'no key' : formatHint(key.hint);
 }
 
 export function formatCost(micros: number): string {

@@ -1,9 +1,8 @@
 // Keys waiting in the outbox (sealed, uploaded in order when the companion answers) and those
 // the companion refused, with the reason and a way to retry or discard.
-import { formatHint } from '@byok/shared/crypto/hint';
 import { send } from '../../core/client';
 import type { OutboxItem } from '../../db';
-import { formatDateTime } from '../format';
+import { formatDateTime, keyHintText } from '../format';
 import { useAction } from '../hooks';
 import { providerName } from '../provider-icon';
 
@@ -42,7 +41,7 @@ export function OutboxList({ items, onChanged }: { items: OutboxItem[]; onChange
               <span className={`badge ${item.state === 'failed' ? 'failed' : 'waiting'}`}>{item.state === 'failed' ? 'refused' : 'waiting'}</span>
             </div>
             <div className="small muted">
-              {providerName(item.provider)} · <span className="mono">{item.hint ? formatHint(item.hint) : 'no key'}</span> · saved {formatDateTime(item.createdAt)}
+              {providerName(item.provider)} · <span className="mono">{keyHintText(item)}</span> · saved {formatDateTime(item.createdAt)}
               {item.attempts > 0 && item.state === 'pending' ? ` · ${item.attempts} attempt(s)` : ''}
             </div>
             {item.lastError && (
