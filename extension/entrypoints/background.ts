@@ -33,16 +33,7 @@ export default defineBackground(() => {
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === AUTO_LOCK_ALARM) void services.vault.enforceAutoLock();
     if (alarm.name === OUTBOX_ALARM) {
-      void services.outbox
-        .drain()
-        .then((report) => {
-          if (report.uploaded.length > 0) {
-            services.broadcast({ channel: 'byok-event', event: 'outbox' });
-            return services.keys.refresh();
-          }
-          return undefined;
-        })
-        .catch(() => undefined);
+      void services.drainOutbox().catch(() => undefined);
     }
   });
 

@@ -19,12 +19,7 @@ export function createRouter(services: Services): (message: RequestMessage) => P
   });
 
   /** Upload what waits in the background; open pages hear about it when something went up. */
-  const drainAndTell = async (): Promise<void> => {
-    const report = await outbox.drain(true).catch(() => null);
-    if (!report || report.uploaded.length === 0) return;
-    await keys.refresh().catch(() => undefined);
-    services.broadcast({ channel: 'byok-event', event: 'outbox' });
-  };
+  const drainAndTell = (): void => void services.drainOutbox(true).catch(() => undefined);
 
   const afterKeysChange = <T>(value: T): T => {
     services.broadcast({ channel: 'byok-event', event: 'keys' });
@@ -39,12 +34,12 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     },
     'vault.signIn': async (payload) => {
       await vault.signIn(payload);
-      void drainAndTell();
+      drainAndTell();
       return status();
     },
     'vault.unlock': async ({ passphrase }) => {
       await vault.unlock(passphrase);
-      void drainAndTell();
+      drainAndTell();
       return status();
     },
     'vault.changePassphrase': async ({ current, next }) => {
@@ -93,15 +88,8 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     'keys.reorder': async ({ ids }) => afterKeysChange(await keys.reorder(ids).then(() => null)),
     'keys.verify': async ({ id }) => afterKeysChange(await keys.verify(id)),
     'outbox.list': () => outbox.list(),
-    'outbox.drain': async () => {
-      const report = await outbox.drain(true);
-      if (report.uploaded.length > 0) {
-        await keys.refresh().catch(() => undefined);
-        // Pages that listed the keys before the drain finished show the uploaded ones now.
-        services.broadcast({ channel: 'byok-event', event: 'outbox' });
-      }
-      return report;
-    },
+    // Pages that listed the keys before the drain finished show the uploaded ones after it.
+    'outbox.drain': () => services.drainOutbox(true),
     'outbox.retry': async ({ seq }) => {
       await outbox.retry(seq);
       return null;

@@ -9,7 +9,7 @@ import { EnrichmentRunner } from './enrichment';
 import { GrantMaker } from './grants';
 import { KeyService } from './keys';
 import type { EventMessage } from './messages';
-import { Outbox } from './outbox';
+import { Outbox, type DrainReport } from './outbox';
 import { PassphraseChanger } from './passphrase';
 import { SettingsStore } from './settings';
 import { sessionTokenStore, type TokenStore } from './token-store';
@@ -30,6 +30,11 @@ export interface Services {
   admin: AdminService;
   passphrase: PassphraseChanger;
   broadcast: (event: EventMessage) => void;
+  /**
+   * Uploads what waits in the outbox (`force`: even before the next backoff time); when something
+   * went up, refreshes the key cache and then tells open pages, which list the keys again.
+   */
+  drainOutbox: (force?: boolean) => Promise<DrainReport>;
 }
 
 export interface ServiceOptions {
@@ -71,5 +76,13 @@ export function createServices(options: ServiceOptions = {}): Services {
   const usage = new UsageService(db, api);
   const admin = new AdminService(api, vault);
   const passphrase = new PassphraseChanger({ db, api, vault, settings, outbox, ...(options.newKdf ? { newKdf: options.newKdf } : {}) });
-  return { db, settings, tokens, api, vault, grants, outbox, keys, usage, enrichment, admin, passphrase, broadcast };
+  const drainOutbox = async (force = false): Promise<DrainReport> => {
+    const report = await outbox.drain(force);
+    if (report.uploaded.length > 0) {
+      await keys.refresh().catch(() => undefined);
+      broadcast({ channel: 'byok-event', event: 'outbox' });
+    }
+    return report;
+  };
+  return { db, settings, tokens, api, vault, grants, outbox, keys, usage, enrichment, admin, passphrase, broadcast, drainOutbox };
 }
