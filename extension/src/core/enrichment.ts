@@ -4,7 +4,7 @@ import { getProvider, formatHint } from '@byok/shared';
 import type { ByokDb, HistoryEntry } from '../db';
 import type { ApiClient } from './api-client';
 import { ExtensionError, toErrorInfo, type ErrorInfo } from './errors';
-import type { GrantMaker } from './grants';
+import { grantable, type GrantMaker } from './grants';
 import type { KeyService } from './keys';
 import type { Vault } from './vault';
 
@@ -159,7 +159,7 @@ export class EnrichmentRunner {
   private async grants(): Promise<string[]> {
     const keys = await this.deps.keys.list().then((list) => list.keys).catch(() => this.deps.keys.cached());
     const personal = keys.filter((key) => key.scope === 'user');
-    if (!personal.some((key) => key.wrappedDek && key.status !== 'invalid')) return [];
+    if (!personal.some(grantable)) return [];
     const unlocked = await this.deps.vault.current();
     if (!unlocked) throw new ExtensionError('locked', 'Unlock the vault in the toolbar popup so that your keys can be used.');
     return this.deps.grants.grantsForRoute(unlocked, personal);

@@ -9,6 +9,11 @@ import type { Unlocked } from './vault';
 /** Grant keys rotate daily; a few minutes of caching saves a round trip per call. */
 const KEY_SET_TTL_MS = 5 * 60_000;
 
+/** A personal key a grant can release: sealed (not keyless) and not marked invalid. */
+export function grantable(key: CachedKey): boolean {
+  return key.scope === 'user' && Boolean(key.wrappedDek) && key.status !== 'invalid';
+}
+
 export class GrantMaker {
   private cached: { set: GrantKeySet; at: number } | null = null;
 
@@ -40,7 +45,7 @@ export class GrantMaker {
   /** One grant per personal key that may serve this call, in the user's order, at most 8. */
   async grantsForRoute(vault: Unlocked, keys: CachedKey[], provider?: string): Promise<string[]> {
     const usable = keys
-      .filter((key) => key.scope === 'user' && key.wrappedDek && key.status !== 'invalid')
+      .filter(grantable)
       .filter((key) => provider === undefined || key.provider === provider)
       .sort((a, b) => a.position - b.position)
       .slice(0, MAX_GRANTS_PER_REQUEST);
