@@ -8,9 +8,10 @@ import { expect } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server';
 import { startEmulator, type Emulator, type EmulatedProvider } from '../emulator';
-import { dumpExtensionStorage, launchWithExtension, leakForms, type ChromeApi, type ExtensionBrowser } from '../support/chromium';
+import { dumpExtensionStorage, launchWithExtension, type ChromeApi, type ExtensionBrowser } from '../support/chromium';
 import { FixedPortRelay } from '../support/fixed-port-relay';
 import { startTestSite, type TestSite } from '../support/test-site';
+import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
@@ -166,7 +167,7 @@ export async function createAccount(popup: Page, input: { email: string; passphr
 export async function expectNoPlaintextStored(page: Page, secrets: string[]): Promise<void> {
   const dump = await dumpExtensionStorage(page);
   expect(dump).toContain('idb:byok-companion/keys');
-  for (const secret of secrets) for (const form of leakForms(secret)) expect(dump).not.toContain(form);
+  for (const secret of secrets) for (const form of encodedValues(secret)) expect(dump).not.toContain(form);
 }
 
 /** Dispatches the real context-menu listener in the worker, for the tab showing `pageUrl`. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server';
-import { browserOrSkip, dumpExtensionStorage, launchWithExtension, leakForms, type ExtensionBrowser } from '../support/chromium';
+import { browserOrSkip, dumpExtensionStorage, launchWithExtension, type ExtensionBrowser } from '../support/chromium';
+import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
@@ -78,6 +79,6 @@ describe.skipIf(chromePath === null)('extension on the private plan (Chromium)',
     // One key on this plan and no ordering: no move buttons.
     expect(await popup.$('::-p-aria(Move Claude up[role="button"])')).toBeNull();
     const dump = await dumpExtensionStorage(popup);
-    for (const key of [OPENAI_KEY, ANTHROPIC_KEY]) for (const form of leakForms(key)) expect(dump).not.toContain(form);
+    for (const key of [OPENAI_KEY, ANTHROPIC_KEY]) for (const form of encodedValues(key)) expect(dump).not.toContain(form);
   });
 });

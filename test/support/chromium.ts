@@ -5,7 +5,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
-import { encodedForms } from './leak-canary';
 
 /** The few extension APIs the tests touch, typed here (the test package has no @types/chrome). */
 export interface ChromeApi {
@@ -138,9 +137,4 @@ export async function dumpExtensionStorage(page: Page): Promise<string> {
     for (const area of ['local', 'session', 'sync']) parts.push(`${area} ${JSON.stringify(await storage[area]!.get(null))}`);
     return parts.join('\n');
   });
-}
-
-/** Every form the leak canary searches for (raw, URL-encoded, hex, base64/base64url at each alignment). */
-export function leakForms(secret: string): string[] {
-  return encodedForms(secret).map((form) => form.value);
 }

@@ -3,7 +3,8 @@
 // rotation keeps the id, and nothing secret is ever stored in IndexedDB.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { createHarness, dumpDatabase, EMAIL, encodings, PASSPHRASE, type Harness } from '../testing/harness';
+import { createHarness, dumpDatabase, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 const OPENAI = `sk-proj-${'x'.repeat(30)}Q7kZ`;
 const ROTATED = `sk-${'y'.repeat(30)}R0t8`;
@@ -73,7 +74,7 @@ describe('keys and grants', () => {
     await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Text to enrich.' }));
     const dump = await dumpDatabase(services.db);
     for (const secret of [OPENAI, GROQ, PASSPHRASE, tokens.value!.accessToken, tokens.value!.refreshToken]) {
-      for (const form of encodings(secret)) expect(dump).not.toContain(form);
+      for (const form of encodedValues(secret)) expect(dump).not.toContain(form);
     }
     const enrich = companion.requests.find((request) => request.path === '/v1/enrich');
     for (const grant of (enrich?.body as { grants: string[] }).grants) expect(dump).not.toContain(grant);

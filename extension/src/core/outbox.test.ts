@@ -3,7 +3,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { OUTBOX_ALARM } from './outbox';
-import { createHarness, dumpDatabase, EMAIL, encodings, PASSPHRASE, type Harness } from '../testing/harness';
+import { createHarness, dumpDatabase, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 const KEY_A = `sk-proj-${'A1'.repeat(20)}`;
 const KEY_B = `sk-ant-${'B2'.repeat(20)}`;
@@ -30,7 +31,7 @@ describe('outbox', () => {
     expect(queued.map((item) => item.label)).toEqual(['First', 'Second', 'Third']);
     expect(await fakeBrowser.alarms.get(OUTBOX_ALARM)).toBeDefined();
     const dump = await dumpDatabase(services.db);
-    for (const key of [KEY_A, KEY_B, KEY_C]) for (const form of encodings(key)) expect(dump).not.toContain(form);
+    for (const key of [KEY_A, KEY_B, KEY_C]) for (const form of encodedValues(key)) expect(dump).not.toContain(form);
 
     const restarted = harness.restart();
     const report = await restarted.outbox.drain(true);

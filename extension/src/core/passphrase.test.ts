@@ -5,8 +5,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { unwrapDek } from '@byok/shared';
 import { ByokDb } from '../db';
-import { createHarness, dumpDatabase, EMAIL, encodings, memoryTokens, PASSPHRASE, type Harness } from '../testing/harness';
+import { createHarness, dumpDatabase, EMAIL, memoryTokens, PASSPHRASE, type Harness } from '../testing/harness';
 import { createServices } from './services';
+import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 const NEW_PASSPHRASE = 'violet anchor saddle quartz';
 const OPENAI = `sk-proj-${'p'.repeat(30)}Pa55`;
@@ -89,7 +90,7 @@ describe('passphrase change', () => {
     expect(await restarted.vault.state()).toBe('unlocked');
 
     const dump = await dumpDatabase(restarted.db);
-    for (const secret of [PASSPHRASE, NEW_PASSPHRASE, OPENAI, GROQ, MISTRAL]) for (const form of encodings(secret)) expect(dump).not.toContain(form);
+    for (const secret of [PASSPHRASE, NEW_PASSPHRASE, OPENAI, GROQ, MISTRAL]) for (const form of encodedValues(secret)) expect(dump).not.toContain(form);
   });
 
   it('refuses a wrong current passphrase and changes nothing, without spending the refresh token', async () => {

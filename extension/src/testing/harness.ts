@@ -4,7 +4,6 @@ import { ByokDb } from '../db';
 import { createServices, type Services } from '../core/services';
 import type { TokenStore, Tokens } from '../core/token-store';
 import { createFakeCompanion, type FakeCompanion } from './fake-companion';
-import { encodedForms } from '@byok/shared/testing/encoded-forms';
 
 export const PASSPHRASE = 'correct horse battery staple';
 export const EMAIL = 'ada@example.com';
@@ -52,9 +51,4 @@ export async function dumpDatabase(db: ByokDb): Promise<string> {
     parts.push(JSON.stringify(rows, (_key, value: unknown) => (value instanceof CryptoKey ? '[CryptoKey]' : value)));
   }
   return parts.join('\n');
-}
-
-/** Every form in which a secret could leak: the leak canary's list (@byok/shared/testing/encoded-forms). */
-export function encodings(secret: string): string[] {
-  return encodedForms(secret).map((form) => form.value);
 }

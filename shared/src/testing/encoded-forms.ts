@@ -32,3 +32,8 @@ export function encodedForms(secret: string): { name: string; value: string }[] 
   // Forms that coincide (a URL-encoded alphanumeric key is the raw key) are searched once.
   return forms.filter((form, index) => forms.findIndex((other) => other.value === form.value) === index);
 }
+
+/** The values alone, for a search that needs no form names. */
+export function encodedValues(secret: string): string[] {
+  return encodedForms(secret).map((form) => form.value);
+}
