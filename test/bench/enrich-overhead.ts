@@ -8,11 +8,10 @@
 // process next to the latencies, so that a result on a loaded machine can be read. Prints a
 // Markdown table and returns the numbers; never asserts a time.
 // Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 10000] [--warmup 1000]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Agent, request as httpRequest } from 'node:http';
 import { createGrant, unwrapDek } from '@byok/shared';
 import { TestClient } from '../../server/src/testing/client';
@@ -20,6 +19,7 @@ import { summaryChunkPrompt } from '../../server/src/enrichment/prompts';
 import { chatRequestBody } from '../../server/src/providers/openai-chat';
 import { LeakCanary } from '../support/leak-canary';
 import { percentile } from '../support/open-loop';
+import { spawnServer, spawnTsx, type SpawnedProcess, type SpawnedServer } from '../support/spawned-server';
 import type { BenchResult, BenchRow } from './types';
 
 export interface LatencyStats {
@@ -137,67 +137,10 @@ function post(agent: Agent, url: URL, headers: Record<string, string>, body: str
   });
 }
 
-const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url));
-const EMULATOR_ENTRY = fileURLToPath(new URL('../emulator/serve.ts', import.meta.url));
-
-/**
- * Starts `node [extra] --import tsx <entry>` and resolves with the first capture of `ready` in
- * its stdout; the rest of its output is drained so that the pipe never fills.
- */
-async function startProcess(name: string, entry: string, options: { cwd: string; env: Record<string, string>; extra?: string[]; ready: RegExp }): Promise<{ found: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...(options.extra ?? []), '--import', 'tsx', entry], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const found = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString('utf8');
-      const match = options.ready.exec(buffered);
-      if (match?.[1]) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the ${name} exited early (${code})`)));
-  });
-  return { found, child };
-}
-
-/** Starts the companion with `tsx src/main.ts` on a free port; resolves with its URL. */
-async function startCompanion(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  // BYOK_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the companion.
-  const extra = (process.env.BYOK_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const { found, child } = await startProcess('companion', 'src/main.ts', {
-    cwd: SERVER_DIR,
-    env: { ...env, BYOK_HOST: '127.0.0.1', BYOK_PORT: '0' },
-    extra,
-    ready: /listening on (http:\/\/[^\s"]+)/,
-  });
-  return { url: found, child };
-}
-
-/**
- * Starts the provider emulator in a process of its own (test/emulator/serve.ts), knowing `keys`;
- * resolves with its base URL per provider.
- */
-async function startEmulatorProcess(keys: Record<string, string>): Promise<{ urls: Record<string, string>; child: ChildProcess }> {
-  const { found, child } = await startProcess('emulator', EMULATOR_ENTRY, {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: { EMULATOR_KEYS: JSON.stringify(keys) },
-    ready: /BYOK_PROVIDER_BASE_URLS='([^']+)'/,
-  });
-  return { urls: JSON.parse(found) as Record<string, string>, child };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+/** The emulator in a process of its own (test/emulator/serve.ts), knowing `keys`; with its base URL per provider. */
+async function startEmulatorProcess(keys: Record<string, string>): Promise<{ urls: Record<string, string>; process: SpawnedProcess }> {
+  const spawned = await spawnTsx(join('test', 'emulator', 'serve.ts'), { env: { EMULATOR_KEYS: JSON.stringify(keys) }, ready: /BYOK_PROVIDER_BASE_URLS='([^']+)'/ });
+  return { urls: JSON.parse(spawned.found) as Record<string, string>, process: spawned };
 }
 
 function row(path: string, stats: LatencyStats): string {
@@ -216,20 +159,15 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
   const emulator = await startEmulatorProcess({ openai: apiKey });
   const openaiUrl = emulator.urls.openai ?? '';
   const dataDir = mkdtempSync(join(tmpdir(), 'byok-bench-'));
-  let server: { url: string; child: ChildProcess };
-  try {
-    server = await startCompanion({
-      BYOK_DATA_DIR: dataDir,
-      BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls),
-      BYOK_RATE_LIMITS: 'off',
-    });
-  } catch (error) {
-    await stopProcess(emulator.child);
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let server: SpawnedServer | undefined;
   try {
+    // As `pnpm --filter @byok/server start` runs it. BYOK_BENCH_NODE_ARGS (e.g. "--cpu-prof
+    // --cpu-prof-dir=/tmp/prof") profiles it; its request log is drained, not kept.
+    server = await spawnServer(
+      { BYOK_DATA_DIR: dataDir, BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls), BYOK_RATE_LIMITS: 'off' },
+      { nodeArgs: (process.env.BYOK_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''), keepOutput: false },
+    );
     const client = new TestClient(server.url);
     const user = await client.register();
     const put = await client.putKey(user, { provider: 'openai', apiKey });
@@ -261,8 +199,8 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     const viaCompanion = async (): Promise<boolean> => (await post(agent, companionUrl, companionHeaders, companionBodies[bodyIndex++] ?? '')) === 200;
 
     // Warm both paths (JIT, connection pools, SQLite page cache).
-    const directPids = { emulator: emulator.child.pid };
-    const companionPids = { emulator: emulator.child.pid, companion: server.child.pid };
+    const directPids = { emulator: emulator.process.pid };
+    const companionPids = { emulator: emulator.process.pid, companion: server.pid };
     await measure(warmup, 10, direct, directPids);
     await measure(warmup, 10, viaCompanion, companionPids);
     const directC1 = await measure(total1, 1, direct, directPids);
@@ -316,9 +254,9 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
     };
   } finally {
     agent.destroy();
-    await stopProcess(server.child);
+    await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    await stopProcess(emulator.child);
+    await emulator.process.stop();
   }
 }
 

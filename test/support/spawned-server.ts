@@ -22,46 +22,100 @@ export interface SpawnedServer {
   readonly exited: Promise<number | null>;
 }
 
-export async function spawnServer(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<SpawnedServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join('server', 'src', 'main.ts')], {
+/** A `node --import tsx <entry>` process, started and seen ready. */
+export interface SpawnedProcess {
+  readonly pid: number;
+  /** The first capture of the `ready` pattern in its stdout. */
+  readonly found: string;
+  /** Everything the process wrote so far (stdout then stderr lines, interleaved as received); empty with keepOutput: false. */
+  readonly output: string[];
+  readonly exited: Promise<number | null>;
+  /** SIGTERM and wait for the exit (the clean shutdown path). */
+  stop(): Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  /** The whole environment of the process, on top of PATH and HOME. */
+  readonly env: Record<string, string>;
+  /** A line of its stdout that says it is ready; its first capture group is `found`. */
+  readonly ready: RegExp;
+  /** Node options before `--import tsx` (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
+  readonly startTimeoutMs?: number;
+  /** false: drain the output without keeping it (a benchmark's request log). Default true. */
+  readonly keepOutput?: boolean;
+}
+
+/** Starts `entry` (relative to the repository root) with node and the tsx loader, and waits until it is ready. */
+export async function spawnTsx(entry: string, options: SpawnOptions): Promise<SpawnedProcess> {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BYOK_PORT: '0', BYOK_HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('could not spawn the server');
+  if (pid === undefined) throw new Error(`could not spawn ${entry}`);
+  const keep = options.keepOutput !== false;
   const output: string[] = [];
+  // The last lines, kept even without keepOutput, for the error of a process that did not start.
+  const recent: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  let started = false;
+  const found = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server did not start: ${output.slice(-5).join('\n')}`));
+      reject(new Error(`${entry} did not start: ${recent.join('\n')}`));
     }, options.startTimeoutMs ?? 30_000);
     let pending = '';
+    const remember = (line: string): void => {
+      if (keep) output.push(line);
+      if (started) return;
+      recent.push(line);
+      if (recent.length > 5) recent.shift();
+    };
     const onData = (chunk: Buffer): void => {
       pending += chunk.toString('utf8');
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
-        output.push(line);
-        const match = LISTENING.exec(line);
-        if (match?.[1]) {
+        remember(line);
+        const match = options.ready.exec(line);
+        if (!started && match?.[1]) {
+          started = true;
           clearTimeout(timer);
           resolve(match[1]);
         }
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => remember(chunk.toString('utf8')));
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before listening: ${output.slice(-5).join('\n')}`));
+      reject(new Error(`${entry} exited (${code}) before it was ready: ${recent.join('\n')}`));
     });
   });
   return {
-    url,
     pid,
+    found,
     output,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export async function spawnServer(
+  env: Record<string, string>,
+  options: Pick<SpawnOptions, 'nodeArgs' | 'startTimeoutMs' | 'keepOutput'> = {},
+): Promise<SpawnedServer> {
+  const spawned = await spawnTsx(join('server', 'src', 'main.ts'), { ...options, env: { BYOK_PORT: '0', BYOK_HOST: '127.0.0.1', ...env }, ready: LISTENING });
+  const { pid, exited } = spawned;
+  return {
+    url: spawned.found,
+    pid,
+    output: spawned.output,
     exited,
     rss() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -72,9 +126,6 @@ export async function spawnServer(env: Record<string, string>, options: { startT
       process.kill(pid, 'SIGKILL');
       await exited;
     },
-    async stop() {
-      process.kill(pid, 'SIGTERM');
-      return exited;
-    },
+    stop: () => spawned.stop(),
   };
 }
