@@ -10,7 +10,7 @@ import type { Services } from './services/services';
 import type { Db } from './store/db';
 import { requireAuth } from './http/middleware/auth';
 import type { AuthMiddleware } from './http/middleware/auth';
-import { jsonBody, LARGE_BODY_ROUTES } from './http/middleware/body';
+import { jsonBody } from './http/middleware/body';
 import { errorHandler, notFound } from './http/middleware/error-handler';
 import { createRateLimiters, DEFAULT_RATE_LIMITS } from './http/middleware/rate-limit';
 import type { RateLimitSettings, RateLimiters } from './http/middleware/rate-limit';
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): Express & { context: RouteContext } {
     next();
   });
   app.use(limiters.api);
-  app.use(jsonBody(deps.largeBodyRoutes ?? LARGE_BODY_ROUTES, auth));
+  app.use(jsonBody(auth, deps.largeBodyRoutes));
 
   // First: POST /v1/enrich is by far the busiest route, and Express tries routers in order. No
   // path of the companion router overlaps another router's.
