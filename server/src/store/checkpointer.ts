@@ -82,6 +82,9 @@ export class BackgroundCheckpoints {
       this.restoreAutocheckpoint();
       this.worker.postMessage('stop');
     }
+    // Unref'd, the worker would not keep the process up while we wait for it: a server shutting
+    // down (nothing else left in the event loop) would exit before closing its database.
+    this.worker.ref();
     await this.exited;
   }
 
