@@ -8,7 +8,6 @@
 // target is under 20 ms).
 // Run: pnpm exec tsx test/bench/usage-query.ts [--rows 1000000]
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { startAdminTestServer } from '../../server/src/http/routes/admin-test-support';
 import { percentiles, type BenchResult, type BenchRow } from './types';
@@ -72,7 +71,8 @@ export async function runUsageQueryBench(rowCount = argument('rows', 1_000_000))
     // The day before the oldest row: every row, whole UTC days.
     const from = new Date(now - (DAYS + 1) * 86_400_000).toISOString().slice(0, 10);
     const monthStart = new Date(Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1));
-    // The same month from one millisecond past midnight: the summary sums usage_events.
+    // The same month from one millisecond past midnight: its first (partial) day is summed from
+    // usage_events, the whole days after it from the rollup.
     const timeOfDay = `from=${encodeURIComponent(new Date(monthStart.getTime() + 1).toISOString())}`;
     const get = (path: string) => () => client.request('GET', path, { token });
     const indexes = (server.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_events' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((row) => row.name);
@@ -96,9 +96,8 @@ export async function runUsageQueryBench(rowCount = argument('rows', 1_000_000))
     process.stderr.write(`usage-query: indexes on usage_events: ${indexes.join(', ')}; ${rollupRows} usage_daily rows\n`);
     return { name: 'usage-query', rows };
   } finally {
-    const dir = harness.server.dataDir;
+    // The test server removes the temporary data directory it made.
     await harness.server.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
