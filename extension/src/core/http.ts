@@ -54,8 +54,11 @@ export class Http {
   async raw(method: string, path: string, options: RequestOptions<unknown> = {}): Promise<Response> {
     const auth = options.auth ?? true;
     let response = await this.send(method, path, options, auth);
-    // A wrong passphrase (401 invalid_credentials) is not an expired token: no refresh for it.
-    if (response.status === 401 && auth && !(await isCredentialRefusal(response)) && (await this.refreshOnce())) {
+    if (response.status === 401 && auth) {
+      // The body is read once. A wrong passphrase (401 invalid_credentials) is not an expired
+      // token: no refresh for it.
+      const refused = await errorFromResponse(response);
+      if (refused.code === 'invalid_credentials' || !(await this.refreshOnce())) throw refused;
       response = await this.send(method, path, options, auth);
     }
     if (!response.ok) throw await errorFromResponse(response);
@@ -128,15 +131,6 @@ async function errorFromResponse(response: Response): Promise<ExtensionError> {
 }
 
 export { errorFromResponse };
-
-async function isCredentialRefusal(response: Response): Promise<boolean> {
-  try {
-    const body = (await response.clone().json()) as { error?: { code?: unknown } };
-    return body.error?.code === 'invalid_credentials';
-  } catch {
-    return false;
-  }
-}
 
 /** Reads `event:`/`data:` frames of a text/event-stream body, calling `onFrame` for each. */
 export async function readEventStream(body: ReadableStream<Uint8Array>, onFrame: (event: string, data: string) => void): Promise<void> {
