@@ -1,7 +1,7 @@
 // Composition root of the background: builds every core service with its dependencies passed
 // in, so tests build the same graph over fake-indexeddb, WXT's fake browser and a real server.
 import { browser } from 'wxt/browser';
-import { isCryptoError, unwrapDek, type KdfParams } from '@byok/shared';
+import type { KdfParams } from '@byok/shared';
 import { ByokDb } from '../db';
 import { AdminService } from './admin';
 import { ApiClient } from './api-client';
@@ -14,7 +14,7 @@ import { PassphraseChanger } from './passphrase';
 import { SettingsStore } from './settings';
 import { sessionTokenStore, type TokenStore } from './token-store';
 import { UsageService } from './usage';
-import { Vault } from './vault';
+import { kekOpens, Vault } from './vault';
 
 export interface Services {
   db: ByokDb;
@@ -58,14 +58,7 @@ export function createServices(options: ServiceOptions = {}): Services {
   const grants = new GrantMaker(api);
   const outbox = new Outbox(db, api, options.now, async (wrappedDek) => {
     const unlocked = await vault.current();
-    if (!unlocked) return null;
-    try {
-      (await unwrapDek(unlocked.kek, wrappedDek)).fill(0);
-      return true;
-    } catch (error) {
-      if (isCryptoError(error)) return false;
-      throw error;
-    }
+    return unlocked ? kekOpens(unlocked.kek, wrappedDek) : null;
   });
   const keys = new KeyService({ db, api, vault, grants, outbox });
   const broadcast = (event: EventMessage): void => {

@@ -32,6 +32,17 @@ export interface Unlocked {
   userId: string;
 }
 
+/** Whether `kek` unwraps `wrappedDek` (the data key is zeroed at once); other errors are thrown. */
+export async function kekOpens(kek: CryptoKey, wrappedDek: string): Promise<boolean> {
+  try {
+    (await unwrapDek(kek, wrappedDek)).fill(0);
+    return true;
+  } catch (error) {
+    if (isCryptoError(error)) return false;
+    throw error;
+  }
+}
+
 export class Vault {
   private memory: Unlocked | null = null;
 
@@ -95,13 +106,7 @@ export class Vault {
     if (!cached?.wrappedDek) {
       throw new ExtensionError('companion_unreachable', 'The companion cannot be reached to check the passphrase. Start it and try again.');
     }
-    try {
-      const dek = await unwrapDek(kek, cached.wrappedDek);
-      dek.fill(0);
-    } catch (error) {
-      if (isCryptoError(error)) throw new ExtensionError('wrong_passphrase', 'That passphrase does not unlock this account.');
-      throw error;
-    }
+    if (!(await kekOpens(kek, cached.wrappedDek))) throw new ExtensionError('wrong_passphrase', 'That passphrase does not unlock this account.');
   }
 
   private async begin(answer: LoginResponse, kdf: KdfParams, kek: CryptoKey): Promise<AccountInfo> {
