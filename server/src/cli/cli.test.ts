@@ -160,7 +160,7 @@ describe('admin CLI next to a running server', () => {
     expect(removed.json()).toMatchObject({ removed: joined.userId, keysDeleted: 1 });
     expect((await harness.client.request('GET', '/v1/secrets', { token: joined.accessToken })).status).toBe(401);
 
-    const cliEvents = harness.admin().auditReader.list(owner.orgId, { limit: 50, actor: 'cli' }).map((e) => e.action);
+    const cliEvents = harness.admin().audit.listForOrg(owner.orgId, { limit: 50, actor: 'cli' }).map((e) => e.action);
     expect(cliEvents).toEqual(expect.arrayContaining(['member.invited', 'member.role_changed', 'member.removed']));
     expect(harness.server.services.audit.verifyChain(owner.orgId).ok).toBe(true);
   });

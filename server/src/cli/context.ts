@@ -6,7 +6,6 @@ import { openDatabase } from '../store/db';
 import { AccountsStore } from '../store/accounts-store';
 import type { OrgRecord } from '../store/accounts-store';
 import { AuditService } from '../services/audit';
-import { AdminAuditReader } from '../services/admin/admin-audit';
 import { InvitesService } from '../services/admin/invites';
 import { MembersService } from '../services/admin/members';
 import { OrgAdminStore } from '../services/admin/org-admin-store';
@@ -26,7 +25,6 @@ export interface CliContext {
   policy: PolicyAdminService;
   members: MembersService;
   invites: InvitesService;
-  auditReader: AdminAuditReader;
   /** The organization named by --org, or the default (first) organization. */
   org(id?: string): OrgRecord;
   close(): void;
@@ -49,7 +47,6 @@ export function openCliContext(dataDir: string, env: Record<string, string | und
     policy: new PolicyAdminService(db, accounts, orgs, audit),
     members: new MembersService(db, orgs, audit),
     invites: new InvitesService(db, accounts, audit),
-    auditReader: new AdminAuditReader(db),
     org(id) {
       const org = id === undefined ? accounts.defaultOrg() : accounts.getOrg(id);
       if (!org) {

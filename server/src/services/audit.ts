@@ -151,8 +151,8 @@ export class AuditService {
     return listAuditEvents(this.db, { ...options, actor: userId });
   }
 
-  /** An organization's events, newest first. */
-  listForOrg(orgId: string, options: { limit: number; before?: number }): AuditEvent[] {
+  /** An organization's events, newest first, optionally of one actor or action (the admin audit view). */
+  listForOrg(orgId: string, options: Omit<AuditListFilter, 'orgId'>): AuditEvent[] {
     return listAuditEvents(this.db, { ...options, orgId });
   }
 

@@ -94,7 +94,7 @@ describe('members and admin access', () => {
     // Bad role, unknown id.
     expect((await patch(owner, member.userId, 'root')).status).toBe(400);
     expect((await patch(owner, randomUUID(), 'member')).status).toBe(404);
-    const events = harness.admin().auditReader.list(owner.orgId, { limit: 20, action: 'member.role_changed' });
+    const events = harness.admin().audit.listForOrg(owner.orgId, { limit: 20, action: 'member.role_changed' });
     expect(events[0]?.detail).toMatchObject({ from: 'owner', to: 'admin' });
   });
 
@@ -156,7 +156,7 @@ describe('members and admin access', () => {
     expect((await harness.client.request('GET', '/v1/secrets', { token: leaving.accessToken })).status).toBe(401);
     expect((await harness.client.refresh(leaving)).status).toBe(401);
     expect((await harness.client.login(leaving)).status).toBe(401);
-    const event = harness.admin().auditReader.list(owner.orgId, { limit: 1, action: 'member.removed' })[0];
+    const event = harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'member.removed' })[0];
     expect(event).toMatchObject({ actor: admin.userId, target: leaving.userId, detail: { keysDeleted: 1, role: 'member' } });
     expect((await harness.client.request('DELETE', `/v1/admin/members/${leaving.userId}`, { token: admin.accessToken })).status).toBe(404);
   });
@@ -171,7 +171,7 @@ describe('members and admin access', () => {
     expect((await harness.client.tryRegister({ inviteCode: expired.code })).status).toBe(403);
     const owners = await harness.client.request<ErrorBody>('POST', '/v1/admin/invites', { token: owner.accessToken, body: { role: 'owner' } });
     expect(owners.status).toBe(400);
-    const invited = harness.admin().auditReader.list(owner.orgId, { limit: 1, action: 'member.invited', actor: 'cli' })[0];
+    const invited = harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'member.invited', actor: 'cli' })[0];
     expect(invited?.detail).toMatchObject({ role: 'member' });
   });
 });

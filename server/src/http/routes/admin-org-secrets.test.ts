@@ -64,7 +64,7 @@ describe('organization keys', () => {
     const adminList = await harness.client.request('GET', '/v1/admin/org-secrets', { token: owner.accessToken });
     keep('admin list', adminList);
 
-    const event = harness.admin().auditReader.list(owner.orgId, { limit: 1, action: 'org_key.stored' })[0];
+    const event = harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'org_key.stored' })[0];
     expect(event).toMatchObject({ actor: owner.userId, target: stored.id, provider: 'anthropic', detail: { label: 'Team Claude', hint: { prefix: 'sk-ant-' } } });
 
     const opened = await harness.admin().orgSecrets.open(owner.orgId, stored.id);
@@ -84,7 +84,7 @@ describe('organization keys', () => {
     const other = await putOrgKey(harness, owner, { provider: 'anthropic', apiKey: canary.key('anthropic'), id: first.id });
     keep('rotate other provider', other);
     expect(other.status).toBe(409);
-    expect(harness.admin().auditReader.list(owner.orgId, { limit: 1, action: 'org_key.rotated' })[0]?.target).toBe(first.id);
+    expect(harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'org_key.rotated' })[0]?.target).toBe(first.id);
     // An id a personal key already uses is taken.
     const personal = await harness.client.putKey(owner, { provider: 'groq', apiKey: canary.key('groq') });
     const clash = await putOrgKey(harness, owner, { provider: 'groq', apiKey: canary.key('groq'), id: personal.sent.secretId });
@@ -119,7 +119,7 @@ describe('organization keys', () => {
     keep('replay', replay);
     expect(replay.status).toBe(409);
     expect((replay.body as unknown as ErrorBody).error.code).toBe('grant_replayed');
-    expect(harness.admin().auditReader.list(owner.orgId, { limit: 1, action: 'grant.replayed' })[0]?.target).toBe(id);
+    expect(harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'grant.replayed' })[0]?.target).toBe(id);
   });
 
   it("needs a local provider's base URL in the policy's allowed base URLs", async () => {
@@ -147,7 +147,7 @@ describe('organization keys', () => {
     expect(stored.status).toBe(201);
     const deleted = await harness.client.request('DELETE', `/v1/admin/org-secrets/${stored.id}`, { token: owner.accessToken });
     expect(deleted.status).toBe(204);
-    expect(harness.admin().auditReader.list(owner.orgId, { limit: 1, action: 'org_key.deleted' })[0]?.target).toBe(stored.id);
+    expect(harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'org_key.deleted' })[0]?.target).toBe(stored.id);
     expect((await harness.client.request('DELETE', `/v1/admin/org-secrets/${stored.id}`, { token: owner.accessToken })).status).toBe(404);
     await expect(harness.admin().orgSecrets.open(owner.orgId, stored.id)).rejects.toMatchObject({ code: 'not_found' });
   });
@@ -186,7 +186,7 @@ describe('organization keys', () => {
     expect(rows).toEqual([{ kek_id: harness.server.services.masterKek.kekId }]);
     for (const orgId of [owner.orgId, second.orgId]) {
       expect(harness.server.services.audit.verifyChain(orgId).ok).toBe(true);
-      expect(harness.admin().auditReader.list(orgId, { limit: 1, action: 'master_key.rotated' })[0]?.actor).toBe('cli');
+      expect(harness.admin().audit.listForOrg(orgId, { limit: 1, action: 'master_key.rotated' })[0]?.actor).toBe('cli');
     }
   });
 

@@ -52,7 +52,7 @@ describe('replace on a one-provider plan', () => {
     const stored = await putWithReplace(ANTHROPIC_KEY, 'anthropic', true);
     expect(stored.status).toBe(201);
     expect(ids()).toEqual([stored.sent.secretId]);
-    const events = harness.admin().auditReader.list(user.orgId, { limit: 3 });
+    const events = harness.admin().audit.listForOrg(user.orgId, { limit: 3 });
     expect(events.map((event) => event.action)).toEqual(['key.stored', 'key.deleted', 'key.deleted']);
     expect(events[0]).toMatchObject({ target: stored.sent.secretId, provider: 'anthropic', detail: { replaced: expect.arrayContaining(replaced) } });
     expect(events.slice(1).map((event) => event.target).sort()).toEqual(replaced);

@@ -190,7 +190,7 @@ describe('plans and policy over HTTP', () => {
       { field: 'platformFallback', before: 'auto', after: 'never' },
       { field: 'providers.mistral.byok', before: true, after: false },
     ]);
-    const count = (): number => harness.admin().auditReader.list(owner.orgId, { limit: 500, action: 'policy.updated' }).length;
+    const count = (): number => harness.admin().audit.listForOrg(owner.orgId, { limit: 500, action: 'policy.updated' }).length;
     const n = count();
     expect((await putPolicy(after)).status).toBe(200);
     expect(count()).toBe(n);

@@ -75,7 +75,7 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
 
   router.get('/v1/admin/audit', (request, response) => {
     const query = parseInput(AdminAuditQuery, request.query, 'query');
-    const events = admin.auditReader.list(principalOf(request).orgId, query);
+    const events = admin.audit.listForOrg(principalOf(request).orgId, query);
     response.json({
       events: events.map((event) => ({
         ...auditEventBody(event),

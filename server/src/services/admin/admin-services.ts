@@ -4,7 +4,6 @@ import type { Db } from '../../store/db';
 import type { AccountsStore } from '../../store/accounts-store';
 import type { AuditService } from '../audit';
 import type { MasterKek } from '../master-kek';
-import { AdminAuditReader } from './admin-audit';
 import { AdminUsageService } from './admin-usage';
 import { InvitesService } from './invites';
 import { MembersService } from './members';
@@ -24,7 +23,6 @@ export interface AdminServices {
   members: MembersService;
   invites: InvitesService;
   orgSecrets: OrgSecretsService;
-  auditReader: AdminAuditReader;
   usage: AdminUsageService;
 }
 
@@ -49,7 +47,6 @@ export function createAdminServices(db: Db, deps: AdminServiceDeps): AdminServic
     members: new MembersService(db, orgStore, deps.audit),
     invites: new InvitesService(db, deps.accountsStore, deps.audit),
     orgSecrets: new OrgSecretsService(db, deps.accountsStore, orgSecretsStore, deps.audit, deps.grantKeys, deps.jtis, deps.masterKek, deps.operatorBaseUrls),
-    auditReader: new AdminAuditReader(db),
     usage: new AdminUsageService(db),
   };
 }
