@@ -33,8 +33,6 @@ export interface Services {
   jtis: JtiStore;
   /** The batched write path of the per-request rows (jtis, usage): see store/group-commit.ts. */
   commits: GroupCommit;
-  /** BYOK_PROVIDER_BASE_URLS, for the services built on these (organization keys). */
-  operatorBaseUrls: Readonly<Record<string, string>>;
   /** Starts the background timers (grant-key rotation, jti purge). */
   start(): void;
   /** Stops them; the database is closed by its owner. */
@@ -74,7 +72,6 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
     masterKek,
     jtis,
     commits,
-    operatorBaseUrls: config.providerBaseUrls,
     start() {
       grantKeys.startTimer();
       grants.startPurgeTimer();

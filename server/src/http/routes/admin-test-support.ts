@@ -27,7 +27,7 @@ export async function startAdminTestServer(options: TestServerOptions = {}): Pro
   const admin = (): AdminServices => {
     let services = built.get(server.services);
     if (!services) {
-      services = createAdminServices(server.db, server.services);
+      services = createAdminServices(server.db, { ...server.services, operatorBaseUrls: server.config.providerBaseUrls });
       built.set(server.services, services);
     }
     return services;

@@ -21,7 +21,7 @@ const AdminAuditQuery = AuditQuery.extend({
 const NoQuery = z.strictObject({});
 
 /** Every /v1/admin route but invites (admin-invites.ts); services built from the app's database. */
-export function adminRoutes(context: RouteContext, admin: AdminServices = createAdminServices(context.db, context.services)): Router {
+export function adminRoutes(context: RouteContext, admin: AdminServices = createAdminServices(context.db, { ...context.services, operatorBaseUrls: context.config.providerBaseUrls })): Router {
   const router = Router();
   router.use('/v1/admin', context.requireAuth, requireAdmin);
   router.use(adminUsageRoutes(context, admin));
