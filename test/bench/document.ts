@@ -17,16 +17,10 @@ import { startEmulator } from '../emulator';
 import { LeakCanary } from '../support/leak-canary';
 import { spawnServer } from '../support/spawned-server';
 import { startTimingProxy } from '../support/timing-proxy';
-import { percentiles, type BenchResult, type BenchRow } from './types';
+import { percentiles, type BenchResult, type BenchRow, numberArgument } from './types';
 
 const DOCUMENT_BYTES = 2 * 1024 * 1024;
 const NAMES = ['Ada Lovelace', 'Charles Babbage', 'Grace Hopper', 'Alan Turing', 'Harvard University', 'London', 'Cambridge', 'IBM'];
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index === -1 ? undefined : Number(process.argv[index + 1]);
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 /** About 2 MiB of paragraphs of plain sentences that mention people, places and organizations. */
 export function makeDocument(bytes = DOCUMENT_BYTES): string {
@@ -44,7 +38,7 @@ export function makeDocument(bytes = DOCUMENT_BYTES): string {
 
 const median = (samples: number[]): number => Math.round(percentiles(samples).p50 * 10) / 10;
 
-export async function runDocumentBench(runs = argument('runs', 3)): Promise<BenchResult> {
+export async function runDocumentBench(runs = numberArgument('runs', 3)): Promise<BenchResult> {
   const text = makeDocument();
   const body = JSON.stringify({ task: 'enrich', provider: 'openai', input: { kind: 'document', text }, grants: ['x'] });
   const parse = Array.from({ length: 10 }, () => {

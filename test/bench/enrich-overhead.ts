@@ -20,7 +20,7 @@ import { chatRequestBody } from '../../server/src/providers/openai-chat';
 import { LeakCanary } from '../support/leak-canary';
 import { percentile } from '../support/open-loop';
 import { spawnServer, spawnTsx, type SpawnedProcess, type SpawnedServer } from '../support/spawned-server';
-import type { BenchResult, BenchRow } from './types';
+import { type BenchResult, type BenchRow, numberArgument } from './types';
 
 export interface LatencyStats {
   readonly requests: number;
@@ -60,6 +60,9 @@ export interface EnrichOverheadOptions {
   readonly warmup?: number;
   readonly print?: boolean;
 }
+
+const DEFAULT_REQUESTS = 10_000;
+const DEFAULT_WARMUP = 1_000;
 
 const TEXT = 'The companion forwards this short paragraph to the provider. It measures how much time the route adds.';
 
@@ -150,9 +153,9 @@ function row(path: string, stats: LatencyStats): string {
 }
 
 export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Promise<EnrichOverheadResult> {
-  const total50 = options.requests ?? 10_000;
+  const total50 = options.requests ?? DEFAULT_REQUESTS;
   const total1 = Math.max(50, Math.round(total50 / 5));
-  const warmup = options.warmup ?? 1_000;
+  const warmup = options.warmup ?? DEFAULT_WARMUP;
   const apiKey = new LeakCanary().key('openai');
   // The emulator stands in for a provider on another machine: in a process of its own, so that the
   // direct path crosses a process boundary just as the companion's call to the provider does.
@@ -265,13 +268,7 @@ export const main = (): Promise<EnrichOverheadResult> => runEnrichOverhead();
 export const runEnrichOverheadBench = main;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const numberFlag = (name: string): number | undefined => {
-    const flag = process.argv.indexOf(name);
-    return flag === -1 ? undefined : Number(process.argv[flag + 1]);
-  };
-  const requests = numberFlag('--requests');
-  const warmup = numberFlag('--warmup');
-  runEnrichOverhead({ ...(requests === undefined ? {} : { requests }), ...(warmup === undefined ? {} : { warmup }) })
+  runEnrichOverhead({ requests: numberArgument('requests', DEFAULT_REQUESTS), warmup: numberArgument('warmup', DEFAULT_WARMUP) })
     .then((result) => process.stdout.write(`${JSON.stringify({ ...result, markdown: undefined }, null, 2)}\n`))
     .catch((error: unknown) => {
       console.error(error);

@@ -14,6 +14,13 @@ export interface BenchResult {
   rows: BenchRow[];
 }
 
+/** A positive number given on the command line as `--name N`, or `fallback` (absent or not a positive number). */
+export function numberArgument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index === -1 ? undefined : Number(process.argv[index + 1]);
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
 /** Median and high percentiles of a sample, in the sample's unit. */
 export function percentiles(samples: number[]): { p50: number; p99: number; mean: number } {
   const mean = samples.reduce((sum, x) => sum + x, 0) / Math.max(1, samples.length);

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { startAdminTestServer } from '../../server/src/http/routes/admin-test-support';
-import { percentiles, type BenchResult, type BenchRow } from './types';
+import { percentiles, type BenchResult, type BenchRow, numberArgument } from './types';
 
 const MEMBERS = 50;
 const DAYS = 90;
@@ -23,12 +23,6 @@ const PROVIDERS: Array<[string, string]> = [
 ];
 const SOURCES = ['byok', 'byok', 'byok', 'org', 'platform', 'builtin'];
 const OUTCOMES = ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'unreachable', 'rate_limited'];
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index === -1 ? undefined : Number(process.argv[index + 1]);
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 async function timed(runs: number, call: () => Promise<{ status: number }>): Promise<{ p50: number; p99: number }> {
   await call(); // warm the page cache and the statement
@@ -43,7 +37,7 @@ async function timed(runs: number, call: () => Promise<{ status: number }>): Pro
   return { p50: Math.round(p50 * 100) / 100, p99: Math.round(p99 * 100) / 100 };
 }
 
-export async function runUsageQueryBench(rowCount = argument('rows', 1_000_000)): Promise<BenchResult> {
+export async function runUsageQueryBench(rowCount = numberArgument('rows', 1_000_000)): Promise<BenchResult> {
   const harness = await startAdminTestServer({ env: { BYOK_RATE_LIMITS: 'off' } });
   try {
     const { server, client } = harness;
