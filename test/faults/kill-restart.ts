@@ -129,8 +129,9 @@ export async function runKillRounds(options: { rounds: number; minKillMs: number
       const running = Array.from({ length: options.workers }, (_, index) => worker(index));
       const delay = options.minKillMs + Math.random() * (options.maxKillMs - options.minKillMs);
       await new Promise((resolve) => setTimeout(resolve, delay));
-      outputs.push(...server.output);
       await server.kill9();
+      // After the kill: every line the process wrote before it died.
+      outputs.push(...server.output);
       stop = true;
       await Promise.all(running);
 
@@ -153,8 +154,9 @@ export async function runKillRounds(options: { rounds: number; minKillMs: number
       report.rounds++;
       options.log?.(`round ${round + 1}: killed after ${delay.toFixed(0)} ms; ${report.acknowledgedWrites} writes, ${report.acknowledgedEnrichments} enrichments acknowledged so far`);
     }
-    outputs.push(...server.output);
     await server.stop();
+    // After the exit: the request log is flushed on the way out.
+    outputs.push(...server.output);
     server = undefined;
     canary.assertClean([{ name: 'server output', content: outputs.join('\n') }, ...(await filesBelow(dataDir))]);
     return report;

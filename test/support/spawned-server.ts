@@ -59,7 +59,8 @@ export async function spawnTsx(entry: string, options: SpawnOptions): Promise<Sp
   const output: string[] = [];
   // The last lines, kept even without keepOutput, for the error of a process that did not start.
   const recent: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then its stdout and stderr are read to the end, so `output` is complete.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let started = false;
   const found = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
