@@ -27,9 +27,9 @@ const canary = new LeakCanary();
 const seen: Haystack[] = [];
 let healthyKey: string;
 
-async function storeKey(provider: 'openai' | 'anthropic' | 'mistral', register = true): Promise<{ secretId: string; key: string }> {
+async function storeKey(provider: 'openai' | 'anthropic' | 'mistral'): Promise<{ secretId: string; key: string }> {
   const key = canary.key(provider);
-  if (register) emulator.addKey(provider, key);
+  emulator.addKey(provider, key);
   const put = await client.putKey(owner, { provider, apiKey: key });
   if (put.status !== 201) throw new Error(`storing a key failed: ${put.status} ${put.text}`);
   return { secretId: put.sent.secretId, key };

@@ -2,7 +2,7 @@
 // the extension's core uses. It checks what the real server checks at the crypto boundary
 // (sealed-blob shape, grants opened with the shared openGrant, seals opened with the data key
 // from the grant), so unit tests fail when the extension sends something the server would refuse.
-import { isSealedBlob, openGrant, openSealed, secretAad, type GrantKeySet, type SealedBlob } from '@byok/shared';
+import { getProvider, isSealedBlob, openGrant, openSealed, secretAad, type GrantKeySet, type SealedBlob } from '@byok/shared';
 import type { SecretView } from '../core/companion-types';
 
 interface StoredSecret {
@@ -10,9 +10,6 @@ interface StoredSecret {
   /** Absent for a keyless entry (a provider that runs without a key). */
   sealed?: SealedBlob | undefined;
 }
-
-/** Providers whose catalog entry needs no key, as the server's schema checks it. */
-const KEYLESS_PROVIDERS = new Set(['ollama', 'lmstudio', 'vllm']);
 
 export interface FakeCompanion {
   fetch: typeof fetch;
@@ -152,7 +149,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
           return error(refusal.status, refusal.code, refusal.message);
         }
         const keyless = body?.sealed === undefined && body?.hint === undefined;
-        if (keyless ? !KEYLESS_PROVIDERS.has(String(body?.provider)) : !isSealedBlob(body?.sealed)) return error(400, 'bad_request', 'sealed');
+        if (keyless ? getProvider(String(body?.provider))?.keyRequired !== false : !isSealedBlob(body?.sealed)) return error(400, 'bad_request', 'sealed');
         const sealed = keyless ? undefined : (body?.sealed as SealedBlob);
         const previous = state.secrets.get(one[1]);
         const now = new Date().toISOString();
