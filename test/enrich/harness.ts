@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server';
 import { TestClient, type ApiResponse, type TestUser } from '../../server/src/testing/client';
 import { startEmulator, type Emulator, type EmulatedProvider } from '../emulator';
-import { LeakCanary, filesBelow, type Haystack } from '../support/leak-canary';
+import { LeakCanary, filesBelow, responseHaystacks, type Haystack } from '../support/leak-canary';
 
 export interface Harness {
   readonly emulator: Emulator;
@@ -64,10 +64,7 @@ export async function startHarness(options: { platform?: EmulatedProvider[]; ext
   const client = new TestClient(server.baseUrl);
   const seen: Haystack[] = [];
   const record = <Body>(label: string, response: ApiResponse<Body>): ApiResponse<Body> => {
-    seen.push({ name: `${label} body`, content: response.text });
-    const headers: string[] = [];
-    response.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
-    seen.push({ name: `${label} headers`, content: headers.join('\n') });
+    seen.push(...responseHaystacks(label, response));
     return response;
   };
   const owner = await client.register();

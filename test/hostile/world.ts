@@ -9,7 +9,7 @@ import type { ApiResponse, TestClient, TestUser } from '../../server/src/testing
 import { CLI_ACTOR } from '../../server/src/services/admin/actor';
 import { closedPort } from '../enrich/harness';
 import { EMULATED_PROVIDERS } from '../emulator';
-import { LeakCanary, filesBelow, type Haystack } from '../support/leak-canary';
+import { LeakCanary, filesBelow, responseHaystacks, type Haystack } from '../support/leak-canary';
 
 export interface Tenant {
   readonly user: TestUser;
@@ -56,10 +56,7 @@ export async function startWorld(): Promise<World> {
   const { client } = harness;
   const seen: Haystack[] = [];
   const record = (label: string, response: { text: string; headers: Headers }): void => {
-    seen.push({ name: `${label} body`, content: response.text });
-    const headers: string[] = [];
-    response.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
-    seen.push({ name: `${label} headers`, content: headers.join('\n') });
+    seen.push(...responseHaystacks(label, response));
   };
 
   const ownerA = await client.register();

@@ -79,6 +79,16 @@ export interface Haystack {
   content: string | Buffer;
 }
 
+/** What an HTTP answer puts in front of a client, as haystacks: its body and its headers. */
+export function responseHaystacks(label: string, response: { text: string; headers: Headers }): Haystack[] {
+  const headers: string[] = [];
+  response.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+  return [
+    { name: `${label} body`, content: response.text },
+    { name: `${label} headers`, content: headers.join('\n') },
+  ];
+}
+
 export interface LeakFinding {
   where: string;
   canary: number;

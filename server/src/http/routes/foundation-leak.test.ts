@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccountKeys, newKdfParams, rewrapDek, unwrapDek } from '@byok/shared';
 import { b64urlEncode } from '@byok/shared/crypto/bytes';
-import { LeakCanary, filesBelow, type Haystack } from '../../../../test/support/leak-canary';
+import { LeakCanary, filesBelow, responseHaystacks, type Haystack } from '../../../../test/support/leak-canary';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient, type ApiResponse, type TestUser } from '../../testing/client';
 
@@ -15,8 +15,7 @@ class RecordingClient extends TestClient {
 
   override async request<Body = unknown>(method: string, path: string, options: Parameters<TestClient['request']>[2] = {}): Promise<ApiResponse<Body>> {
     const response = await super.request<Body>(method, path, options);
-    const headers = [...response.headers.entries()].map(([name, value]) => `${name}: ${value}`).join('\n');
-    this.responses.push({ name: `${method} ${path} -> ${response.status}`, content: `${headers}\n\n${response.text}` });
+    this.responses.push(...responseHaystacks(`${method} ${path} -> ${response.status}`, response));
     return response;
   }
 }
