@@ -42,8 +42,23 @@ export interface HistoryEntry {
   progress: { done: number; total: number; stage: string } | null;
   result: EnrichResult | null;
   error: { code: string; message: string; secretId?: string | undefined } | null;
-  /** What was sent, kept until the job is done so that "Try again" can send it again. */
-  input?: { kind: HistoryEntry['kind']; text: string; title?: string | undefined; url?: string | undefined; contentType?: string | undefined } | undefined;
+  /** Whether "Try again" can send it again: its input waits in `retryInputs` under the same id. */
+  retryable: boolean;
+}
+
+/**
+ * What an unfinished or failed enrichment sent (up to 2 MiB of text), kept apart from its history
+ * entry until the job is done: history rows go to the side panel on every progress event, and
+ * this text is read only when the user tries again.
+ */
+export interface RetryInput {
+  /** The history entry's id. */
+  id: string;
+  kind: HistoryEntry['kind'];
+  text: string;
+  title?: string | undefined;
+  url?: string | undefined;
+  contentType?: string | undefined;
 }
 
 export interface UsageCacheEntry {
@@ -84,6 +99,19 @@ export const SCHEMA_V2 = {
   usage: 'id',
 };
 
+/**
+ * Version 3 moves the text of retryable enrichments out of history rows into `retryInputs`, and
+ * indexes history by state (the restart recovery looks up running jobs).
+ */
+export const SCHEMA_V3 = {
+  ...SCHEMA_V2,
+  history: 'id, createdAt, state',
+  retryInputs: 'id',
+};
+
+/** A version-2 history row, which carried its retry input inline. */
+type HistoryRowV2 = Omit<HistoryEntry, 'retryable'> & { retryable?: boolean; input?: Omit<RetryInput, 'id'> | undefined };
+
 export class ByokDb extends Dexie {
   keys!: Table<CachedKey, string>;
   outbox!: Table<OutboxItem, number>;
@@ -91,6 +119,7 @@ export class ByokDb extends Dexie {
   settings!: Table<SettingRow, string>;
   vaultSession!: Table<VaultSessionRow, string>;
   usage!: Table<UsageCacheEntry, string>;
+  retryInputs!: Table<RetryInput, string>;
 
   constructor(name: string = DB_NAME) {
     super(name);
@@ -108,6 +137,18 @@ export class ByokDb extends Dexie {
             item.lastError ??= null;
             item.replace ??= false;
           });
+      });
+    this.version(3)
+      .stores(SCHEMA_V3)
+      .upgrade(async (tx) => {
+        const history = tx.table<HistoryRowV2, string>('history');
+        const inputs = (await history.toArray()).flatMap((row) => (row.input && row.state !== 'done' ? [{ ...row.input, id: row.id }] : []));
+        await tx.table<RetryInput, string>('retryInputs').bulkPut(inputs);
+        await history.toCollection().modify((row: HistoryRowV2) => {
+          // Version 2 kept the input exactly as long as the job could be tried again.
+          row.retryable = row.input !== undefined && row.state !== 'done';
+          delete row.input;
+        });
       });
   }
 }

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { createHarness, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { createRouter } from './router';
 
 const OPENAI = `sk-proj-${'e'.repeat(30)}En1c`;
 const GROQ = `gsk_${'g'.repeat(30)}Gq2x`;
@@ -81,15 +82,30 @@ describe('enrichment', () => {
     // The hung request dies with the companion (the fake rejects like a reset connection).
     companion.enrichMode = 'json';
     const failed = await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Another text.' }));
-    expect(failed).toMatchObject({ state: 'error', error: { code: 'companion_unreachable' }, input: { text: 'Another text.' } });
+    expect(failed).toMatchObject({ state: 'error', error: { code: 'companion_unreachable' }, retryable: true });
+    // The text waits apart from the history row, which the side panel reads on every progress event.
+    expect(failed).not.toHaveProperty('input');
+    expect(await services.db.retryInputs.get(failed!.id)).toMatchObject({ kind: 'selection', text: 'Another text.' });
     services.enrichment.cancel(id);
     companion.online = true;
     await services.enrichment.retry(failed!.id);
     const retried = await services.enrichment.settle(failed!.id);
     expect(retried).toMatchObject({ state: 'done', result: { summary: 'A short summary.' } });
-    expect(retried?.input).toBeUndefined();
+    expect(retried?.retryable).toBe(false);
+    expect(await services.db.retryInputs.get(failed!.id)).toBeUndefined();
     expect(await services.db.history.count()).toBe(2);
     await expect(services.enrichment.retry(failed!.id)).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('removes a history entry together with the text kept for trying it again', async () => {
+    const { services, companion } = harness;
+    companion.online = false;
+    const failed = await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Kept for a retry.' }));
+    expect(await services.db.retryInputs.count()).toBe(1);
+    const router = createRouter(services);
+    expect(await router({ channel: 'byok', type: 'history.remove', payload: { id: failed!.id } })).toEqual({ ok: true, value: null });
+    expect(await services.db.history.count()).toBe(0);
+    expect(await services.db.retryInputs.count()).toBe(0);
   });
 
   it('marks jobs of a terminated worker interrupted on restart, and they can be tried again', async () => {

@@ -1,7 +1,7 @@
 // Runs one enrichment: grants for the user's keys, POST /v1/enrich with streaming progress, and
 // the result (or an error in the user's words) recorded in the history table for the side panel.
 import { getProvider, formatHint } from '@byok/shared';
-import type { ByokDb, HistoryEntry } from '../db';
+import type { ByokDb, HistoryEntry, RetryInput } from '../db';
 import type { ApiClient } from './api-client';
 import { ExtensionError, toErrorInfo, type ErrorInfo } from './errors';
 import { grantable, type GrantMaker } from './grants';
@@ -42,7 +42,9 @@ export class EnrichmentRunner {
    */
   async recoverInterrupted(): Promise<number> {
     const stale = await this.deps.db.history
-      .filter((entry) => entry.state === 'running' && !this.mine.has(entry.id))
+      .where('state')
+      .equals('running')
+      .filter((entry) => !this.mine.has(entry.id))
       .toArray();
     for (const entry of stale) {
       await this.deps.db.history.update(entry.id, {
@@ -57,21 +59,21 @@ export class EnrichmentRunner {
 
   /** Send a failed, cancelled or interrupted job again under the same history entry. */
   async retry(id: string): Promise<void> {
-    const entry = await this.deps.db.history.get(id);
-    if (!entry || entry.state === 'running' || entry.state === 'done' || !entry.input) {
+    const [entry, input] = await Promise.all([this.deps.db.history.get(id), this.deps.db.retryInputs.get(id)]);
+    if (!entry || entry.state === 'running' || entry.state === 'done' || !entry.retryable || !input) {
       throw new ExtensionError('invalid_input', 'This enrichment cannot be tried again; start a new one from the page.');
     }
     this.mine.add(id);
     await this.deps.db.history.update(id, { state: 'running', progress: null, error: null });
     this.deps.notify(id);
-    this.launch(id, entry.input);
+    this.launch(id, input);
   }
 
   /** Record a job that failed before it could start (extraction, permissions). */
   async fail(input: Omit<EnrichInput, 'text'>, error: unknown): Promise<string> {
     const id = crypto.randomUUID();
     // Nothing was extracted, so there is nothing to try again with.
-    await this.deps.db.history.put({ ...this.entry(id, { ...input, text: '' }), state: 'error', error: toErrorInfo(error), input: undefined });
+    await this.deps.db.history.put({ ...this.entry(id, { ...input, text: '' }), state: 'error', error: toErrorInfo(error), retryable: false });
     this.deps.notify(id);
     return id;
   }
@@ -80,7 +82,11 @@ export class EnrichmentRunner {
   async start(input: EnrichInput): Promise<string> {
     const id = crypto.randomUUID();
     this.mine.add(id);
-    await this.deps.db.history.put(this.entry(id, input));
+    const retry: RetryInput = { id, kind: input.kind, text: input.text, title: input.title, url: input.url, contentType: input.contentType };
+    await this.deps.db.transaction('rw', this.deps.db.history, this.deps.db.retryInputs, async () => {
+      await this.deps.db.history.put(this.entry(id, input));
+      await this.deps.db.retryInputs.put(retry);
+    });
     this.deps.notify(id);
     this.launch(id, input);
     return id;
@@ -117,7 +123,7 @@ export class EnrichmentRunner {
       progress: null,
       result: null,
       error: null,
-      input: { kind: input.kind, text: input.text, title: input.title, url: input.url, contentType: input.contentType },
+      retryable: true,
     };
   }
 
@@ -141,7 +147,10 @@ export class EnrichmentRunner {
         },
       );
       // Done: the input is no longer needed (history keeps title, URL and the result).
-      await this.deps.db.history.update(id, { state: 'done', result, error: null, input: undefined });
+      await this.deps.db.transaction('rw', this.deps.db.history, this.deps.db.retryInputs, async () => {
+        await this.deps.db.history.update(id, { state: 'done', result, error: null, retryable: false });
+        await this.deps.db.retryInputs.delete(id);
+      });
     } catch (error) {
       const cancelled = signal.aborted;
       await this.deps.db.history.update(id, {

@@ -102,7 +102,10 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     'usage.csv': () => usage.csv(),
     'history.list': () => db.history.orderBy('createdAt').reverse().limit(100).toArray(),
     'history.remove': async ({ id }) => {
-      await db.history.delete(id);
+      await db.transaction('rw', db.history, db.retryInputs, async () => {
+        await db.history.delete(id);
+        await db.retryInputs.delete(id);
+      });
       return null;
     },
     'enrich.cancel': async ({ id }) => {

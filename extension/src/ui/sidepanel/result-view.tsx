@@ -78,7 +78,7 @@ export function ResultView({ entry, keyLabels }: { entry: HistoryEntry; keyLabel
         </ErrorNote>
       )}
 
-      {(entry.state === 'error' || entry.state === 'cancelled') && entry.input && (
+      {(entry.state === 'error' || entry.state === 'cancelled') && entry.retryable && (
         <TryAgain id={entry.id} />
       )}
 
