@@ -23,9 +23,14 @@ export interface Settings {
   account: AccountInfo | null;
   /** The last `GET /v1/me` (role, plan, effective policy) so the popup works offline. */
   me: MeResponse | null;
+  /**
+   * The user whose keys, usage, outbox and history are cached on this browser. Unlike `account`,
+   * it outlives a sign-out, so that the next account to sign in knows whether they are its own.
+   */
+  cachedFor: string | null;
 }
 
-const DEFAULTS: Settings = { companionUrl: DEFAULT_COMPANION_URL, autoLockMinutes: DEFAULT_AUTO_LOCK_MINUTES, account: null, me: null };
+const DEFAULTS: Settings = { companionUrl: DEFAULT_COMPANION_URL, autoLockMinutes: DEFAULT_AUTO_LOCK_MINUTES, account: null, me: null, cachedFor: null };
 
 export class SettingsStore {
   constructor(private readonly db: ByokDb) {}
@@ -45,6 +50,7 @@ export class SettingsStore {
       autoLockMinutes: await this.get('autoLockMinutes'),
       account: await this.get('account'),
       me: await this.get('me'),
+      cachedFor: await this.get('cachedFor'),
     };
   }
 }

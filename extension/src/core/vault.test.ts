@@ -79,6 +79,31 @@ describe('vault', () => {
     expect(harness.companion.requests.filter((request) => request.path === '/v1/auth/login')).toHaveLength(0);
   });
 
+  it("drops history on sign-out, and another account's queued uploads even after a sign-out", async () => {
+    const { services, companion } = harness;
+    const seed = async (): Promise<void> => {
+      await services.db.history.put({ id: 'h', createdAt: '2026-01-01T00:00:00.000Z', kind: 'page', title: 'Private page', url: null, chars: 4, state: 'error', progress: null, result: null, error: null, retryable: true });
+      await services.db.retryInputs.put({ id: 'h', kind: 'page', text: 'text' });
+      await services.db.outbox.add({ secretId: 's', kind: 'store', provider: 'openai', label: 'Queued', defaultModel: null, baseUrl: '', replace: false, state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null, createdAt: 'now' });
+    };
+    const counts = async (): Promise<number[]> => Promise.all([services.db.history.count(), services.db.retryInputs.count(), services.db.outbox.count()]);
+
+    await services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    await seed();
+    await services.vault.signOut();
+    // What the user read and sent goes; the sealed key waiting for upload stays for their next sign-in.
+    expect(await counts()).toEqual([0, 0, 1]);
+    await services.vault.signIn({ email: EMAIL, passphrase: PASSPHRASE });
+    expect(await counts()).toEqual([0, 0, 1]);
+    await seed();
+
+    await services.vault.signOut();
+    // Another person registers on this browser (the fake companion names users by this field).
+    companion.userId = crypto.randomUUID();
+    await services.vault.createAccount({ email: 'grace@example.com', passphrase: PASSPHRASE });
+    expect(await counts()).toEqual([0, 0, 0]);
+  });
+
   it('unlocks offline only with the right passphrase, checked against a cached wrapped key', async () => {
     const { services, companion } = harness;
     await services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });

@@ -111,11 +111,17 @@ export class Vault {
 
   private async begin(answer: LoginResponse, kdf: KdfParams, kek: CryptoKey): Promise<AccountInfo> {
     await this.deps.tokens.set({ accessToken: answer.accessToken, refreshToken: answer.refreshToken });
-    const previous = await this.deps.settings.get('account');
-    if (previous && previous.userId !== answer.user.id) {
-      // Another account on this browser: nothing cached for the previous one may leak into it.
-      await Promise.all([this.deps.db.keys.clear(), this.deps.db.usage.clear(), this.deps.db.outbox.clear()]);
+    // Databases from before `cachedFor` know their user from the account still signed in.
+    const cachedFor = (await this.deps.settings.get('cachedFor')) ?? (await this.deps.settings.get('account'))?.userId ?? null;
+    if (cachedFor !== null && cachedFor !== answer.user.id) {
+      // Another account on this browser, now or before a sign-out: nothing cached for the previous
+      // one may leak into it, and its queued uploads must never be sent with this one's token.
+      const { db } = this.deps;
+      await db.transaction('rw', [db.keys, db.usage, db.outbox, db.history, db.retryInputs], async () => {
+        await Promise.all([db.keys.clear(), db.usage.clear(), db.outbox.clear(), db.history.clear(), db.retryInputs.clear()]);
+      });
     }
+    await this.deps.settings.set('cachedFor', answer.user.id);
     const account: AccountInfo = {
       email: answer.user.email,
       userId: answer.user.id,
@@ -201,14 +207,21 @@ export class Vault {
     await browser.alarms.clear(AUTO_LOCK_ALARM);
   }
 
-  /** Forget the account on this browser: lock, end the session, drop cached keys and usage. */
+  /**
+   * Forget the account on this browser: lock, end the session, drop cached keys, usage and history.
+   * Keys waiting in the outbox stay (sealed) for this account's next sign-in; another account's
+   * sign-in drops them (begin).
+   */
   async signOut(): Promise<void> {
     await this.lock();
     await this.deps.api.logout().catch(() => undefined);
     await this.deps.tokens.clear();
     await this.deps.settings.set('account', null);
     await this.deps.settings.set('me', null);
-    await Promise.all([this.deps.db.keys.clear(), this.deps.db.usage.clear()]);
+    const { db } = this.deps;
+    await db.transaction('rw', [db.keys, db.usage, db.history, db.retryInputs], async () => {
+      await Promise.all([db.keys.clear(), db.usage.clear(), db.history.clear(), db.retryInputs.clear()]);
+    });
   }
 }
 
