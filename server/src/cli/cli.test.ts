@@ -3,7 +3,7 @@
 // backup that restores to a working server, master-key rotation in file and environment mode).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,6 +239,12 @@ describe('admin CLI next to a running server', () => {
     expect((await cli(dataDir, ['grant-keys', 'rotate'])).code).toBe(0);
     // A lock file left by a process that is gone (kill -9) does not keep anything out.
     writeFileSync(join(dataDir, 'companion.pid'), '999999999\n');
+    expect((await cli(dataDir, ['grant-keys', 'rotate'])).code).toBe(0);
+    // Nor does one whose pid now names a process that started after the file was written (a pid
+    // reused after a reboot): here this test process, with the file dated a day before it started.
+    writeFileSync(join(dataDir, 'companion.pid'), `${process.pid}\n`);
+    const dayBeforeStart = new Date(Date.now() - process.uptime() * 1000 - 86_400_000);
+    utimesSync(join(dataDir, 'companion.pid'), dayBeforeStart, dayBeforeStart);
     expect((await cli(dataDir, ['grant-keys', 'rotate'])).code).toBe(0);
     harness = await startAdminTestServer({ dataDir });
     expect(readFileSync(join(dataDir, 'companion.pid'), 'utf8')).toBe(`${process.pid}\n`);

@@ -1,10 +1,11 @@
 // Which process serves a data directory: `companion.pid` holds the pid of the running companion.
 // A second companion on the same directory refuses to start, and the CLI commands that change key
 // files a running server keeps in memory (`master-key rotate`, `grant-keys rotate`) refuse to run
-// while one serves it. A file left by a process that is gone (a crash, `kill -9`) is taken over. A pid
-// reused by an unrelated process after a crash reads as a running companion; the message says which
-// file to delete then.
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+// while one serves it. A file left by a process that is gone (a crash, `kill -9`) is taken over, and
+// so is one whose pid now belongs to a process that started after the file was written (the pid was
+// reused, typically after a reboot); that check needs Linux's /proc. Elsewhere such a file reads as
+// a running companion, and the message says which file to delete.
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDataDir } from './data-dir-files';
 
@@ -20,6 +21,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// Linux reports process start times in clock ticks of 1/100 s (USER_HZ) since boot.
+const TICKS_PER_SECOND = 100;
+/** Start times are known to the tick and boot time to the second; the file is written well after. */
+const START_SLACK_MS = 1_000;
+
+/** When process `pid` started (ms since the epoch), from /proc; undefined where that is unknown. */
+function startedAt(pid: number): number | undefined {
+  try {
+    const bootLine = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('btime '));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), starting at field 3 (state); 22 is starttime.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const bootSeconds = Number(bootLine?.slice('btime '.length));
+    if (!Number.isFinite(ticks) || !Number.isFinite(bootSeconds) || bootSeconds <= 0) return undefined;
+    return bootSeconds * 1000 + (ticks * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 function lockPath(dataDir: string): string {
   return join(dataDir, SERVER_LOCK_FILE);
 }
@@ -27,13 +50,18 @@ function lockPath(dataDir: string): string {
 /** The pid of a live process that holds `dataDir`, or null. */
 export function serverHolding(dataDir: string): number | null {
   let content: string;
+  let writtenAt: number;
   try {
     content = readFileSync(lockPath(dataDir), 'utf8');
+    writtenAt = statSync(lockPath(dataDir)).mtimeMs;
   } catch {
     return null;
   }
   const pid = Number(content.trim());
-  return Number.isSafeInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+  // The companion writes the file after it starts: a process that started later only got its pid.
+  const started = startedAt(pid);
+  return started !== undefined && started > writtenAt + START_SLACK_MS ? null : pid;
 }
 
 export class DataDirInUse extends Error {
