@@ -4,7 +4,8 @@
 // server's chunker on the same text), provider time (the wall time during which at least one
 // provider call was open, timed by a proxy in front of the emulator) and our overhead (the rest:
 // HTTP, grants, prompts, merging, usage rows). Twice: an instant provider and one that takes
-// 100 ms per call. Medians of a few runs; never asserts.
+// 100 ms per call. Then the builtin provider, computed on the companion's own thread: how long
+// other requests wait meanwhile. Medians of a few runs; never asserts.
 // Run: pnpm exec tsx test/bench/document.ts [--runs 3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,7 +111,55 @@ export async function runDocumentBench(runs = numberArgument('runs', 3)): Promis
       await emulator.close();
     }
   }
+  rows.push(...(await builtinRows(text, runs)));
   return { name: 'document', rows };
+}
+
+/**
+ * The same document through the builtin provider, which computes on the companion's thread: its
+ * total time, and the longest a GET /healthz sent every 5 ms meanwhile waited (what every other
+ * request on the companion waits at worst while such a document is enriched).
+ */
+async function builtinRows(text: string, runs: number): Promise<BenchRow[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'byok-bench-doc-'));
+  const server = await spawnServer({ BYOK_DATA_DIR: dataDir, BYOK_RATE_LIMITS: 'off', BYOK_LOG_LEVEL: 'warn' });
+  try {
+    const client = new TestClient(server.url);
+    const user = await client.register();
+    const totals: number[] = [];
+    const waits: number[] = [];
+    for (let run = 0; run < runs + 1; run++) {
+      let longest = 0;
+      let enriching = true;
+      const probe = (async () => {
+        while (enriching) {
+          const started = performance.now();
+          await fetch(`${server.url}/healthz`).then((response) => response.arrayBuffer());
+          longest = Math.max(longest, performance.now() - started);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const started = performance.now();
+      const response = await client.request('POST', '/v1/enrich', {
+        token: user.accessToken,
+        body: { task: 'enrich', provider: 'builtin', input: { kind: 'document', text }, grants: [] },
+      });
+      const ended = performance.now();
+      enriching = false;
+      await probe;
+      if (response.status !== 200) throw new Error(`builtin document enrichment answered ${response.status}`);
+      if (run === 0) continue; // warm-up (compromise builds its lexicon on first use)
+      totals.push(ended - started);
+      waits.push(longest);
+    }
+    return [
+      { metric: '2 MiB enrich total (builtin provider)', value: median(totals), unit: 'ms', note: 'computed on the companion, no network' },
+      { metric: 'longest /healthz wait during a 2 MiB builtin enrich', value: median(waits), unit: 'ms', note: 'what other requests wait at worst meanwhile' },
+    ];
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -3,8 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { summaryChunkPrompt, entitiesPrompt } from '../enrichment/prompts';
 import { parseEntitiesAnswer, countEntities } from '../enrichment/entities';
 import { createBuiltinAdapter } from './builtin-adapter';
-import { extractEntities } from './entity-extractor';
+import { extractEntities, extractEntitiesYielding } from './entity-extractor';
 import { summarizeExtractive } from './extractive-summary';
+
+/** Counts turns of the event loop (one per check phase) until stopped. */
+function loopTurns(): { stop(): number } {
+  let turns = 0;
+  let running = true;
+  const turn = (): void => {
+    if (!running) return;
+    turns += 1;
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  return {
+    stop() {
+      running = false;
+      return turns;
+    },
+  };
+}
+
+/** Prose with few names: 60,000 characters that never reach the entity cap. */
+const PLAIN = 'The weather was mild and the river ran slowly past the fields. '.repeat(950);
 
 const ARTICLE = `The European Space Agency launched its new climate satellite from Kourou on Tuesday.
 The satellite will measure ice thickness across Greenland and Antarctica for seven years.
@@ -53,6 +74,18 @@ describe('extractEntities', () => {
     expect(counted.some((entity) => entity.type === 'date' && /Tuesday|March 2027/.test(entity.text))).toBe(true);
   });
 
+  it('gives the event loop a turn before every slice of a long text, and stops once aborted', async () => {
+    const turns = loopTurns();
+    const entities = await extractEntitiesYielding(PLAIN);
+    // 60,000 characters are at least 12 slices of at most 5,000; other requests ran between them.
+    expect(turns.stop()).toBeGreaterThanOrEqual(12);
+    expect(entities).toEqual(extractEntities(PLAIN));
+
+    const controller = new AbortController();
+    setImmediate(() => controller.abort());
+    await expect(extractEntitiesYielding(PLAIN, controller.signal)).rejects.toThrow();
+  });
+
   it('is deterministic and bounded on long input', () => {
     const long = Array.from({ length: 400 }, () => ARTICLE).join('\n\n');
     const first = extractEntities(long);
@@ -75,6 +108,22 @@ describe('builtin adapter', () => {
     const completion = await createBuiltinAdapter().complete(call, entitiesPrompt(ARTICLE));
     const parsed = parseEntitiesAnswer(completion.text);
     expect(parsed.ok).toBe(true);
+  });
+
+  it('lets the event loop turn between calls made back to back, as the enrichment makes them', async () => {
+    // Each call is computed on this thread; without a turn first, a document's chunk calls chain
+    // through promise callbacks alone and stall every other request until the last one is done.
+    const adapter = createBuiltinAdapter();
+    const turns = loopTurns();
+    for (let index = 0; index < 10; index++) await adapter.complete(call, summaryChunkPrompt(ARTICLE, { index, total: 10 }));
+    expect(turns.stop()).toBeGreaterThanOrEqual(10);
+  });
+
+  it('stops an entity extraction between slices when the caller aborts', async () => {
+    const controller = new AbortController();
+    const pending = createBuiltinAdapter().complete({ ...call, signal: controller.signal }, entitiesPrompt(PLAIN));
+    setImmediate(() => setImmediate(() => controller.abort()));
+    await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
   });
 
   it('verifies as valid without a key, and refuses an aborted call', async () => {
