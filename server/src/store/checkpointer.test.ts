@@ -1,11 +1,12 @@
 // BackgroundCheckpoints on a real SQLite file: with the worker running, the server's connection
-// never checkpoints itself and yet the WAL stays small while megabytes are written; if the worker
-// cannot run, SQLite's own checkpoints come back; and after stop() the connection closes clean.
+// checkpoints itself only rarely and yet the WAL stays small while megabytes are written, also
+// under writes that never pause; if the worker cannot run, SQLite's own checkpoints come back; and
+// after stop() the connection closes clean.
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackgroundCheckpoints } from './checkpointer';
+import { BackgroundCheckpoints, RESTART_PAGES } from './checkpointer';
 import { openDatabase, type Db } from './db';
 
 let dir: string;
@@ -49,7 +50,7 @@ describe('BackgroundCheckpoints', () => {
     const checkpoints = new BackgroundCheckpoints(db, logger, { intervalMs: 5 });
     await checkpoints.ready();
     expect(checkpoints.running).toBe(true);
-    expect(autocheckpoint()).toBe(0);
+    expect(autocheckpoint()).toBe(RESTART_PAGES);
 
     const largest = await writeMegabytes();
     // Without any checkpoint the WAL would hold all 4 MB; the worker keeps it to a few batches.
@@ -63,6 +64,25 @@ describe('BackgroundCheckpoints', () => {
     db.close();
     // The server's connection was the last: its close checkpointed and removed the WAL.
     expect(existsSync(`${join(dir, 'byok.sqlite')}-wal`)).toBe(false);
+  });
+
+  it('keeps the WAL bounded under writes that never pause, where the worker alone cannot', async () => {
+    // A busy server: a small transaction, a turn of the event loop, the next one. The worker's
+    // checkpoints never find the WAL fully copied at the moment a write starts, so the WAL is never
+    // started over; the connection's own checkpoint past `restartPages` is what restarts it.
+    const checkpoints = new BackgroundCheckpoints(db, logger, { intervalMs: 5, restartPages: 200 });
+    await checkpoints.ready();
+    const insert = db.prepare('INSERT INTO blobs (body) VALUES (?)');
+    let largest = 0;
+    for (let row = 0; row < 4000; row++) {
+      insert.run(Buffer.alloc(1000, row));
+      largest = Math.max(largest, walBytes());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Unbounded, 4,000 one-page transactions make a WAL of ~16 MB.
+    expect(largest).toBeLessThan(2_000_000);
+    expect(warnings).toEqual([]);
+    await checkpoints.stop();
   });
 
   it('the control: with checkpoints off and no worker, the same writes grow the WAL to megabytes', async () => {
