@@ -1,0 +1,52 @@
+// Migration 006: grant_jti rebuilt WITHOUT ROWID keeps every recorded jti, still refuses a repeat,
+// and keeps the exp index the purge uses.
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, readMigrations } from './db';
+import { JtiStore } from './jti-store';
+
+const SHIPPED = fileURLToPath(new URL('./migrations/', import.meta.url));
+const KEYED = '006-grant-jti-keyed.sql';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`migration ${KEYED}`, () => {
+  it('keeps the recorded jtis, refuses them again and keeps the purge index', () => {
+    const root = mkdtempSync(join(tmpdir(), 'byok-jti-'));
+    dirs.push(root);
+    const migrations = join(root, 'migrations');
+    mkdirSync(migrations);
+    const shipped = readMigrations(SHIPPED);
+    const keyed = shipped.find((migration) => migration.name === KEYED);
+    expect(keyed).toBeDefined();
+    for (const migration of shipped.filter((candidate) => candidate.version < (keyed?.version ?? 0))) {
+      cpSync(join(SHIPPED, migration.name), join(migrations, migration.name));
+    }
+    const data = join(root, 'data');
+
+    const before = openDatabase(data, { migrationsDir: migrations });
+    const old = new JtiStore(before);
+    for (let index = 0; index < 50; index++) expect(old.record(`jti-${index}`, 1_000 + index)).toBe(true);
+    before.close();
+
+    cpSync(join(SHIPPED, KEYED), join(migrations, KEYED));
+    const db = openDatabase(data, { migrationsDir: migrations });
+    const jtis = new JtiStore(db);
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'grant_jti'").get()).toMatchObject({ sql: expect.stringContaining('WITHOUT ROWID') });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'grant_jti' AND type = 'index' AND sql IS NOT NULL").all()).toEqual([{ name: 'grant_jti_exp' }]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM grant_jti').get()).toEqual({ n: 50 });
+    expect(jtis.seen('jti-7')).toBe(true);
+    expect(jtis.record('jti-7', 5_000)).toBe(false);
+    expect(jtis.record('jti-new', 5_000)).toBe(true);
+    expect(db.prepare("EXPLAIN QUERY PLAN DELETE FROM grant_jti WHERE exp < 1010").all()).toMatchObject([{ detail: expect.stringContaining('grant_jti_exp') }]);
+    expect(jtis.purgeBefore(1_010)).toBe(10);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM grant_jti').get()).toEqual({ n: 41 });
+    db.close();
+  });
+});
