@@ -4,6 +4,20 @@
 import type { KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 
+/**
+ * `lastUsedAt` moves at most once a minute: writing it on every call would put the key's page into
+ * the WAL with every request (one page of the dozen a request writes), for a time nobody reads
+ * more precisely than that.
+ */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** The SET and WHERE of a "mark used" UPDATE; its parameters are lastUsedParams(at, id). */
+export const MARK_USED_SQL = 'SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)';
+
+export function lastUsedParams(at: string, id: string): [string, string, string] {
+  return [at, id, new Date(Date.parse(at) - LAST_USED_RESOLUTION_MS).toISOString()];
+}
+
 /** The public columns both tables have (never iv, ct or wrapped_dek). */
 export const KEY_COLUMNS = `id, provider, label, default_model, base_url, hint_prefix, hint_last4, status,
   created_at, rotated_at, last_used_at, last_verified_at`;

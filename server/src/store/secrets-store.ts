@@ -4,7 +4,7 @@
 import type { SealedBlob, KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from './db';
-import { KEY_COLUMNS, hintOf, toKeyRecord } from './key-columns';
+import { KEY_COLUMNS, MARK_USED_SQL, hintOf, lastUsedParams, toKeyRecord } from './key-columns';
 import type { KeyRecord, KeyRow } from './key-columns';
 import { StatementCache } from './statement-cache';
 
@@ -187,7 +187,7 @@ export class SecretsStore {
   }
 
   markUsed(id: string, at: string): void {
-    this.statements.prepare('UPDATE secrets SET last_used_at = ? WHERE id = ?').run(at, id);
+    this.statements.prepare(`UPDATE secrets ${MARK_USED_SQL}`).run(...lastUsedParams(at, id));
   }
 
   /** Records the outcome of a verification or of a provider refusing the key. */

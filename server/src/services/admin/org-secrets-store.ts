@@ -4,7 +4,7 @@ import type { KeyHint, SealedBlob } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from '../../store/db';
 import { StatementCache } from '../../store/statement-cache';
-import { KEY_COLUMNS, toKeyRecord } from '../../store/key-columns';
+import { KEY_COLUMNS, MARK_USED_SQL, lastUsedParams, toKeyRecord } from '../../store/key-columns';
 import type { KeyRecord, KeyRow } from '../../store/key-columns';
 
 export interface OrgSecretRecord extends KeyRecord {
@@ -124,7 +124,7 @@ export class OrgSecretsStore {
   }
 
   markUsed(id: string, at: string): void {
-    this.statements.prepare('UPDATE org_secrets SET last_used_at = ? WHERE id = ?').run(at, id);
+    this.statements.prepare(`UPDATE org_secrets ${MARK_USED_SQL}`).run(...lastUsedParams(at, id));
   }
 
   setStatus(id: string, status: SecretStatus, verifiedAt: string | null): void {

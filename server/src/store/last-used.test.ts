@@ -1,0 +1,37 @@
+// lastUsedAt moves at most once a minute (key-columns.ts): calls within the minute leave the row,
+// and so its page, untouched.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { openDatabase } from './db';
+import { SecretsStore } from './secrets-store';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+it('marks a key used at most once a minute', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'byok-last-used-'));
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  const at = (seconds: number): string => new Date(Date.UTC(2026, 10, 22, 12, 0, seconds)).toISOString();
+  db.prepare("INSERT INTO orgs (id, name, plan, policy, created_at) VALUES ('o', 'Acme', 'pro', NULL, ?)").run(at(0));
+  db.prepare("INSERT INTO users (id, org_id, email, role, kdf, auth_hash, created_at) VALUES ('u', 'o', 'a@example.com', 'member', '{}', 'h', ?)").run(at(0));
+  const secrets = new SecretsStore(db);
+  secrets.insert({ id: 's', userId: 'u', provider: 'ollama', label: 'Local', defaultModel: null, baseUrl: 'http://127.0.0.1:11434', hint: { prefix: '', last4: '' }, sealed: null, position: 0, createdAt: at(0) });
+  const lastUsed = (): string | null => secrets.get('s')?.lastUsedAt ?? null;
+  const changes = (): number => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+
+  secrets.markUsed('s', at(1));
+  expect(lastUsed()).toBe(at(1));
+  const before = changes();
+  secrets.markUsed('s', at(30));
+  secrets.markUsed('s', at(60));
+  expect(lastUsed()).toBe(at(1));
+  expect(changes()).toBe(before);
+  secrets.markUsed('s', at(61));
+  expect(lastUsed()).toBe(at(61));
+  db.close();
+});
