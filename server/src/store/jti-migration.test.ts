@@ -1,14 +1,10 @@
 // Migration 006: grant_jti rebuilt WITHOUT ROWID keeps every recorded jti, still refuses a repeat,
 // and keeps the exp index the purge uses.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, readMigrations } from './db';
+import { migrationStep } from '../testing/migration-step';
 import { JtiStore } from './jti-store';
 
-const SHIPPED = fileURLToPath(new URL('./migrations/', import.meta.url));
 const KEYED = '006-grant-jti-keyed.sql';
 
 const dirs: string[] = [];
@@ -18,25 +14,14 @@ afterEach(() => {
 
 describe(`migration ${KEYED}`, () => {
   it('keeps the recorded jtis, refuses them again and keeps the purge index', () => {
-    const root = mkdtempSync(join(tmpdir(), 'byok-jti-'));
-    dirs.push(root);
-    const migrations = join(root, 'migrations');
-    mkdirSync(migrations);
-    const shipped = readMigrations(SHIPPED);
-    const keyed = shipped.find((migration) => migration.name === KEYED);
-    expect(keyed).toBeDefined();
-    for (const migration of shipped.filter((candidate) => candidate.version < (keyed?.version ?? 0))) {
-      cpSync(join(SHIPPED, migration.name), join(migrations, migration.name));
-    }
-    const data = join(root, 'data');
-
-    const before = openDatabase(data, { migrationsDir: migrations });
+    const step = migrationStep(KEYED);
+    dirs.push(step.root);
+    const before = step.before();
     const old = new JtiStore(before);
     for (let index = 0; index < 50; index++) expect(old.record(`jti-${index}`, 1_000 + index)).toBe(true);
     before.close();
 
-    cpSync(join(SHIPPED, KEYED), join(migrations, KEYED));
-    const db = openDatabase(data, { migrationsDir: migrations });
+    const db = step.after();
     const jtis = new JtiStore(db);
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'grant_jti'").get()).toMatchObject({ sql: expect.stringContaining('WITHOUT ROWID') });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'grant_jti' AND type = 'index' AND sql IS NOT NULL").all()).toEqual([{ name: 'grant_jti_exp' }]);

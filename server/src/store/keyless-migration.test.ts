@@ -1,13 +1,10 @@
 // Migration 004 (keyless entries): rebuilding `secrets` keeps every row, the index and the foreign
 // key, and makes iv, ct and wrapped_dek nullable only together.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, readMigrations, type Db } from './db';
+import { migrationStep } from '../testing/migration-step';
+import { migrate, type Db } from './db';
 
-const SHIPPED = fileURLToPath(new URL('./migrations/', import.meta.url));
 const KEYLESS = '004-keyless-secrets.sql';
 
 const dirs: string[] = [];
@@ -43,27 +40,16 @@ const rows = (db: Db): unknown[] => db.prepare('SELECT * FROM secrets ORDER BY i
 
 describe(`migration ${KEYLESS}`, () => {
   it('keeps every row, the index and the foreign key of secrets', () => {
-    const root = mkdtempSync(join(tmpdir(), 'byok-keyless-'));
-    dirs.push(root);
-    const migrations = join(root, 'migrations');
-    mkdirSync(migrations);
-    const shipped = readMigrations(SHIPPED);
-    const keyless = shipped.find((migration) => migration.name === KEYLESS);
-    expect(keyless).toBeDefined();
-    for (const migration of shipped.filter((candidate) => candidate.version < (keyless?.version ?? 0))) {
-      cpSync(join(SHIPPED, migration.name), join(migrations, migration.name));
-    }
-    const data = join(root, 'data');
-
-    const before = openDatabase(data, { migrationsDir: migrations });
+    const step = migrationStep(KEYLESS);
+    dirs.push(step.root);
+    const before = step.before();
     seed(before);
     const kept = rows(before);
     expect(() => before.prepare("UPDATE secrets SET iv = NULL, ct = NULL, wrapped_dek = NULL WHERE user_id = ?").run(BOB)).toThrow(/NOT NULL/);
     before.close();
 
-    cpSync(join(SHIPPED, KEYLESS), join(migrations, KEYLESS));
-    const db = openDatabase(data, { migrationsDir: migrations });
-    expect(db.prepare('SELECT name FROM schema_migrations WHERE version = ?').get(keyless?.version)).toEqual({ name: KEYLESS });
+    const db = step.after();
+    expect(db.prepare('SELECT name FROM schema_migrations WHERE version = ?').get(step.version)).toEqual({ name: KEYLESS });
     expect(rows(db)).toEqual(kept);
     expect(db.prepare('SELECT COUNT(*) AS n FROM usage_events').get()).toEqual({ n: 1 });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'secrets' AND type = 'index' AND sql IS NOT NULL").all()).toEqual([{ name: 'secrets_user' }]);
@@ -84,7 +70,7 @@ describe(`migration ${KEYLESS}`, () => {
     db.prepare('DELETE FROM users WHERE id = ?').run(ALICE);
     expect(db.prepare('SELECT user_id FROM secrets').all()).toEqual([{ user_id: BOB }]);
     // Applied once: opening again changes nothing.
-    expect(migrate(db, migrations)).toEqual([]);
+    expect(migrate(db, step.migrations)).toEqual([]);
     db.close();
   });
 });

@@ -1,15 +1,14 @@
 // The daily usage rollup (migration 005) on a real SQLite file: its triggers keep it equal to a
 // recount of usage_events through writes, rolled-back transactions, refused idempotent repeats,
 // direct deletes and updates; and the migration back-fills it from the rows already stored.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, readMigrations, type Db } from './db';
+import { migrationStep } from '../testing/migration-step';
+import { openDatabase, type Db } from './db';
 import { UsageStore, type NewUsageRow } from './usage-store';
 
-const SHIPPED = fileURLToPath(new URL('./migrations/', import.meta.url));
 const ROLLUP = '005-usage-daily.sql';
 
 const dirs: string[] = [];
@@ -113,16 +112,9 @@ describe('usage_daily', () => {
   });
 
   it(`migration ${ROLLUP} back-fills the rollup from the rows already stored`, () => {
-    const root = tempDir();
-    const older = join(root, 'migrations');
-    mkdirSync(older);
-    const shipped = readMigrations(SHIPPED);
-    const own = shipped.find((migration) => migration.name === ROLLUP);
-    expect(own).toBeDefined();
-    for (const migration of shipped.filter((candidate) => candidate.version < (own?.version ?? 0))) cpSync(join(SHIPPED, migration.name), join(older, migration.name));
-    const data = join(root, 'data');
-
-    const before = openDatabase(data, { migrationsDir: older });
+    const step = migrationStep(ROLLUP);
+    dirs.push(step.root);
+    const before = step.before();
     expect(before.prepare("SELECT 1 FROM sqlite_master WHERE name = 'usage_daily'").get()).toBeUndefined();
     const insert = before.prepare(
       `INSERT INTO usage_events (id, org_id, user_id, request_id, at, provider, model, source, secret_id, task,
@@ -136,7 +128,7 @@ describe('usage_daily', () => {
     const stored = recount(before);
     before.close();
 
-    const after = openDatabase(data);
+    const after = step.after();
     dbs.push(after);
     expect(rollup(after)).toEqual(stored);
     expect(stored.length).toBeGreaterThan(100);
