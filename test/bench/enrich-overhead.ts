@@ -34,6 +34,11 @@ export interface LatencyStats {
    * and this one (the load generator). Shows where the cores go when they are the limit.
    */
   readonly cpuMsPerRequest: { readonly companion: number; readonly emulator: number; readonly generator: number };
+  /**
+   * The companion's main thread alone (its event loop, where requests are served), user and
+   * system time apart, in ms per request: what bounds it when one core is not enough.
+   */
+  readonly companionMainThreadMsPerRequest: { readonly user: number; readonly system: number };
 }
 
 export interface EnrichOverheadResult extends BenchResult {
@@ -69,17 +74,28 @@ const TEXT = 'The companion forwards this short paragraph to the provider. It me
 // Linux reports process times in clock ticks of 1/100 s (USER_HZ).
 const TICKS_PER_SECOND = 100;
 
+/** User and system CPU seconds from a /proc `stat` file; NaN where it cannot be read. */
+function cpuOf(statFile: string): { user: number; system: number } {
+  try {
+    const stat = readFileSync(statFile, 'utf8');
+    // Fields after the command name (which may hold spaces), starting at field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
+  } catch {
+    return { user: Number.NaN, system: Number.NaN };
+  }
+}
+
 /** CPU seconds used so far by process `pid` (user + system, all threads); NaN where /proc is absent. */
 function processCpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces), starting at field 3 (state).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
-  }
+  const { user, system } = cpuOf(`/proc/${pid}/stat`);
+  return user + system;
+}
+
+/** The same for the main thread of process `pid` alone (its event loop), user and system apart. */
+function mainThreadCpu(pid: number | undefined): { user: number; system: number } {
+  return pid === undefined ? { user: Number.NaN, system: Number.NaN } : cpuOf(`/proc/${pid}/task/${pid}/stat`);
 }
 
 function ownCpuSeconds(): number {
@@ -97,6 +113,7 @@ async function measure(total: number, concurrency: number, call: (index: number)
   let errors = 0;
   const companionPid = pids.companion;
   const companionCpuStart = processCpuSeconds(companionPid);
+  const mainThreadStart = mainThreadCpu(companionPid);
   const emulatorCpuStart = processCpuSeconds(pids.emulator);
   const generatorCpuStart = ownCpuSeconds();
   const started = performance.now();
@@ -113,6 +130,7 @@ async function measure(total: number, concurrency: number, call: (index: number)
   );
   const seconds = (performance.now() - started) / 1000;
   const companionCpu = companionPid === undefined ? 0 : processCpuSeconds(companionPid) - companionCpuStart;
+  const mainThreadEnd = mainThreadCpu(companionPid);
   const emulatorCpu = processCpuSeconds(pids.emulator) - emulatorCpuStart;
   const generatorCpu = ownCpuSeconds() - generatorCpuStart;
   const round = (value: number): number => Math.round(value * 1000) / 1000;
@@ -124,6 +142,10 @@ async function measure(total: number, concurrency: number, call: (index: number)
     requestsPerSecond: Math.round(total / seconds),
     errors,
     cpuMsPerRequest: { companion: round((companionCpu * 1000) / total), emulator: round((emulatorCpu * 1000) / total), generator: round((generatorCpu * 1000) / total) },
+    companionMainThreadMsPerRequest: {
+      user: round(((mainThreadEnd.user - mainThreadStart.user) * 1000) / total),
+      system: round(((mainThreadEnd.system - mainThreadStart.system) * 1000) / total),
+    },
   };
 }
 
@@ -244,6 +266,10 @@ export async function runEnrichOverhead(options: EnrichOverheadOptions = {}): Pr
       { metric: 'companion throughput @50', value: companionC50.requestsPerSecond, unit: 'req/s', note: 'grant-authorized (target 1500)' },
       { metric: 'companion CPU per request @1', value: companionC1.cpuMsPerRequest.companion, unit: 'ms', note: 'all threads of the companion process' },
       { metric: 'companion CPU per request @50', value: companionC50.cpuMsPerRequest.companion, unit: 'ms', note: 'all threads of the companion process' },
+      ...[companionC1, companionC50].map((stats): BenchRow => {
+        const main = stats.companionMainThreadMsPerRequest;
+        return { metric: `companion main thread CPU per request @${stats.concurrency}`, value: round(main.user + main.system), unit: 'ms', note: `user ${main.user} ms, system ${main.system} ms` };
+      }),
       { metric: 'emulator CPU per request @50', value: companionC50.cpuMsPerRequest.emulator, unit: 'ms', note: 'same cores as the companion' },
       { metric: 'load generator CPU per request @50', value: companionC50.cpuMsPerRequest.generator, unit: 'ms', note: 'same cores as the companion' },
     ];
