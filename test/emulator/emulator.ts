@@ -30,6 +30,11 @@ export interface Emulator {
   setBehavior(target: BehaviorTarget, behavior: Behavior | null): void;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
+  /**
+   * Bytes written for each `hugeBodyBytes` answer, in the order they ended or were cut: how much
+   * left before the client hung up (the body is streamed with backpressure, never buffered).
+   */
+  readonly hugeBodiesSent: number[];
   /** Requests currently being handled (includes hung ones). */
   inFlight(): number;
   /** Most requests handled at once since start or the last reset. */
@@ -52,6 +57,31 @@ const PREFIXES: ReadonlyArray<readonly [EmulatedProvider, string]> = [
 
 const KEY_OPTIONAL: ReadonlySet<EmulatedProvider> = new Set(['ollama', 'lmstudio', 'vllm']);
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+const HUGE_BLOCK = Buffer.alloc(64 * 1024, 'a');
+
+/** A 200 whose JSON body is padded to `totalBytes`, written as the client reads it; `done` gets what was written. */
+function streamHugeBody(response: ServerResponse, totalBytes: number, done: (bytes: number) => void): void {
+  let written = 0;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    done(written);
+  };
+  response.on('close', finish);
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.write('{"padding":"');
+  const pump = (): void => {
+    while (written < totalBytes && !response.destroyed) {
+      written += HUGE_BLOCK.length;
+      if (!response.write(HUGE_BLOCK)) return void response.once('drain', pump);
+    }
+    if (!response.destroyed) response.end('"}');
+    finish();
+  };
+  pump();
+}
 
 type Route = { provider: EmulatedProvider; kind: 'chat' | 'models'; pathModel: string | null; needsApiVersion: boolean } | null;
 
@@ -113,6 +143,7 @@ export async function startEmulator(): Promise<Emulator> {
   const keys = new Map<EmulatedProvider, Set<string>>(EMULATED_PROVIDERS.map((provider) => [provider, new Set<string>()]));
   const behaviors = new Map<string, { behavior: Behavior; remaining: number; brokenEntitiesLeft: number; served: number }>();
   const requests: RecordedRequest[] = [];
+  const hugeBodiesSent: number[] = [];
   let active = 0;
   let peak = 0;
 
@@ -170,13 +201,7 @@ export async function startEmulator(): Promise<Emulator> {
         response.write('{"id":"emu","choices":[');
         return void setTimeout(() => request.socket.destroy(), 5);
       }
-      if (behavior.hugeBodyBytes) {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        const block = 'a'.repeat(64 * 1024);
-        response.write('{"padding":"');
-        for (let written = 0; written < behavior.hugeBodyBytes && !response.destroyed; written += block.length) response.write(block);
-        return void response.end('"}');
-      }
+      if (behavior.hugeBodyBytes) return streamHugeBody(response, behavior.hugeBodyBytes, (bytes) => hugeBodiesSent.push(bytes));
     }
 
     const models = (PROVIDERS.find((entry) => entry.id === provider)?.models ?? []).map((entry) => entry.id);
@@ -229,12 +254,14 @@ export async function startEmulator(): Promise<Emulator> {
       if (behavior === null) behaviors.delete(id);
       else behaviors.set(id, { behavior, remaining: behavior.times ?? Number.POSITIVE_INFINITY, brokenEntitiesLeft: behavior.invalidEntitiesFirst ?? 0, served: 0 });
     },
+    hugeBodiesSent,
     inFlight: () => active,
     peakInFlight: () => peak,
     reset() {
       peak = active;
       behaviors.clear();
       requests.length = 0;
+      hugeBodiesSent.length = 0;
     },
     async close() {
       server.closeAllConnections();

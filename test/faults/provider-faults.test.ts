@@ -10,7 +10,6 @@ import type { EnrichResponse } from '@byok/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient, type TestUser } from '../../server/src/testing/client';
 import { startEmulator, type Behavior, type Emulator } from '../emulator';
-import { startGigabyteProvider, type GigabyteProvider } from '../support/gigabyte-provider';
 import { LeakCanary, filesBelow, type Haystack } from '../support/leak-canary';
 import { spawnServer, type SpawnedServer } from '../support/spawned-server';
 
@@ -18,7 +17,6 @@ const TIMEOUT_MS = 2_000;
 const TEXT = 'Grace Hopper wrote the first compiler. She worked at Harvard University in Cambridge.';
 
 let emulator: Emulator;
-let gigabyte: GigabyteProvider;
 let server: SpawnedServer;
 let dataDir: string;
 let client: TestClient;
@@ -27,7 +25,7 @@ const canary = new LeakCanary();
 const seen: Haystack[] = [];
 let healthyKey: string;
 
-async function storeKey(provider: 'openai' | 'anthropic' | 'mistral'): Promise<{ secretId: string; key: string }> {
+async function storeKey(provider: 'openai' | 'anthropic'): Promise<{ secretId: string; key: string }> {
   const key = canary.key(provider);
   emulator.addKey(provider, key);
   const put = await client.putKey(owner, { provider, apiKey: key });
@@ -48,11 +46,10 @@ async function enrich(secretId: string, provider: string): Promise<{ status: num
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  gigabyte = await startGigabyteProvider();
   dataDir = mkdtempSync(join(tmpdir(), 'byok-faults-'));
   server = await spawnServer({
     BYOK_DATA_DIR: dataDir,
-    BYOK_PROVIDER_BASE_URLS: JSON.stringify({ ...emulator.urls, mistral: gigabyte.url }),
+    BYOK_PROVIDER_BASE_URLS: JSON.stringify(emulator.urls),
     BYOK_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS),
     BYOK_RATE_LIMITS: 'off',
   });
@@ -66,26 +63,25 @@ afterAll(async () => {
   await server?.stop();
   canary.assertClean([{ name: 'server output', content: server.output.join('\n') }, ...seen, ...(await filesBelow(dataDir))]);
   rmSync(dataDir, { recursive: true, force: true });
-  await gigabyte?.close();
   await emulator?.close();
 });
 
 describe('provider misbehaviour', () => {
   it('answers every fault within its timeout with the right code, serves others meanwhile, memory bounded', async () => {
-    const faults: Array<{ name: string; behavior: Behavior | null; provider: 'openai' | 'mistral'; codes: string[] }> = [
+    const faults: Array<{ name: string; behavior: Behavior; provider: 'openai'; codes: string[] }> = [
       { name: 'hang', behavior: { hang: true }, provider: 'openai', codes: ['provider_unreachable'] },
       { name: 'reset', behavior: { drop: true }, provider: 'openai', codes: ['provider_unreachable'] },
       { name: '500', behavior: { serverError: 500 }, provider: 'openai', codes: ['provider_unreachable'] },
       { name: '429', behavior: { rateLimit: { retryAfterSeconds: 30 } }, provider: 'openai', codes: ['provider_unreachable', 'rate_limited'] },
       { name: 'truncated', behavior: { truncatedBody: true }, provider: 'openai', codes: ['provider_unreachable'] },
       { name: 'malformed', behavior: { malformedJson: true }, provider: 'openai', codes: ['provider_unreachable'] },
-      { name: 'gigabyte', behavior: null, provider: 'mistral', codes: ['provider_unreachable'] },
+      { name: 'gigabyte', behavior: { hugeBodyBytes: 1024 ** 3 }, provider: 'openai', codes: ['provider_unreachable'] },
     ];
     const keys = new Map<string, string>();
     for (const fault of faults) {
-      const stored = await storeKey(fault.provider === 'mistral' ? 'mistral' : 'openai');
+      const stored = await storeKey(fault.provider);
       keys.set(fault.name, stored.secretId);
-      if (fault.behavior) emulator.setBehavior({ key: stored.key }, fault.behavior);
+      emulator.setBehavior({ key: stored.key }, fault.behavior);
     }
     // Warm up, then take the baseline.
     for (let i = 0; i < 5; i++) expect((await enrich(healthyKey, 'anthropic')).status).toBe(200);
@@ -120,8 +116,8 @@ describe('provider misbehaviour', () => {
     expect(healthy.every((call) => call.status === 200)).toBe(true);
     expect(Math.max(...healthy.map((call) => call.ms))).toBeLessThan(TIMEOUT_MS);
     // The gigabyte was cut long before its end: far under 1 GiB left the fake provider...
-    expect(gigabyte.sent.length).toBe(2);
-    for (const bytes of gigabyte.sent) expect(bytes).toBeLessThan(64 * 1024 * 1024);
+    expect(emulator.hugeBodiesSent.length).toBe(2);
+    for (const bytes of emulator.hugeBodiesSent) expect(bytes).toBeLessThan(64 * 1024 * 1024);
     // ...and the server never held anything like it.
     expect(peak - baseline).toBeLessThan(150 * 1024 * 1024);
 
@@ -134,6 +130,6 @@ describe('provider misbehaviour', () => {
     expect(failed.length, JSON.stringify(failed.slice(0, 20)) + header).toBe(faults.length * 2);
     expect(outcomes.filter((outcome) => outcome === 'ok').length).toBe(5 + healthy.length);
     expect((await enrich(healthyKey, 'anthropic')).status).toBe(200);
-    process.stderr.write(`provider faults: RSS baseline ${(baseline / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB; gigabyte cut after ${gigabyte.sent.map((b) => (b / 2 ** 20).toFixed(1)).join(', ')} MiB\n`);
+    process.stderr.write(`provider faults: RSS baseline ${(baseline / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB; gigabyte cut after ${emulator.hugeBodiesSent.map((b) => (b / 2 ** 20).toFixed(1)).join(', ')} MiB\n`);
   });
 });
