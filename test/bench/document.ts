@@ -2,8 +2,8 @@
 // companion process and the provider emulator, split into its parts: extraction (done by the
 // extension before upload, so the server's share is parsing the JSON body), chunking (the
 // server's chunker on the same text), provider time (the wall time during which at least one
-// provider call was open, timed by a proxy in front of the emulator) and our overhead (the rest:
-// HTTP, grants, prompts, merging, usage rows). Twice: an instant provider and one that takes
+// provider call was open, as the emulator in this process timed its answers) and our overhead
+// (the rest: HTTP, grants, prompts, merging, usage rows). Twice: an instant provider and one that takes
 // 100 ms per call. Then the builtin provider, computed on the companion's own thread: how long
 // other requests wait meanwhile. Medians of a few runs; never asserts.
 // Run: pnpm exec tsx test/bench/document.ts [--runs 3]
@@ -17,7 +17,6 @@ import { TestClient } from '../../server/src/testing/client';
 import { startEmulator } from '../emulator';
 import { LeakCanary } from '../support/leak-canary';
 import { spawnServer } from '../support/spawned-server';
-import { startTimingProxy } from '../support/timing-proxy';
 import { percentiles, type BenchResult, type BenchRow, numberArgument } from './types';
 
 const DOCUMENT_BYTES = 2 * 1024 * 1024;
@@ -35,6 +34,22 @@ export function makeDocument(bytes = DOCUMENT_BYTES): string {
     size += Buffer.byteLength(paragraph) + 2;
   }
   return paragraphs.join('\n\n').slice(0, bytes);
+}
+
+/** Wall time between `from` and `to` covered by at least one of the (overlapping) intervals, in ms. */
+function busyMs(intervals: ReadonlyArray<readonly [number, number]>, from: number, to: number): number {
+  const inside = intervals
+    .map(([start, end]): [number, number] => [Math.max(start, from), Math.min(end, to)])
+    .filter(([start, end]) => end > start)
+    .sort((left, right) => left[0] - right[0]);
+  let busy = 0;
+  let reach = from;
+  for (const [start, end] of inside) {
+    if (end <= reach) continue;
+    busy += end - Math.max(start, reach);
+    reach = end;
+  }
+  return busy;
 }
 
 const median = (samples: number[]): number => Math.round(percentiles(samples).p50 * 10) / 10;
@@ -62,11 +77,10 @@ export async function runDocumentBench(runs = numberArgument('runs', 3)): Promis
 
   for (const latencyMs of [0, 100]) {
     const emulator = await startEmulator();
-    const proxy = await startTimingProxy(emulator.baseUrl);
     const dataDir = mkdtempSync(join(tmpdir(), 'byok-bench-doc-'));
     const server = await spawnServer({
       BYOK_DATA_DIR: dataDir,
-      BYOK_PROVIDER_BASE_URLS: JSON.stringify({ openai: `${proxy.baseUrl}/openai/v1` }),
+      BYOK_PROVIDER_BASE_URLS: JSON.stringify({ openai: emulator.urls.openai }),
       BYOK_RATE_LIMITS: 'off',
       BYOK_LOG_LEVEL: 'warn',
     });
@@ -82,7 +96,7 @@ export async function runDocumentBench(runs = numberArgument('runs', 3)): Promis
       const calls: number[] = [];
       for (let run = 0; run < runs + 1; run++) {
         const grant = await client.grant(user, put.sent.secretId, { wrappedDek: put.sent.sealed.wrappedDek });
-        const before = proxy.calls.length;
+        const before = emulator.answered.length;
         const started = performance.now();
         const response = await client.request<{ usage: { calls: number } }>('POST', '/v1/enrich', {
           token: user.accessToken,
@@ -92,8 +106,8 @@ export async function runDocumentBench(runs = numberArgument('runs', 3)): Promis
         if (response.status !== 200) throw new Error(`document enrichment answered ${response.status}`);
         if (run === 0) continue; // warm-up
         totals.push(ended - started);
-        providerWall.push(proxy.busyMs(started, ended));
-        calls.push(proxy.calls.length - before);
+        providerWall.push(busyMs(emulator.answered, started, ended));
+        calls.push(emulator.answered.length - before);
       }
       const total = median(totals);
       const provider = median(providerWall);
@@ -107,7 +121,6 @@ export async function runDocumentBench(runs = numberArgument('runs', 3)): Promis
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
-      await proxy.close();
       await emulator.close();
     }
   }

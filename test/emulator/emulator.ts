@@ -35,6 +35,11 @@ export interface Emulator {
    * left before the client hung up (the body is streamed with backpressure, never buffered).
    */
   readonly hugeBodiesSent: number[];
+  /**
+   * [arrival, end of the answer] of every request, in this process's performance.now() ms: meaningful
+   * next to the caller's own clock only when the emulator runs in the caller's process.
+   */
+  readonly answered: Array<[number, number]>;
   /** Requests currently being handled (includes hung ones). */
   inFlight(): number;
   /** Most requests handled at once since start or the last reset. */
@@ -144,6 +149,7 @@ export async function startEmulator(): Promise<Emulator> {
   const behaviors = new Map<string, { behavior: Behavior; remaining: number; brokenEntitiesLeft: number; served: number }>();
   const requests: RecordedRequest[] = [];
   const hugeBodiesSent: number[] = [];
+  const answered: Array<[number, number]> = [];
   let active = 0;
   let peak = 0;
 
@@ -224,10 +230,12 @@ export async function startEmulator(): Promise<Emulator> {
   }
 
   const server = createServer((request, response) => {
+    const arrived = performance.now();
     active += 1;
     peak = Math.max(peak, active);
     response.on('close', () => {
       active -= 1;
+      answered.push([arrived, performance.now()]);
     });
     handle(request, response).catch(() => {
       if (!response.headersSent) sendJson(response, { status: 500, body: { error: { message: 'emulator failure' } } });
@@ -255,6 +263,7 @@ export async function startEmulator(): Promise<Emulator> {
       else behaviors.set(id, { behavior, remaining: behavior.times ?? Number.POSITIVE_INFINITY, brokenEntitiesLeft: behavior.invalidEntitiesFirst ?? 0, served: 0 });
     },
     hugeBodiesSent,
+    answered,
     inFlight: () => active,
     peakInFlight: () => peak,
     reset() {
@@ -262,6 +271,7 @@ export async function startEmulator(): Promise<Emulator> {
       behaviors.clear();
       requests.length = 0;
       hugeBodiesSent.length = 0;
+      answered.length = 0;
     },
     async close() {
       server.closeAllConnections();
