@@ -4,12 +4,20 @@
 import { browser } from 'wxt/browser';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
 
+/**
+ * Hosts the manifest grants over http on every port (wxt.config.ts, host_permissions). A companion
+ * there needs no request: Firefox answers `permissions.contains` with false for one port of a
+ * granted portless pattern, and would prompt for what it already allows.
+ */
+const GRANTED_LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost']);
+
 export async function requestCompanionPermission(url: string): Promise<boolean> {
   const normalized = normalizeBaseUrl(url);
   if (!normalized) return false;
-  const origin = `${new URL(normalized).origin}/*`;
+  const parsed = new URL(normalized);
+  if (parsed.protocol === 'http:' && GRANTED_LOOPBACK_HOSTS.has(parsed.hostname)) return true;
   try {
-    return await browser.permissions.request({ origins: [origin] });
+    return await browser.permissions.request({ origins: [`${parsed.origin}/*`] });
   } catch {
     return false;
   }
