@@ -16,6 +16,7 @@ import { encodedValues } from '@byok/shared/testing/encoded-forms';
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 export const EXTENSION_DIR = join(ROOT, 'extension', '.output', 'chrome-mv3');
+export const FIREFOX_EXTENSION_DIR = join(ROOT, 'extension', '.output', 'firefox-mv2');
 
 /** Newest modification time of any file under `dir` (0 when it does not exist). */
 function newest(dir: string): number {
@@ -35,18 +36,19 @@ function newest(dir: string): number {
   return latest;
 }
 
-/** Builds the Chromium extension unless its output is newer than every source it comes from. */
-export function buildExtension(): void {
+/** Builds the extension for `target` unless its output is newer than every source it comes from. */
+export function buildExtension(target: 'chrome' | 'firefox' = 'chrome'): void {
+  const output = target === 'chrome' ? EXTENSION_DIR : FIREFOX_EXTENSION_DIR;
   let built = 0;
   try {
-    built = statSync(join(EXTENSION_DIR, 'manifest.json')).mtimeMs;
+    built = statSync(join(output, 'manifest.json')).mtimeMs;
   } catch {
     built = 0;
   }
   const sources = Math.max(newest(join(ROOT, 'extension', 'src')), newest(join(ROOT, 'extension', 'entrypoints')), newest(join(ROOT, 'shared', 'src')));
   const config = statSync(join(ROOT, 'extension', 'wxt.config.ts')).mtimeMs;
   if (built > Math.max(sources, config)) return;
-  execFileSync('pnpm', ['--filter', '@byok/extension', 'build'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync('pnpm', ['--filter', '@byok/extension', target === 'chrome' ? 'build' : 'build:firefox'], { cwd: ROOT, stdio: 'pipe' });
 }
 
 export interface ExtensionEnv {

@@ -104,8 +104,8 @@ export async function launchWithExtension(executablePath: string, extensionDir: 
 
 /**
  * Everything the extension keeps, as text: every IndexedDB database, store and record (CryptoKey
- * objects are described, not exported: they are non-extractable), plus chrome.storage local,
- * session and sync. Evaluated inside an extension page.
+ * objects are described, not exported: they are non-extractable), plus storage local, session and
+ * sync. Evaluated inside an extension page, in Chromium or Firefox.
  */
 export async function dumpExtensionStorage(page: Page): Promise<string> {
   return page.evaluate(async () => {
@@ -133,7 +133,10 @@ export async function dumpExtensionStorage(page: Page): Promise<string> {
       }
       db.close();
     }
-    const storage = (globalThis as unknown as { chrome: { storage: Record<string, { get(keys: null): Promise<unknown> }> } }).chrome.storage;
+    // `browser` where it exists (Firefox; its MV2 `chrome` wants callbacks), else `chrome`.
+    type StorageApi = { storage: Record<string, { get(keys: null): Promise<unknown> }> };
+    const scope = globalThis as unknown as { browser?: StorageApi; chrome: StorageApi };
+    const storage = (scope.browser ?? scope.chrome).storage;
     for (const area of ['local', 'session', 'sync']) parts.push(`${area} ${JSON.stringify(await storage[area]!.get(null))}`);
     return parts.join('\n');
   });

@@ -1,0 +1,65 @@
+// Firefox with the built Firefox extension for end-to-end tests: find a Firefox (ESR is what
+// Debian ships), launch it headless over WebDriver BiDi, install the unpacked MV2 build, and open
+// its pages. The add-on's internal UUID is pinned by a preference, so its moz-extension:// URLs are
+// known up front; Firefox 153+ lets automation open such URLs only with --remote-allow-system-access.
+import { existsSync } from 'node:fs';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+const CANDIDATES = ['/usr/bin/firefox-esr', '/usr/bin/firefox'];
+/** browser_specific_settings.gecko.id in extension/wxt.config.ts. */
+const ADDON_ID = 'byok-companion@example.org';
+const ADDON_UUID = '0b7e3c59-6f2a-4c1e-9d84-5a3f2e1b7c60';
+
+/** FIREFOX_PATH, else a system Firefox, else null. */
+export function findFirefox(): string | null {
+  const fromEnv = process.env.FIREFOX_PATH;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
+  return CANDIDATES.find((path) => existsSync(path)) ?? null;
+}
+
+/** As browserOrSkip: skipped without Firefox on a developer machine, a failure in CI. */
+export function firefoxOrSkip(): string | null {
+  const firefox = findFirefox();
+  if (!firefox && process.env.CI) {
+    throw new Error('No Firefox found (set FIREFOX_PATH or install firefox-esr): browser tests cannot be skipped in CI.');
+  }
+  return firefox;
+}
+
+export interface FirefoxWithExtension {
+  readonly browser: Browser;
+  /** Opens a page of the extension (e.g. `popup.html`) in a new tab, once its document has loaded. */
+  page(path: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchFirefoxWithExtension(executablePath: string, extensionDir: string): Promise<FirefoxWithExtension> {
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath,
+    headless: true,
+    args: ['--remote-allow-system-access'],
+    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [ADDON_ID]: ADDON_UUID }) },
+  });
+  try {
+    await browser.installExtension(extensionDir);
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+  return {
+    browser,
+    async page(path) {
+      const url = `moz-extension://${ADDON_UUID}/${path.replace(/^\//, '')}`;
+      const tab = await browser.newPage();
+      // Firefox never reports the end of a navigation to an extension page over BiDi (the page
+      // loads; the command does not return), so the load is awaited in the page itself.
+      void tab.goto(url).catch(() => undefined);
+      await tab.waitForFunction((expected: string) => location.href === expected && document.readyState === 'complete', { timeout: 20_000, polling: 100 }, url);
+      return tab;
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+    },
+  };
+}
