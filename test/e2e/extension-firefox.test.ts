@@ -17,8 +17,8 @@ import {
   expectNoPlaintextStored,
   fillAddKey,
   keyOrder,
+  lockThenUnlock,
   screenshotIfFailed,
-  typeInto,
   waitForText,
 } from './extension-harness';
 
@@ -63,14 +63,7 @@ describe.skipIf(firefoxPath === null)('Firefox build in Firefox', () => {
   });
 
   it('locks and unlocks with the non-extractable KEK Firefox keeps in IndexedDB', async () => {
-    await clickButton(popup, 'Lock the vault now');
-    await popup.waitForSelector('#unlock-passphrase', { timeout: 10_000 });
-    await popup.type('#unlock-passphrase', 'not my passphrase');
-    await clickButton(popup, 'Unlock');
-    await waitForText(popup, 'Wrong email or passphrase');
-    await typeInto(popup, '#unlock-passphrase', PASSPHRASE);
-    await clickButton(popup, 'Unlock');
-    await waitForText(popup, 'sk-proj-•••F0x1', 30_000);
+    await lockThenUnlock(popup, { wrong: 'not my passphrase', right: PASSPHRASE, shown: 'sk-proj-•••F0x1' });
     expect(await dumpExtensionStorage(popup)).toContain('[CryptoKey AES-KW extractable=false]');
     await expectNoPlaintextStored(popup, [OPENAI_KEY, PASSPHRASE]);
   });

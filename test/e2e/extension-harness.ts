@@ -165,6 +165,18 @@ export async function createAccount(popup: Page, input: { email: string; passphr
   await popup.waitForSelector('::-p-aria(Keys[role="tab"])', { timeout: 30_000 });
 }
 
+/** Locks the vault from the popup, sees `wrong` refused, then unlocks with `right` until `shown` appears. */
+export async function lockThenUnlock(popup: Page, input: { wrong: string; right: string; shown: string }): Promise<void> {
+  await clickButton(popup, 'Lock the vault now');
+  await popup.waitForSelector('#unlock-passphrase', { timeout: 10_000 });
+  await popup.type('#unlock-passphrase', input.wrong);
+  await clickButton(popup, 'Unlock');
+  await waitForText(popup, 'Wrong email or passphrase', 30_000);
+  await typeInto(popup, '#unlock-passphrase', input.right);
+  await clickButton(popup, 'Unlock');
+  await waitForText(popup, input.shown, 30_000);
+}
+
 /** Leak canary over IndexedDB and chrome.storage: none of `secrets` in any encoding. */
 export async function expectNoPlaintextStored(page: Page, secrets: string[]): Promise<void> {
   const dump = await dumpExtensionStorage(page);

@@ -18,6 +18,7 @@ import {
   expectNoPlaintextStored,
   fillAddKey,
   keyOrder,
+  lockThenUnlock,
   openTab,
   pageText as text,
   screenshotIfFailed,
@@ -255,14 +256,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
   });
 
   it('locks and unlocks', async () => {
-    await clickButton(popup, 'Lock the vault now');
-    await popup.waitForSelector('#unlock-passphrase', { timeout: 10_000 });
-    await popup.type('#unlock-passphrase', 'not my passphrase');
-    await clickButton(popup, 'Unlock');
-    await waitForText(popup, 'Wrong email or passphrase');
-    await typeInto(popup, '#unlock-passphrase', PASSPHRASE);
-    await clickButton(popup, 'Unlock');
-    await waitForText(popup, 'gsk_•••Rj3c', 30_000);
+    await lockThenUnlock(popup, { wrong: 'not my passphrase', right: PASSPHRASE, shown: 'gsk_•••Rj3c' });
     const dump = await dumpExtensionStorage(popup);
     expect(dump).toContain('[CryptoKey AES-KW extractable=false]');
   });
@@ -283,14 +277,8 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await waitForText(popup, 'Passphrase changed. 3 key(s) re-wrapped', 60_000);
     expect(await popup.$eval('#current-passphrase', (node) => (node as HTMLInputElement).value)).toBe('');
 
-    await clickButton(popup, 'Lock the vault now');
-    await popup.waitForSelector('#unlock-passphrase', { timeout: 10_000 });
-    await popup.type('#unlock-passphrase', PASSPHRASE);
-    await clickButton(popup, 'Unlock');
-    await waitForText(popup, 'Wrong email or passphrase', 30_000);
-    await typeInto(popup, '#unlock-passphrase', NEW_PASSPHRASE);
-    await clickButton(popup, 'Unlock');
-    await waitForText(popup, 'gsk_•••Rj3c', 30_000);
+    // The old passphrase is refused, the new one unlocks.
+    await lockThenUnlock(popup, { wrong: PASSPHRASE, right: NEW_PASSPHRASE, shown: 'gsk_•••Rj3c' });
 
     // The data keys were re-wrapped, not re-sealed: an enrichment with the existing keys works.
     const article = await chromium.browser.newPage();

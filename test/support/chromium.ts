@@ -13,25 +13,50 @@ export interface ChromeApi {
   storage: Record<'local' | 'session' | 'sync', { get(keys: null): Promise<Record<string, unknown>> }>;
 }
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+/** A browser the tests can drive: where to look for it, and what to tell whoever has none. */
+export interface BrowserLookup {
+  readonly name: string;
+  /** The environment variable that names its executable. */
+  readonly env: string;
+  readonly candidates: readonly string[];
+  /** The Debian package that provides it. */
+  readonly install: string;
+}
 
-/** CHROME_PATH, else a system Chromium/Chrome, else null. */
-export function findChrome(): string | null {
-  const fromEnv = process.env.CHROME_PATH;
+const CHROMIUM: BrowserLookup = {
+  name: 'Chromium',
+  env: 'CHROME_PATH',
+  candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'],
+  install: 'chromium',
+};
+
+/** The executable named by the environment variable, else the first candidate present, else null. */
+export function findBrowser(lookup: BrowserLookup): string | null {
+  const fromEnv = process.env[lookup.env];
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  return CANDIDATES.find((path) => existsSync(path)) ?? null;
+  return lookup.candidates.find((path) => existsSync(path)) ?? null;
 }
 
 /**
- * Whether browser tests run here. Without a browser they are skipped on a developer machine but
+ * Whether tests in that browser run here. Without it they are skipped on a developer machine but
  * fail loudly in CI (CI=anything), so a missing browser can never pass silently there.
  */
-export function browserOrSkip(): string | null {
-  const chrome = findChrome();
-  if (!chrome && process.env.CI) {
-    throw new Error('No Chromium found (set CHROME_PATH or install chromium): browser tests cannot be skipped in CI.');
+export function browserPathOrSkip(lookup: BrowserLookup): string | null {
+  const found = findBrowser(lookup);
+  if (!found && process.env.CI) {
+    throw new Error(`No ${lookup.name} found (set ${lookup.env} or install ${lookup.install}): browser tests cannot be skipped in CI.`);
   }
-  return chrome;
+  return found;
+}
+
+/** CHROME_PATH, else a system Chromium/Chrome, else null. */
+export function findChrome(): string | null {
+  return findBrowser(CHROMIUM);
+}
+
+/** Chromium for the extension tests, or null to skip them (never in CI). */
+export function browserOrSkip(): string | null {
+  return browserPathOrSkip(CHROMIUM);
 }
 
 export interface ExtensionBrowser {

@@ -2,28 +2,17 @@
 // Debian ships), launch it headless over WebDriver BiDi, install the unpacked MV2 build, and open
 // its pages. The add-on's internal UUID is pinned by a preference, so its moz-extension:// URLs are
 // known up front; Firefox 153+ lets automation open such URLs only with --remote-allow-system-access.
-import { existsSync } from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { browserPathOrSkip, type BrowserLookup } from './chromium';
 
-const CANDIDATES = ['/usr/bin/firefox-esr', '/usr/bin/firefox'];
+const FIREFOX: BrowserLookup = { name: 'Firefox', env: 'FIREFOX_PATH', candidates: ['/usr/bin/firefox-esr', '/usr/bin/firefox'], install: 'firefox-esr' };
 /** browser_specific_settings.gecko.id in extension/wxt.config.ts. */
 const ADDON_ID = 'byok-companion@example.org';
 const ADDON_UUID = '0b7e3c59-6f2a-4c1e-9d84-5a3f2e1b7c60';
 
-/** FIREFOX_PATH, else a system Firefox, else null. */
-export function findFirefox(): string | null {
-  const fromEnv = process.env.FIREFOX_PATH;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  return CANDIDATES.find((path) => existsSync(path)) ?? null;
-}
-
-/** As browserOrSkip: skipped without Firefox on a developer machine, a failure in CI. */
+/** FIREFOX_PATH, else a system Firefox; null to skip the Firefox tests (never in CI). */
 export function firefoxOrSkip(): string | null {
-  const firefox = findFirefox();
-  if (!firefox && process.env.CI) {
-    throw new Error('No Firefox found (set FIREFOX_PATH or install firefox-esr): browser tests cannot be skipped in CI.');
-  }
-  return firefox;
+  return browserPathOrSkip(FIREFOX);
 }
 
 export interface FirefoxWithExtension {
