@@ -4,7 +4,6 @@
 // verify, no tokens).
 import { randomUUID } from 'node:crypto';
 import { AppError, getProvider, type ProviderId } from '@byok/shared';
-import { isBaseUrlAllowed } from '@byok/shared/plans/policy';
 import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
 import type { ProviderAdapters } from '../providers/registry';
 import type { AccountsStore } from '../store/accounts-store';
@@ -12,7 +11,7 @@ import type { SecretsStore } from '../store/secrets-store';
 import type { UsageStore } from '../store/usage-store';
 import type { AuditService } from './audit';
 import type { GrantsService } from './grants';
-import { operatorAllowedBaseUrls, policyOf, withOperatorBaseUrl } from './policy';
+import { baseUrlAllowed, operatorAllowedBaseUrls, policyOf } from './policy';
 import type { Principal } from './principal';
 import { baseUrlFor } from './route-candidates';
 
@@ -50,7 +49,7 @@ export class KeyVerificationService {
     if (keyless && grant !== undefined) throw new AppError('bad_request', 'grant: a keyless entry is verified without a grant; send {}.');
     if (!keyless && grant === undefined) throw new AppError('bad_request', 'grant: required to verify a key.');
     // As in routing: nothing binds a keyless entry's base URL, so the policy is asked again.
-    if (keyless && !isBaseUrlAllowed(withOperatorBaseUrl(policy, deps.operatorBaseUrls, provider), provider, record.baseUrl)) {
+    if (keyless && !baseUrlAllowed(policy, deps.operatorBaseUrls, provider, record.baseUrl)) {
       throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
     }
 

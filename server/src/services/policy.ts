@@ -2,7 +2,7 @@
 // plan that lifts it. The plan table and policy rules themselves live in shared/src/plans.
 import { firstPlanWhere, getPlan } from '@byok/shared/plans/plans';
 import type { PlanLimits } from '@byok/shared/plans/plans';
-import { baseUrlListed, effectivePolicy } from '@byok/shared/plans/policy';
+import { baseUrlListed, effectivePolicy, isBaseUrlAllowed } from '@byok/shared/plans/policy';
 import type { Policy } from '@byok/shared/plans/policy';
 import { AppError, normalizeBaseUrl } from '@byok/shared';
 import { getProvider } from '@byok/shared/providers/catalog';
@@ -27,22 +27,28 @@ export function operatorAllowedBaseUrls(operatorBaseUrls: Readonly<Record<string
 }
 
 /**
- * The policy with the operator's base URL for `provider` (BYOK_PROVIDER_BASE_URLS) added to its
- * allowed base URLs: a key's local base URL at or under the URL the operator configured for that
- * provider is as good as one the organization listed, at save time, in routing and in verification
- * alike. Only that provider's: an operator URL for one provider allows nothing for another.
+ * The base URLs a key of `provider` may name: the policy's, plus the URL the operator configured
+ * for that provider (BYOK_PROVIDER_BASE_URLS). A local base URL at or under the operator's is as
+ * good as one the organization listed, at save time, in routing and in verification alike. Only
+ * that provider's: an operator URL for one provider allows nothing for another.
  */
-export function withOperatorBaseUrl(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId): Policy {
+function allowedBaseUrlsFor(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId): string[] {
   const configured = operatorBaseUrls[provider];
-  if (configured === undefined) return policy;
-  return { ...policy, allowedBaseUrls: [...policy.allowedBaseUrls, normalizeBaseUrl(configured) ?? configured] };
+  return configured === undefined ? policy.allowedBaseUrls : [...policy.allowedBaseUrls, normalizeBaseUrl(configured) ?? configured];
+}
+
+/** The shared base URL rule (isBaseUrlAllowed) with the operator's URL for `provider` counted. */
+export function baseUrlAllowed(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId, baseUrl: string): boolean {
+  return isBaseUrlAllowed({ allowedBaseUrls: allowedBaseUrlsFor(policy, operatorBaseUrls, provider) }, provider, baseUrl);
 }
 
 /**
- * A key for a local provider may only name a base URL the organization's policy allows (a 400
- * otherwise); pass the policy through withOperatorBaseUrl so that the operator's URL counts too.
+ * A key for a local provider may only name a base URL the organization's policy or the operator
+ * allows (a 400 otherwise).
  */
-export function checkLocalBaseUrl(policy: Policy, provider: ProviderId, baseUrl: string): void {
+export function checkLocalBaseUrl(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId, baseUrl: string): void {
   if (!getProvider(provider).local || baseUrl === '') return;
-  if (!baseUrlListed(policy.allowedBaseUrls, baseUrl)) throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
+  if (!baseUrlListed(allowedBaseUrlsFor(policy, operatorBaseUrls, provider), baseUrl)) {
+    throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
+  }
 }

@@ -7,9 +7,9 @@
 // base URL.
 import { findModel, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
 import type { RouteSource } from '@byok/shared/wire/enrich';
-import { isBaseUrlAllowed, type Policy } from '@byok/shared/plans/policy';
+import type { Policy } from '@byok/shared/plans/policy';
 import type { PlanLimits } from '@byok/shared/plans/plans';
-import { withOperatorBaseUrl } from './policy';
+import { baseUrlAllowed } from './policy';
 
 /** One key that can be tried. `openKey` releases the plaintext only when the step is reached. */
 export interface Candidate {
@@ -118,7 +118,7 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       if (provider === undefined || !wanted(provider) || policy.providers[provider]?.byok === false) continue;
       const keyless = key.keyless === true;
       // Nothing binds a keyless entry's base URL: the policy is asked again on every call.
-      if (keyless && !isBaseUrlAllowed(withOperatorBaseUrl(policy, inputs.operatorBaseUrls, provider), provider, key.baseUrl)) continue;
+      if (keyless && !baseUrlAllowed(policy, inputs.operatorBaseUrls, provider, key.baseUrl)) continue;
       if (key.releasedKey === undefined && !keyless) {
         steps.push({ kind: 'skip', provider, source: 'byok' });
         continue;

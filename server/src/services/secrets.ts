@@ -13,7 +13,7 @@ import type { Db } from '../store/db';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { AuditService } from './audit';
 import { keyAuditDetail, keyViewBase } from './key-view';
-import { checkLocalBaseUrl, planLimitError, policyOf, withOperatorBaseUrl } from './policy';
+import { checkLocalBaseUrl, planLimitError, policyOf } from './policy';
 import type { Principal } from './principal';
 
 /** The public view plus `version`, the optimistic-concurrency counter (also sent as ETag). */
@@ -190,7 +190,7 @@ export class SecretsService {
     if (policy.providers[provider]?.byok === false) {
       throw new AppError('provider_disabled', `Personal ${provider} keys are switched off by your organization.`);
     }
-    checkLocalBaseUrl(withOperatorBaseUrl(policy, this.operatorBaseUrls, provider), provider, baseUrl);
+    checkLocalBaseUrl(policy, this.operatorBaseUrls, provider, baseUrl);
   }
 
   /**

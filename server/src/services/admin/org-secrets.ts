@@ -16,7 +16,7 @@ import type { GrantKeyService } from '../grant-keys';
 import { keyAuditDetail, keyViewBase } from '../key-view';
 import type { ReleasedKey } from '../grants';
 import type { MasterKek } from '../master-kek';
-import { checkLocalBaseUrl, planLimitError, policyOf, withOperatorBaseUrl } from '../policy';
+import { checkLocalBaseUrl, planLimitError, policyOf } from '../policy';
 import type { OrgSecretRecord, OrgSecretsStore } from './org-secrets-store';
 
 const NOT_FOUND = 'No such organization key.';
@@ -142,7 +142,7 @@ export class OrgSecretsService {
   /** Organization keys need a plan that has them; local base URLs need the policy's allow-list. */
   private checkAllowed(org: OrgRecord, provider: ProviderId, baseUrl: string): void {
     if (!getPlan(org.plan).orgKeys) throw planLimitError(org, 'Organization keys', (plan) => plan.orgKeys);
-    checkLocalBaseUrl(withOperatorBaseUrl(policyOf(org), this.operatorBaseUrls, provider), provider, baseUrl);
+    checkLocalBaseUrl(policyOf(org), this.operatorBaseUrls, provider, baseUrl);
   }
 
   private mustGetOrg(orgId: string): OrgRecord {
