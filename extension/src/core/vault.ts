@@ -4,6 +4,7 @@
 // (CRYPTO.md section 6). Every lock path deletes it from both places.
 import { browser } from 'wxt/browser';
 import { deriveAccountKeys, isCryptoError, newKdfParams, normalizeEmail, unwrapDek, type KdfParams } from '@byok/shared';
+import type { Table } from 'dexie';
 import type { ByokDb } from '../db';
 import type { ApiClient } from './api-client';
 import type { LoginResponse } from './companion-types';
@@ -117,9 +118,7 @@ export class Vault {
       // Another account on this browser, now or before a sign-out: nothing cached for the previous
       // one may leak into it, and its queued uploads must never be sent with this one's token.
       const { db } = this.deps;
-      await db.transaction('rw', [db.keys, db.usage, db.outbox, db.history, db.retryInputs], async () => {
-        await Promise.all([db.keys.clear(), db.usage.clear(), db.outbox.clear(), db.history.clear(), db.retryInputs.clear()]);
-      });
+      await this.dropCached([db.keys, db.usage, db.outbox, db.history, db.retryInputs]);
     }
     await this.deps.settings.set('cachedFor', answer.user.id);
     const account: AccountInfo = {
@@ -219,9 +218,12 @@ export class Vault {
     await this.deps.settings.set('account', null);
     await this.deps.settings.set('me', null);
     const { db } = this.deps;
-    await db.transaction('rw', [db.keys, db.usage, db.history, db.retryInputs], async () => {
-      await Promise.all([db.keys.clear(), db.usage.clear(), db.history.clear(), db.retryInputs.clear()]);
-    });
+    await this.dropCached([db.keys, db.usage, db.history, db.retryInputs]);
+  }
+
+  /** Empties `tables` in one transaction: all of them or, on failure, none. */
+  private async dropCached(tables: Table[]): Promise<void> {
+    await this.deps.db.transaction('rw', tables, () => Promise.all(tables.map((table) => table.clear())));
   }
 }
 
