@@ -9,14 +9,15 @@ export interface InFlight {
   readonly costMicros: number;
 }
 
-const NONE: InFlight = { calls: 0, costMicros: 0 };
+/** What an organization with nothing in flight holds. */
+export const NOTHING_IN_FLIGHT: InFlight = { calls: 0, costMicros: 0 };
 
 export class PlatformReservations {
   private readonly held = new Map<string, InFlight>();
 
   /** Platform attempts of `orgId` that passed the quota check and are not on record yet. */
   inFlight(orgId: string): InFlight {
-    return this.held.get(orgId) ?? NONE;
+    return this.held.get(orgId) ?? NOTHING_IN_FLIGHT;
   }
 
   /** Holds one call of estimated cost `costMicros` for `orgId`; the returned release is idempotent. */

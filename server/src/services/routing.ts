@@ -13,7 +13,7 @@ import { EnrichmentFailure, estimateEnrichmentTokens, runEnrichment, type Enrich
 import type { ProviderErrorKind } from '../providers/provider-error';
 import type { ProviderAdapters } from '../providers/registry';
 import type { NewUsageRow, UsageStore } from '../store/usage-store';
-import type { PlatformReservations } from './platform-reservations';
+import { NOTHING_IN_FLIGHT, type PlatformReservations } from './platform-reservations';
 import type { Candidate, RouteStep } from './route-candidates';
 
 export interface RouteEnvironment {
@@ -71,7 +71,7 @@ function quotaRefusal(env: RouteEnvironment, request: RouteRequest): AppError | 
   const quota = request.policy.platformQuota;
   if (quota.monthlyCalls === null && quota.monthlyCostMicros === null) return null;
   const used = env.usage.monthToDate(request.orgId, request.policy.byokMetering === 'track');
-  const inFlight = env.reservations?.store.inFlight(request.orgId) ?? { calls: 0, costMicros: 0 };
+  const inFlight = env.reservations?.store.inFlight(request.orgId) ?? NOTHING_IN_FLIGHT;
   if (quota.monthlyCalls !== null && used.calls + inFlight.calls >= quota.monthlyCalls) {
     return new AppError('quota_exceeded', `The organization's monthly platform quota of ${quota.monthlyCalls} calls is reached.`);
   }
