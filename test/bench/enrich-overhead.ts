@@ -8,7 +8,7 @@
 // process next to the latencies, so that a result on a loaded machine can be read. Prints a
 // Markdown table and returns the numbers; never asserts a time.
 // Run: pnpm exec tsx test/bench/enrich-overhead.ts [--requests 10000] [--warmup 1000]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +17,7 @@ import { createGrant, unwrapDek } from '@byok/shared';
 import { TestClient } from '../../server/src/testing/client';
 import { summaryChunkPrompt } from '../../server/src/enrichment/prompts';
 import { chatRequestBody } from '../../server/src/providers/openai-chat';
+import { readProcStat, STAT_FIELD, USER_HZ } from '../../server/src/services/proc-stat';
 import { LeakCanary } from '../support/leak-canary';
 import { percentile } from '../support/open-loop';
 import { spawnServer, spawnTsx, type SpawnedProcess, type SpawnedServer } from '../support/spawned-server';
@@ -71,19 +72,11 @@ const DEFAULT_WARMUP = 1_000;
 
 const TEXT = 'The companion forwards this short paragraph to the provider. It measures how much time the route adds.';
 
-// Linux reports process times in clock ticks of 1/100 s (USER_HZ).
-const TICKS_PER_SECOND = 100;
-
 /** User and system CPU seconds from a /proc `stat` file; NaN where it cannot be read. */
 function cpuOf(statFile: string): { user: number; system: number } {
-  try {
-    const stat = readFileSync(statFile, 'utf8');
-    // Fields after the command name (which may hold spaces), starting at field 3 (state).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
-  } catch {
-    return { user: Number.NaN, system: Number.NaN };
-  }
+  const field = readProcStat(statFile);
+  if (field === undefined) return { user: Number.NaN, system: Number.NaN };
+  return { user: field(STAT_FIELD.utime) / USER_HZ, system: field(STAT_FIELD.stime) / USER_HZ };
 }
 
 /** CPU seconds used so far by process `pid` (user + system, all threads); NaN where /proc is absent. */

@@ -8,6 +8,7 @@
 import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDataDir } from './data-dir-files';
+import { readProcStat, STAT_FIELD, USER_HZ } from './proc-stat';
 
 export const SERVER_LOCK_FILE = 'companion.pid';
 
@@ -21,8 +22,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-// Linux reports process start times in clock ticks of 1/100 s (USER_HZ) since boot.
-const TICKS_PER_SECOND = 100;
 /** Start times are known to the tick and boot time to the second; the file is written well after. */
 const START_SLACK_MS = 1_000;
 
@@ -32,12 +31,11 @@ function startedAt(pid: number): number | undefined {
     const bootLine = readFileSync('/proc/stat', 'utf8')
       .split('\n')
       .find((line) => line.startsWith('btime '));
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces), starting at field 3 (state); 22 is starttime.
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    // Clock ticks since boot.
+    const ticks = readProcStat(`/proc/${pid}/stat`)?.(STAT_FIELD.starttime) ?? Number.NaN;
     const bootSeconds = Number(bootLine?.slice('btime '.length));
     if (!Number.isFinite(ticks) || !Number.isFinite(bootSeconds) || bootSeconds <= 0) return undefined;
-    return bootSeconds * 1000 + (ticks * 1000) / TICKS_PER_SECOND;
+    return bootSeconds * 1000 + (ticks * 1000) / USER_HZ;
   } catch {
     return undefined;
   }
