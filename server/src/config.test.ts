@@ -48,6 +48,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { BYOK_PROVIDER_BASE_URLS: 'not json secret' })).toThrow(/BYOK_PROVIDER_BASE_URLS/);
     expect(() => loadConfig([], { BYOK_PROVIDER_BASE_URLS: 'not json secret' })).not.toThrow(/secret/);
   });
+
+  it('normalizes the operator base URLs once, and stops on a provider or URL it cannot use', () => {
+    const urls = (value: Record<string, string>): unknown => loadConfig([], { BYOK_PROVIDER_BASE_URLS: JSON.stringify(value) }).providerBaseUrls;
+    expect(urls({ openai: ' HTTP://Proxy.Example:443/v1/?q=1#f', ollama: 'http://127.0.0.1:11434/' })).toEqual({
+      openai: 'http://proxy.example:443/v1',
+      ollama: 'http://127.0.0.1:11434',
+    });
+    expect(() => urls({ opnai: 'https://proxy.example/v1' })).toThrow(/BYOK_PROVIDER_BASE_URLS \("opnai" is not a provider/);
+    expect(() => urls({ builtin: 'https://proxy.example' })).toThrow(/"builtin" is not a provider that makes calls/);
+    expect(() => urls({ anthropic: 'ftp://proxy.example' })).toThrow(/the URL for anthropic is not an http\(s\) URL/);
+    // Credentials would be dropped without a word; the message names the provider, not the URL.
+    const withCredentials = (): unknown => urls({ mistral: 'https://user:s3cret-pw@proxy.example' });
+    expect(withCredentials).toThrow(/the URL for mistral is not an http\(s\) URL without credentials/);
+    expect(withCredentials).not.toThrow(/s3cret|proxy\.example/);
+  });
 });
 
 describe('data dir', () => {

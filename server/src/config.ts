@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { z } from 'zod';
 
 import { PLAN_IDS } from '@byok/shared/plans/plans';
+import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
+import { PROVIDER_IDS, type ProviderId } from '@byok/shared/providers/types';
 
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -22,6 +24,34 @@ const jsonStringMap = z
   })
   .pipe(z.record(z.string(), z.string()));
 
+function hasCredentials(url: string): boolean {
+  const parsed = new URL(url.trim());
+  return parsed.username !== '' || parsed.password !== '';
+}
+
+/**
+ * BYOK_PROVIDER_BASE_URLS, checked and normalized once here: every key a provider that makes calls,
+ * every value an http(s) URL without credentials (they would be dropped without a word, and never
+ * travel in a URL anyway). The outbound rules trust these hosts, so a typo stops the start instead
+ * of leaving a provider on its public host. Messages name the provider, never the URL.
+ */
+const operatorBaseUrls = jsonStringMap.transform((entries, context) => {
+  const normalized: Partial<Record<ProviderId, string>> = {};
+  for (const [provider, url] of Object.entries(entries)) {
+    if (!(PROVIDER_IDS as readonly string[]).includes(provider) || provider === 'builtin') {
+      context.addIssue({ code: 'custom', message: `"${provider}" is not a provider that makes calls` });
+      continue;
+    }
+    const base = normalizeBaseUrl(url);
+    if (base === null || hasCredentials(url)) {
+      context.addIssue({ code: 'custom', message: `the URL for ${provider} is not an http(s) URL without credentials` });
+      continue;
+    }
+    normalized[provider as ProviderId] = base;
+  }
+  return normalized as Readonly<Partial<Record<ProviderId, string>>>;
+});
+
 const ConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -30,7 +60,7 @@ const ConfigSchema = z.object({
   openSignup: booleanText.default(false),
   defaultPlan: z.enum(PLAN_IDS).default('pro'),
   platformKeysFile: z.string().optional(),
-  providerBaseUrls: jsonStringMap.optional().transform((value) => value ?? {}),
+  providerBaseUrls: operatorBaseUrls.optional().transform((value) => value ?? {}),
   // null: the default, any chrome-extension:// or moz-extension:// origin.
   allowedOrigins: z
     .string()
@@ -121,7 +151,9 @@ export function parseConfig(raw: RawConfig): Config {
   if (!result.success) {
     const names = result.error.issues.map((issue) => {
       const key = issue.path[0];
-      return typeof key === 'string' && key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : String(key);
+      const name = typeof key === 'string' && key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : String(key);
+      // Our own messages say what is wrong without the value; zod's generic ones are left out.
+      return issue.code === 'custom' ? `${name} (${issue.message})` : name;
     });
     throw new Error(`Invalid configuration: ${[...new Set(names)].join(', ')}`);
   }

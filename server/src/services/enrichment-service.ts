@@ -16,7 +16,7 @@ import type { OrgSecretsStore } from './admin/org-secrets-store';
 import type { PlatformReservations } from './platform-reservations';
 import type { AuditService } from './audit';
 import type { GrantsService } from './grants';
-import { operatorAllowedBaseUrls, policyOf } from './policy';
+import { operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 import { buildRouteSteps, type Candidate } from './route-candidates';
 import { executeRoute } from './routing';
@@ -35,7 +35,7 @@ export interface EnrichmentDeps {
   readonly reservations: PlatformReservations;
   readonly adapters: ProviderAdapters;
   readonly platformKeys: ReadonlyArray<readonly [ProviderId, string]>;
-  readonly operatorBaseUrls: Readonly<Record<string, string>>;
+  readonly operatorBaseUrls: OperatorBaseUrls;
   readonly timeoutMs: number;
   readonly logger: Logger;
 }

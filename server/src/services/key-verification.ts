@@ -11,7 +11,7 @@ import type { SecretsStore } from '../store/secrets-store';
 import type { UsageStore } from '../store/usage-store';
 import type { AuditService } from './audit';
 import type { GrantsService } from './grants';
-import { baseUrlAllowed, operatorAllowedBaseUrls, policyOf } from './policy';
+import { baseUrlAllowed, operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 import { baseUrlFor } from './route-candidates';
 
@@ -22,7 +22,7 @@ export interface VerificationDeps {
   readonly audit: AuditService;
   readonly usage: UsageStore;
   readonly adapters: ProviderAdapters;
-  readonly operatorBaseUrls: Readonly<Record<string, string>>;
+  readonly operatorBaseUrls: OperatorBaseUrls;
   readonly timeoutMs: number;
   readonly clock?: () => number;
 }

@@ -4,7 +4,7 @@ import { firstPlanWhere, getPlan } from '@byok/shared/plans/plans';
 import type { PlanLimits } from '@byok/shared/plans/plans';
 import { baseUrlListed, effectivePolicy, isBaseUrlAllowed } from '@byok/shared/plans/policy';
 import type { Policy } from '@byok/shared/plans/policy';
-import { AppError, normalizeBaseUrl } from '@byok/shared';
+import { AppError } from '@byok/shared';
 import { getProvider } from '@byok/shared/providers/catalog';
 import type { ProviderId } from '@byok/shared/providers/types';
 import type { OrgRecord } from '../store/accounts-store';
@@ -21,9 +21,15 @@ export function planLimitError(org: OrgRecord, what: string, lifts: (plan: PlanL
   return new AppError('plan_limit', `${what} is not allowed on the ${plan.name} plan; ${lift}.`);
 }
 
-/** The operator's provider base URLs (BYOK_PROVIDER_BASE_URLS), normalized: the outbound rules trust them. */
-export function operatorAllowedBaseUrls(operatorBaseUrls: Readonly<Record<string, string>>): string[] {
-  return Object.values(operatorBaseUrls).map((url) => normalizeBaseUrl(url) ?? url);
+/**
+ * The operator's provider base URLs (BYOK_PROVIDER_BASE_URLS) by provider, already normalized: the
+ * configuration checks and normalizes them once at start (config.ts).
+ */
+export type OperatorBaseUrls = Readonly<Partial<Record<ProviderId, string>>>;
+
+/** All of the operator's base URLs: the outbound rules trust them. */
+export function operatorAllowedBaseUrls(operatorBaseUrls: OperatorBaseUrls): string[] {
+  return Object.values(operatorBaseUrls);
 }
 
 /**
@@ -32,13 +38,13 @@ export function operatorAllowedBaseUrls(operatorBaseUrls: Readonly<Record<string
  * good as one the organization listed, at save time, in routing and in verification alike. Only
  * that provider's: an operator URL for one provider allows nothing for another.
  */
-function allowedBaseUrlsFor(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId): string[] {
+function allowedBaseUrlsFor(policy: Policy, operatorBaseUrls: OperatorBaseUrls, provider: ProviderId): string[] {
   const configured = operatorBaseUrls[provider];
-  return configured === undefined ? policy.allowedBaseUrls : [...policy.allowedBaseUrls, normalizeBaseUrl(configured) ?? configured];
+  return configured === undefined ? policy.allowedBaseUrls : [...policy.allowedBaseUrls, configured];
 }
 
 /** The shared base URL rule (isBaseUrlAllowed) with the operator's URL for `provider` counted. */
-export function baseUrlAllowed(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId, baseUrl: string): boolean {
+export function baseUrlAllowed(policy: Policy, operatorBaseUrls: OperatorBaseUrls, provider: ProviderId, baseUrl: string): boolean {
   return isBaseUrlAllowed({ allowedBaseUrls: allowedBaseUrlsFor(policy, operatorBaseUrls, provider) }, provider, baseUrl);
 }
 
@@ -46,7 +52,7 @@ export function baseUrlAllowed(policy: Policy, operatorBaseUrls: Readonly<Record
  * A key for a local provider may only name a base URL the organization's policy or the operator
  * allows (a 400 otherwise).
  */
-export function checkLocalBaseUrl(policy: Policy, operatorBaseUrls: Readonly<Record<string, string>>, provider: ProviderId, baseUrl: string): void {
+export function checkLocalBaseUrl(policy: Policy, operatorBaseUrls: OperatorBaseUrls, provider: ProviderId, baseUrl: string): void {
   if (!getProvider(provider).local || baseUrl === '') return;
   if (!baseUrlListed(allowedBaseUrlsFor(policy, operatorBaseUrls, provider), baseUrl)) {
     throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");

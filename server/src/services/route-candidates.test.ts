@@ -64,7 +64,7 @@ describe('buildRouteSteps', () => {
 
   it('uses the key default model, the context from the catalog, and the operator base URL', () => {
     const steps = buildRouteSteps(
-      inputs({ personal: [personal('aleph-alpha', 'x', true, { defaultModel: 'pharia-1-llm-7b-control' })], operatorBaseUrls: { 'aleph-alpha': 'http://127.0.0.1:9/aa/' } }),
+      inputs({ personal: [personal('aleph-alpha', 'x', true, { defaultModel: 'pharia-1-llm-7b-control' })], operatorBaseUrls: { 'aleph-alpha': 'http://127.0.0.1:9/aa' } }),
     );
     const first = steps[0];
     expect(first?.kind).toBe('try');

@@ -5,11 +5,11 @@
 // was named. A personal key the client released no grant for becomes a `skipped` step; a keyless
 // personal entry needs no grant and is tried without a key, where the policy still allows its
 // base URL.
-import { findModel, getProvider, normalizeBaseUrl, type ProviderId } from '@byok/shared';
+import { findModel, getProvider, type ProviderId } from '@byok/shared';
 import type { RouteSource } from '@byok/shared/wire/enrich';
 import type { Policy } from '@byok/shared/plans/policy';
 import type { PlanLimits } from '@byok/shared/plans/plans';
-import { baseUrlAllowed } from './policy';
+import { baseUrlAllowed, type OperatorBaseUrls } from './policy';
 
 /** One key that can be tried. `openKey` releases the plaintext only when the step is reached. */
 export interface Candidate {
@@ -55,7 +55,7 @@ export interface CandidateInputs {
   /** The operator's keys, in file order. */
   readonly platform: ReadonlyArray<readonly [ProviderId, string]>;
   /** BYOK_PROVIDER_BASE_URLS. */
-  readonly operatorBaseUrls: Readonly<Record<string, string>>;
+  readonly operatorBaseUrls: OperatorBaseUrls;
   readonly provider?: ProviderId;
   readonly model?: string;
 }
@@ -66,9 +66,9 @@ const FALLBACK_CONTEXT_TOKENS = 8_192;
  * The base URL a call to `provider` goes to: the operator's override when there is one (a proxy,
  * a regional endpoint, an emulator), else the catalog's fixed host, else the key's own URL.
  */
-export function baseUrlFor(provider: ProviderId, keyBaseUrl: string, operatorBaseUrls: Readonly<Record<string, string>>): string | null {
+export function baseUrlFor(provider: ProviderId, keyBaseUrl: string, operatorBaseUrls: OperatorBaseUrls): string | null {
   const override = operatorBaseUrls[provider];
-  if (override !== undefined) return normalizeBaseUrl(override);
+  if (override !== undefined) return override;
   const entry = getProvider(provider);
   if (entry.baseUrl === 'fixed') return entry.defaultBaseUrl;
   if (entry.baseUrl === 'required') return keyBaseUrl !== '' ? keyBaseUrl : entry.defaultBaseUrl;

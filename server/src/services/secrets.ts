@@ -13,7 +13,7 @@ import type { Db } from '../store/db';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { AuditService } from './audit';
 import { keyAuditDetail, keyViewBase } from './key-view';
-import { checkLocalBaseUrl, planLimitError, policyOf } from './policy';
+import { checkLocalBaseUrl, planLimitError, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 
 /** The public view plus `version`, the optimistic-concurrency counter (also sent as ETag). */
@@ -51,7 +51,7 @@ export class SecretsService {
     private readonly accounts: AccountsStore,
     private readonly audit: AuditService,
     /** BYOK_PROVIDER_BASE_URLS: local base URLs the operator configured are allowed too. */
-    private readonly operatorBaseUrls: Readonly<Record<string, string>> = {},
+    private readonly operatorBaseUrls: OperatorBaseUrls = {},
   ) {}
 
   list(principal: Principal): { secrets: (SecretView | OrgSecretSummary)[] } {

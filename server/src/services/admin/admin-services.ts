@@ -13,6 +13,7 @@ import type { GrantKeyOpener } from './org-secrets';
 import type { JtiStore } from '../../store/jti-store';
 import { OrgSecretsStore } from './org-secrets-store';
 import { PolicyAdminService } from './policy-admin';
+import type { OperatorBaseUrls } from '../policy';
 
 export interface AdminServices {
   db: Db;
@@ -32,7 +33,7 @@ export interface AdminServiceDeps {
   grantKeys: GrantKeyOpener;
   jtis: JtiStore;
   masterKek: MasterKek;
-  operatorBaseUrls: Readonly<Record<string, string>>;
+  operatorBaseUrls: OperatorBaseUrls;
 }
 
 export function createAdminServices(db: Db, deps: AdminServiceDeps): AdminServices {

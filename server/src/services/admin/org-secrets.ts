@@ -16,7 +16,7 @@ import type { GrantKeyService } from '../grant-keys';
 import { keyAuditDetail, keyViewBase } from '../key-view';
 import type { ReleasedKey } from '../grants';
 import type { MasterKek } from '../master-kek';
-import { checkLocalBaseUrl, planLimitError, policyOf } from '../policy';
+import { checkLocalBaseUrl, planLimitError, policyOf, type OperatorBaseUrls } from '../policy';
 import type { OrgSecretRecord, OrgSecretsStore } from './org-secrets-store';
 
 const NOT_FOUND = 'No such organization key.';
@@ -40,7 +40,7 @@ export class OrgSecretsService {
     private readonly jtis: JtiStore,
     private readonly master: MasterKek,
     /** BYOK_PROVIDER_BASE_URLS: local base URLs the operator configured are allowed too. */
-    private readonly operatorBaseUrls: Readonly<Record<string, string>> = {},
+    private readonly operatorBaseUrls: OperatorBaseUrls = {},
     private readonly clock: () => number = Date.now,
   ) {}
 
