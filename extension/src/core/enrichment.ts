@@ -29,9 +29,11 @@ export interface EnrichmentDeps {
 }
 
 export class EnrichmentRunner {
+  /**
+   * This runner's jobs, from before their first write until their last: any other job recorded as
+   * `running` belonged to a worker that is gone.
+   */
   private readonly running = new Map<string, AbortController>();
-  /** Jobs this runner recorded; any other `running` job belonged to a worker that is gone. */
-  private readonly mine = new Set<string>();
 
   constructor(private readonly deps: EnrichmentDeps) {}
 
@@ -44,7 +46,7 @@ export class EnrichmentRunner {
     const stale = await this.deps.db.history
       .where('state')
       .equals('running')
-      .filter((entry) => !this.mine.has(entry.id))
+      .filter((entry) => !this.running.has(entry.id))
       .toArray();
     for (const entry of stale) {
       await this.deps.db.history.update(entry.id, {
@@ -63,10 +65,10 @@ export class EnrichmentRunner {
     if (!entry || entry.state === 'running' || entry.state === 'done' || !entry.retryable || !input) {
       throw new ExtensionError('invalid_input', 'This enrichment cannot be tried again; start a new one from the page.');
     }
-    this.mine.add(id);
-    await this.deps.db.history.update(id, { state: 'running', progress: null, error: null });
+    const controller = this.claim(id);
+    await this.recording(id, () => this.deps.db.history.update(id, { state: 'running', progress: null, error: null }));
     this.deps.notify(id);
-    this.launch(id, input);
+    this.launch(id, input, controller);
   }
 
   /** Record a job that failed before it could start (extraction, permissions). */
@@ -81,20 +83,37 @@ export class EnrichmentRunner {
   /** Start a job and return its id at once; progress and the result land in history. */
   async start(input: EnrichInput): Promise<string> {
     const id = crypto.randomUUID();
-    this.mine.add(id);
+    const controller = this.claim(id);
     const retry: RetryInput = { id, kind: input.kind, text: input.text, title: input.title, url: input.url, contentType: input.contentType };
-    await this.deps.db.transaction('rw', this.deps.db.history, this.deps.db.retryInputs, async () => {
-      await this.deps.db.history.put(this.entry(id, input));
-      await this.deps.db.retryInputs.put(retry);
-    });
+    await this.recording(id, () =>
+      this.deps.db.transaction('rw', this.deps.db.history, this.deps.db.retryInputs, async () => {
+        await this.deps.db.history.put(this.entry(id, input));
+        await this.deps.db.retryInputs.put(retry);
+      }),
+    );
     this.deps.notify(id);
-    this.launch(id, input);
+    this.launch(id, input, controller);
     return id;
   }
 
-  private launch(id: string, input: EnrichInput): void {
+  /** Counts a job as this runner's before anything about it is written. */
+  private claim(id: string): AbortController {
     const controller = new AbortController();
     this.running.set(id, controller);
+    return controller;
+  }
+
+  /** A claimed job's first write; if it fails, the job never started and is not this runner's. */
+  private async recording(id: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      this.running.delete(id);
+      throw error;
+    }
+  }
+
+  private launch(id: string, input: EnrichInput, controller: AbortController): void {
     void this.run(id, input, controller.signal).finally(() => this.running.delete(id));
   }
 
