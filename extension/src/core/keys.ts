@@ -6,6 +6,7 @@ import type { ByokDb, CachedKey, OutboxItem } from '../db';
 import type { ApiClient } from './api-client';
 import type { VerifyResult } from './companion-types';
 import { ExtensionError, isRetryable } from './errors';
+import { byKeyListOrder } from './key-order';
 import type { GrantMaker } from './grants';
 import type { Outbox } from './outbox';
 import type { Vault } from './vault';
@@ -59,7 +60,7 @@ export class KeyService {
 
   async cached(): Promise<CachedKey[]> {
     const keys = await this.deps.db.keys.toArray();
-    return keys.sort((a, b) => (a.scope === b.scope ? a.position - b.position : a.scope === 'user' ? -1 : 1));
+    return keys.sort(byKeyListOrder);
   }
 
   /** Replace the cache with the companion's list (it is the source of truth). */

@@ -38,12 +38,16 @@ describe('popup snapshot', () => {
     await services.keys.reorder([b.secretId, a.secretId]);
     companion.online = false;
     await services.keys.save({ provider: 'openai', label: 'Queued', apiKey: OPENAI });
+    await services.keys.save({ provider: 'groq', label: 'Queued later', apiKey: GROQ });
     await services.usage.view().catch(() => undefined);
 
     const snapshot = await readSnapshot({ name: harness.dbName, now: clock.now });
-    expect(snapshot?.status).toMatchObject({ state: 'unlocked', account: { email: EMAIL }, outboxWaiting: 1 });
+    expect(snapshot?.status).toMatchObject({ state: 'unlocked', account: { email: EMAIL }, outboxWaiting: 2 });
     expect(snapshot?.keys.keys.map((key) => key.label)).toEqual(['B', 'A']);
-    expect(snapshot?.keys.outbox.map((item) => item.label)).toEqual(['Queued']);
+    // The same orders as the background's own list.
+    expect(snapshot?.keys.outbox.map((item) => item.label)).toEqual(['Queued', 'Queued later']);
+    expect(snapshot?.keys.keys).toEqual(await services.keys.cached());
+    expect(snapshot?.keys.outbox).toEqual(await services.outbox.list());
     expect(snapshot?.keys.fresh).toBe(false);
     // Usage was never fetched (offline): nothing cached to show.
     expect(snapshot?.usage).toBeNull();

@@ -5,6 +5,7 @@
 import type { CachedKey, OutboxItem, SettingRow, UsageCacheEntry, VaultSessionRow } from '../../db';
 import type { MeResponse } from '../../core/companion-types';
 import type { KeyList } from '../../core/keys';
+import { byKeyListOrder } from '../../core/key-order';
 import type { StatusView, UsageView } from '../../core/messages';
 import { DEFAULT_AUTO_LOCK_MINUTES, DEFAULT_COMPANION_URL, type AccountInfo } from '../../core/settings';
 import { usageViewFrom, currentMonth } from '../../core/usage-view';
@@ -88,8 +89,9 @@ export async function readSnapshot(options: { now?: number; name?: string } = {}
       autoLockMinutes: (settings.get('autoLockMinutes') as number | undefined) ?? DEFAULT_AUTO_LOCK_MINUTES,
       outboxWaiting: rows.outbox.length,
     };
-    const keys = [...rows.keys].sort((a, b) => (a.scope === b.scope ? a.position - b.position : a.scope === 'user' ? -1 : 1));
-    const outbox = [...rows.outbox].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    const keys = [...rows.keys].sort(byKeyListOrder);
+    // getAll() answers in primary-key order, and the outbox's key is its queue number.
+    const outbox = rows.outbox;
     const { month } = currentMonth(new Date(now));
     const cached = new Map(rows.usage.map((entry) => [entry.id, entry.report]));
     const usage = cached.has(`${month}|provider`)
