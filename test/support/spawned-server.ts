@@ -1,7 +1,9 @@
-// The real companion as its own process (node + tsx loader on server/src/main.ts), for tests that
-// must kill -9 it or measure its memory: BYOK_PORT=0, the URL parsed from its `listening on` line,
-// stdout and stderr kept for the leak canary. Every process started here is ended by its pid.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The real companion as its own process, as `pnpm --filter @byok/server start` runs it (node on the
+// esbuild bundle in server/dist), for tests that must kill -9 it or measure its memory, and for the
+// benchmarks: BYOK_PORT=0, the URL parsed from its `listening on` line, stdout and stderr kept for
+// the leak canary. Other helper processes (the provider emulator) run from source under tsx. Every
+// process started here is ended by its pid.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,7 +24,7 @@ export interface SpawnedServer {
   readonly exited: Promise<number | null>;
 }
 
-/** A `node --import tsx <entry>` process, started and seen ready. */
+/** A node process (the built companion, or an entry run under tsx), started and seen ready. */
 export interface SpawnedProcess {
   readonly pid: number;
   /** The first capture of the `ready` pattern in its stdout. */
@@ -39,7 +41,7 @@ export interface SpawnOptions {
   readonly env: Record<string, string>;
   /** A line of its stdout that says it is ready; its first capture group is `found`. */
   readonly ready: RegExp;
-  /** Node options before `--import tsx` (e.g. --cpu-prof). */
+  /** Node options before the entry point (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
   readonly startTimeoutMs?: number;
   /** false: drain the output without keeping it (a benchmark's request log). Default true. */
@@ -47,8 +49,32 @@ export interface SpawnOptions {
 }
 
 /** Starts `entry` (relative to the repository root) with node and the tsx loader, and waits until it is ready. */
-export async function spawnTsx(entry: string, options: SpawnOptions): Promise<SpawnedProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
+export function spawnTsx(entry: string, options: SpawnOptions): Promise<SpawnedProcess> {
+  return spawnNode(['--import', 'tsx', entry], entry, options);
+}
+
+const SERVER_BUNDLE = join('server', 'dist', 'main.mjs');
+let serverBuilt = false;
+
+/**
+ * Builds server/dist (server/scripts/build.mjs, a fraction of a second) once per process. Under
+ * vitest the e2e and stress projects' global setup has built it before any test file runs, and test
+ * files must not rebuild it while another file's companion may be starting from it.
+ */
+export function ensureServerBuilt(): void {
+  if (serverBuilt || process.env.VITEST !== undefined) return;
+  buildServer();
+  serverBuilt = true;
+}
+
+/** `pnpm --filter @byok/server build`, synchronously. */
+export function buildServer(): void {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'server', 'scripts', 'build.mjs')], { stdio: 'inherit' });
+}
+
+/** Starts node with `args` (from the repository root) and waits until it is ready; `entry` names it in errors. */
+async function spawnNode(args: readonly string[], entry: string, options: SpawnOptions): Promise<SpawnedProcess> {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,7 +137,12 @@ export async function spawnServer(
   env: Record<string, string>,
   options: Pick<SpawnOptions, 'nodeArgs' | 'startTimeoutMs' | 'keepOutput'> = {},
 ): Promise<SpawnedServer> {
-  const spawned = await spawnTsx(join('server', 'src', 'main.ts'), { ...options, env: { BYOK_PORT: '0', BYOK_HOST: '127.0.0.1', ...env }, ready: LISTENING });
+  ensureServerBuilt();
+  const spawned = await spawnNode(['--enable-source-maps', SERVER_BUNDLE], SERVER_BUNDLE, {
+    ...options,
+    env: { BYOK_PORT: '0', BYOK_HOST: '127.0.0.1', ...env },
+    ready: LISTENING,
+  });
   const { pid, exited } = spawned;
   return {
     url: spawned.found,
