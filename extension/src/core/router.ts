@@ -59,7 +59,14 @@ export function createRouter(services: Services): (message: RequestMessage) => P
       if (companionUrl !== undefined) {
         const normalized = normalizeBaseUrl(companionUrl);
         if (!normalized) throw new ExtensionError('invalid_input', 'Enter the companion URL as http(s)://host:port.');
-        await settings.set('companionUrl', normalized);
+        if (normalized !== (await settings.get('companionUrl'))) {
+          // The session's tokens and the cached keys belong to the companion that issued them:
+          // they must never be sent to another host, so a switch waits for sign-out.
+          if (await settings.get('account')) {
+            throw new ExtensionError('invalid_input', 'Sign out before you switch to another companion: this session and its keys belong to the current one.');
+          }
+          await settings.set('companionUrl', normalized);
+        }
       }
       if (autoLockMinutes !== undefined) {
         if (!Number.isInteger(autoLockMinutes) || autoLockMinutes < 1 || autoLockMinutes > 24 * 60) {
