@@ -58,7 +58,10 @@ export class Http {
       // The body is read once. A wrong passphrase (401 invalid_credentials) is not an expired
       // token: no refresh for it.
       const refused = await errorFromResponse(response);
-      if (refused.code === 'invalid_credentials' || !(await this.refreshOnce())) throw refused;
+      if (refused.code === 'invalid_credentials') throw refused;
+      // The session is over (the refresh token was refused): the caller waits for a sign-in, and
+      // queued work stays queued (signed_out is retryable) instead of failing for good.
+      if (!(await this.refreshOnce())) throw new ExtensionError('signed_out', 'Your session with the companion ended: sign in again.', { status: 401 });
       response = await this.send(method, path, options, auth);
     }
     if (!response.ok) throw await errorFromResponse(response);
@@ -101,6 +104,10 @@ export class Http {
     if (!tokens) return false;
     const response = await this.send('POST', '/v1/auth/refresh', { body: { refreshToken: tokens.refreshToken } }, false);
     if (!response.ok) {
+      // Only a refusal of the token itself (a used, revoked or expired family: 401; a malformed
+      // request: other 4xx) ends the session. A busy or failing companion (408, 429, 5xx) keeps it
+      // for the next try; its error is thrown as is, and is retryable.
+      if (response.status === 408 || response.status === 429 || response.status >= 500) throw await errorFromResponse(response);
       await this.deps.tokens.clear();
       return false;
     }

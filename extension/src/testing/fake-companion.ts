@@ -29,6 +29,8 @@ export interface FakeCompanion {
   rejectSecretId: string | null;
   /** Runs before each passphrase change is checked (to change the key set "from another device"). */
   beforePassphraseChange: (() => void) | null;
+  /** Make every POST /v1/auth/refresh answer this status (a busy or failing companion). */
+  refreshFailure: number | null;
 }
 
 const AUDIENCE = 'byok-companion:test';
@@ -42,6 +44,8 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
   };
   const accounts = new Map<string, { authProof: string; kdf: unknown; id: string }>();
   let refreshCounter = 0;
+  /** Refresh tokens issued and not yet used: single use, as on the server. */
+  const liveRefreshTokens = new Set<string>();
 
   const state: FakeCompanion = {
     online: true,
@@ -54,6 +58,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
     enrichMode: 'json',
     rejectSecretId: null,
     beforePassphraseChange: null,
+    refreshFailure: null,
     fetch: async (input, init) => {
       if (!state.online) throw new TypeError('fetch failed');
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
@@ -65,11 +70,15 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
         new Response(status === 204 ? null : JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
       const error = (status: number, code: string, message: string) => json(status, { error: { code, message } });
       const authed = () => headers.get('authorization')?.startsWith('Bearer at-') === true;
+      const tokens = () => {
+        const refreshToken = `rt-${++refreshCounter}`;
+        liveRefreshTokens.add(refreshToken);
+        return { accessToken: `at-${refreshCounter}`, refreshToken };
+      };
       const login = (email: string) => ({
         user: { id: state.userId, email, role: 'owner' },
         org: { id: '00000000-0000-4000-8000-000000000001', name: 'Test', plan: 'pro' },
-        accessToken: `at-${++refreshCounter}`,
-        refreshToken: `rt-${refreshCounter}`,
+        ...tokens(),
       });
       const path = url.pathname;
 
@@ -85,6 +94,11 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
         const account = accounts.get(String(body?.email));
         if (!account || account.authProof !== body?.authProof) return error(401, 'invalid_credentials', 'Wrong email or passphrase.');
         return json(200, login(String(body?.email)));
+      }
+      if (path === '/v1/auth/refresh') {
+        if (state.refreshFailure !== null) return error(state.refreshFailure, state.refreshFailure === 429 ? 'rate_limited' : 'internal', 'Not now.');
+        if (!liveRefreshTokens.delete(String(body?.refreshToken))) return error(401, 'unauthenticated', 'Sign in.');
+        return json(200, tokens());
       }
       if (path === '/v1/auth/logout') return json(204, null);
       if (path === '/v1/grant-keys') return json(200, keySet);
