@@ -38,6 +38,18 @@ describe('keys and grants', () => {
     await expect(services.keys.save({ secretId: saved.secretId, provider: 'groq', label: 'x', apiKey: GROQ })).rejects.toMatchObject({ code: 'conflict' });
   });
 
+  it('removing a key drops its queued rotation, which would otherwise bring it back', async () => {
+    const { services, companion } = harness;
+    const saved = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    companion.online = false;
+    expect((await services.keys.save({ secretId: saved.secretId, provider: 'openai', label: 'Work', apiKey: ROTATED })).state).toBe('queued');
+    companion.online = true;
+    await services.keys.remove(saved.secretId);
+    expect(await services.outbox.list()).toEqual([]);
+    expect((await services.outbox.drain(true)).uploaded).toEqual([]);
+    expect(companion.secrets.has(saved.secretId)).toBe(false);
+  });
+
   it('refuses keys that do not match the provider format before sealing', async () => {
     await expect(harness.services.keys.save({ provider: 'anthropic', label: 'x', apiKey: OPENAI })).rejects.toMatchObject({ code: 'invalid_input' });
     expect(harness.companion.requests.some((request) => request.method === 'PUT')).toBe(false);

@@ -133,7 +133,11 @@ export class KeyService {
 
   async remove(id: string): Promise<void> {
     await this.deps.api.deleteSecret(id);
-    await this.deps.db.keys.delete(id);
+    // A queued upload for this id (a rotation saved offline) would bring the key back: it goes too.
+    await this.deps.db.transaction('rw', this.deps.db.keys, this.deps.db.outbox, async () => {
+      await this.deps.db.keys.delete(id);
+      await this.deps.db.outbox.where('secretId').equals(id).delete();
+    });
   }
 
   async rename(id: string, label: string): Promise<void> {
