@@ -44,6 +44,11 @@ export interface HistoryEntry {
   error: { code: string; message: string; secretId?: string | undefined } | null;
   /** Whether "Try again" can send it again: its input waits in `retryInputs` under the same id. */
   retryable: boolean;
+  /**
+   * The `x-request-id` of its latest attempt (the companion's idempotency key). Absent on entries
+   * from before it was kept, whose only attempt used the entry's id.
+   */
+  requestId?: string;
 }
 
 /**

@@ -37,6 +37,16 @@ describe('enrichment', () => {
     expect(entry?.error?.message).toContain('"Fast" (gsk_•••Gq2x)');
     expect(entry?.error?.message).not.toContain(GROQ);
     expect((await services.db.keys.get(groq.secretId))?.status).toBe('invalid');
+
+    // After the user fixed the key, "Try again" is a new request: under the first request id the
+    // companion would replay the stored 424 for a day.
+    companion.rejectSecretId = null;
+    await services.enrichment.retry(entry!.id);
+    expect(await services.enrichment.settle(entry!.id)).toMatchObject({ state: 'done' });
+    const sentIds = companion.requests.filter((request) => request.path === '/v1/enrich').map((request) => request.requestId);
+    expect(sentIds).toHaveLength(2);
+    expect(sentIds[0]).toBe(entry!.id);
+    expect(sentIds[1]).not.toBe(sentIds[0]);
   });
 
   it('asks to unlock only when a sealed key would be released: keyless entries need no vault', async () => {
@@ -124,5 +134,9 @@ describe('enrichment', () => {
     expect(await restarted.enrichment.settle(ownJob)).toMatchObject({ state: 'done' });
     await restarted.enrichment.retry(id);
     expect(await restarted.enrichment.settle(id)).toMatchObject({ state: 'done', title: 'Ada' });
+    // Whether the first attempt finished is unknown: the same request id gets its stored result
+    // from the companion if it did, rather than a second, billed call.
+    const attempts = companion.requests.filter((request) => request.path === '/v1/enrich' && request.requestId === id);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
   });
 });

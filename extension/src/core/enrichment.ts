@@ -28,6 +28,9 @@ export interface EnrichmentDeps {
   notify: (id: string) => void;
 }
 
+/** Failures after which the companion may or may not have finished the request. */
+const OUTCOME_UNKNOWN: ReadonlySet<string> = new Set(['interrupted', 'companion_unreachable', 'bad_response', 'cancelled']);
+
 export class EnrichmentRunner {
   /**
    * This runner's jobs, from before their first write until their last: any other job recorded as
@@ -66,9 +69,14 @@ export class EnrichmentRunner {
       throw new ExtensionError('invalid_input', 'This enrichment cannot be tried again; start a new one from the page.');
     }
     const controller = this.claim(id);
-    await this.recording(id, () => this.deps.db.history.update(id, { state: 'running', progress: null, error: null }));
+    // After a definite answer the companion may have stored it for this request id (a 424, 429 or
+    // 502 is replayed for 24 hours): trying again is a new request. When the outcome is unknown
+    // (the worker died, the connection broke), the same id gets the stored result if the first
+    // attempt finished after all, instead of a second, billed call.
+    const requestId = OUTCOME_UNKNOWN.has(entry.error?.code ?? '') ? (entry.requestId ?? entry.id) : crypto.randomUUID();
+    await this.recording(id, () => this.deps.db.history.update(id, { state: 'running', progress: null, error: null, requestId }));
     this.deps.notify(id);
-    this.launch(id, input, controller);
+    this.launch(id, input, controller, requestId);
   }
 
   /** Record a job that failed before it could start (extraction, permissions). */
@@ -92,7 +100,7 @@ export class EnrichmentRunner {
       }),
     );
     this.deps.notify(id);
-    this.launch(id, input, controller);
+    this.launch(id, input, controller, id);
     return id;
   }
 
@@ -113,8 +121,8 @@ export class EnrichmentRunner {
     }
   }
 
-  private launch(id: string, input: EnrichInput, controller: AbortController): void {
-    void this.run(id, input, controller.signal).finally(() => this.running.delete(id));
+  private launch(id: string, input: EnrichInput, controller: AbortController, requestId: string): void {
+    void this.run(id, input, controller.signal, requestId).finally(() => this.running.delete(id));
   }
 
   /** Wait for a job (tests and callers that need the outcome). */
@@ -143,10 +151,11 @@ export class EnrichmentRunner {
       result: null,
       error: null,
       retryable: true,
+      requestId: id,
     };
   }
 
-  private async run(id: string, input: EnrichInput, signal: AbortSignal): Promise<void> {
+  private async run(id: string, input: EnrichInput, signal: AbortSignal, requestId: string): Promise<void> {
     try {
       const text = truncate(input.text);
       if (!text.trim()) throw new ExtensionError('extract_failed', 'There is no text to enrich here.');
@@ -158,7 +167,7 @@ export class EnrichmentRunner {
           grants,
         },
         {
-          requestId: id,
+          requestId,
           signal,
           onProgress: (progress) => {
             void this.deps.db.history.update(id, { progress }).then(() => this.deps.notify(id));

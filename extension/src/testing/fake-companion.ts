@@ -17,7 +17,7 @@ export interface FakeCompanion {
   /** Every plaintext API key the companion decrypted (to assert what reached it). */
   opened: string[];
   secrets: Map<string, StoredSecret>;
-  requests: { method: string; path: string; body: unknown }[];
+  requests: { method: string; path: string; body: unknown; requestId: string | null }[];
   /** Override the KDF that prelogin answers (to test downgrade refusal). */
   preloginKdf: unknown;
   /** Make the next PUT /v1/secrets answer this error. */
@@ -64,8 +64,8 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       const method = init?.method ?? 'GET';
       const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : null;
-      state.requests.push({ method, path: url.pathname, body });
       const headers = new Headers(init?.headers);
+      state.requests.push({ method, path: url.pathname, body, requestId: headers.get('x-request-id') });
       const json = (status: number, value: unknown) =>
         new Response(status === 204 ? null : JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
       const error = (status: number, code: string, message: string) => json(status, { error: { code, message } });
