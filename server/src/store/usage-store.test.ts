@@ -60,7 +60,7 @@ describe('UsageStore', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM usage_events').get() as { n: number }).n).toBe(0);
   });
 
-  it('counts this UTC month: successful platform calls and cost; BYOK calls only when tracked', () => {
+  it('counts this UTC month: platform calls a provider worked on and all platform cost; BYOK calls only when tracked', () => {
     const store = new UsageStore(db, () => now);
     store.record(
       [
@@ -74,8 +74,30 @@ describe('UsageStore', () => {
       ],
       null,
     );
-    expect(store.monthToDate('org', false)).toEqual({ calls: 2, costMicros: 145 });
-    expect(store.monthToDate('org', true)).toEqual({ calls: 3, costMicros: 145 });
+    // The unreachable row carries tokens and cost: a provider answered part of it.
+    expect(store.monthToDate('org', false)).toEqual({ calls: 3, costMicros: 152 });
+    expect(store.monthToDate('org', true)).toEqual({ calls: 4, costMicros: 152 });
+  });
+
+  it('counts aborted and partly answered platform requests: their cost always, a call when a provider worked', () => {
+    const store = new UsageStore(db, () => now);
+    const nothing = { inputTokens: 0, outputTokens: 0, costMicros: 0 };
+    store.record(
+      [
+        // The client left after the first progress frame; the chunks already answered are paid for.
+        usageRow({ outcome: 'error', costMicros: 3421 }),
+        // A later chunk failed after earlier ones answered.
+        usageRow({ outcome: 'unreachable', costMicros: 3421 }),
+        // Tokens on a model priced at zero: the provider still did the work.
+        usageRow({ outcome: 'rate_limited', inputTokens: 10, outputTokens: 0, costMicros: 0 }),
+        // No call reached a provider: nothing to count.
+        usageRow({ outcome: 'unreachable', ...nothing }),
+        usageRow({ outcome: 'key_rejected', ...nothing }),
+        usageRow({ outcome: 'quota_exceeded', ...nothing }),
+      ],
+      null,
+    );
+    expect(store.monthToDate('org', false)).toEqual({ calls: 3, costMicros: 6842 });
   });
 
   it('lists one user’s rows in a half-open range, oldest first', () => {

@@ -69,9 +69,16 @@ export class UsageStore {
     this.insertRecord = db.prepare('INSERT OR IGNORE INTO idempotency_records (user_id, request_id, status, response, created_at) VALUES (?, ?, ?, ?, ?)');
     this.deleteExpiredRecord = db.prepare('DELETE FROM idempotency_records WHERE user_id = ? AND request_id = ? AND created_at < ?');
     this.selectRecord = db.prepare('SELECT status, response FROM idempotency_records WHERE user_id = ? AND request_id = ? AND created_at >= ?');
+    // Every platform row's cost counts, and a call wherever a provider did work (an answer, or
+    // tokens or cost on a failed or aborted attempt): otherwise requests the client abandons or a
+    // later chunk fails would be free. The outcomes are listed so that usage_events_quota ranges over
+    // `at` within each of them rather than reading the organization's whole history;
+    // `quota_exceeded` is left out, a refusal before any call that never carries usage.
     this.platformMonth = db.prepare(
-      `SELECT COUNT(*) AS calls, COALESCE(SUM(cost_micros), 0) AS cost FROM usage_events
-       WHERE org_id = ? AND source = 'platform' AND outcome = 'ok' AND at >= ?`,
+      `SELECT COALESCE(SUM(outcome = 'ok' OR input_tokens > 0 OR output_tokens > 0 OR cost_micros > 0), 0) AS calls,
+              COALESCE(SUM(cost_micros), 0) AS cost
+       FROM usage_events
+       WHERE org_id = ? AND source = 'platform' AND outcome IN ('ok', 'unreachable', 'rate_limited', 'key_rejected', 'error') AND at >= ?`,
     );
     this.trackedMonth = db.prepare(
       `SELECT COUNT(*) AS calls FROM usage_events WHERE org_id = ? AND source IN ('byok', 'org') AND outcome = 'ok' AND task != 'verify' AND at >= ?`,
@@ -120,9 +127,10 @@ export class UsageStore {
   }
 
   /**
-   * This month's (UTC) successful calls and cost that count against the platform quota: platform
-   * calls always; personal and organization calls too when BYOK metering is `track` (calls only,
-   * their cost is the member's or the organization's own).
+   * This month's (UTC) calls and cost that count against the platform quota: platform calls a
+   * provider worked on, whatever their outcome, and the cost of every platform row; successful
+   * personal and organization calls too when BYOK metering is `track` (calls only, their cost is
+   * the member's or the organization's own).
    */
   monthToDate(orgId: string, trackByok: boolean, now = new Date(this.clock())): { calls: number; costMicros: number } {
     const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
