@@ -254,6 +254,26 @@ describe('routing through POST /v1/enrich', () => {
     expect(usageRows(concurrentId)).toHaveLength(1);
   });
 
+  it('simultaneous repeats of one x-request-id reach the provider once and are billed once', async () => {
+    deleteAllKeys();
+    const { secretId } = await h.addKey('openai');
+    // A grant each, made beforehand: opening them is the await during which the repeats overlap.
+    const grants = await Promise.all(Array.from({ length: 8 }, async () => h.grant(secretId)));
+    const requestId = `simultaneous-${randomUUID()}`;
+    h.emulator.setBehavior({ provider: 'openai' }, { latencyMs: 300 });
+    const calls = h.emulator.requests.length;
+    const answers = await Promise.all(grants.map(async (grant) => enrich({ grants: [grant] }, { 'x-request-id': requestId })));
+    h.emulator.setBehavior({ provider: 'openai' }, null);
+    expect(h.emulator.requests.length - calls).toBe(1);
+    const winner = answers.find((answer) => answer.status === 200);
+    expect(winner?.body.requestId).toBe(requestId);
+    for (const answer of answers) {
+      if (answer.status === 409) expect(answer.body.error.code).toBe('conflict');
+      else expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: winner?.body });
+    }
+    expect(usageRows(requestId)).toHaveLength(1);
+  });
+
   it('uses builtin with no key at all, and when named', async () => {
     deleteAllKeys();
     const other = await h.client.register();

@@ -7,7 +7,7 @@ import { getPlan } from '@byok/shared/plans/plans';
 import type { Policy } from '@byok/shared/plans/policy';
 import type { Logger } from '../logger';
 import type { ProviderAdapters } from '../providers/registry';
-import type { AccountsStore } from '../store/accounts-store';
+import type { AccountsStore, OrgRecord } from '../store/accounts-store';
 import type { SecretsStore } from '../store/secrets-store';
 import type { GroupCommit } from '../store/group-commit';
 import type { StoredResponse, UsageStore } from '../store/usage-store';
@@ -15,7 +15,7 @@ import type { OrgSecretsService } from './admin/org-secrets';
 import type { OrgSecretsStore } from './admin/org-secrets-store';
 import type { PlatformReservations } from './platform-reservations';
 import type { AuditService } from './audit';
-import type { GrantsService } from './grants';
+import type { GrantsService, ReleasedKeys } from './grants';
 import { operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 import { buildRouteSteps, type Candidate } from './route-candidates';
@@ -55,8 +55,15 @@ export type PreparedEnrichment =
       dispose(): void;
     };
 
+/** What a request has once its grants are open: everything `run` needs besides the body. */
+interface Opened {
+  readonly org: OrgRecord;
+  readonly policy: Policy;
+  readonly released: ReleasedKeys;
+}
+
 export class EnrichmentService {
-  /** Client request ids being processed, per user: a concurrent repeat answers 409. */
+  /** Client request ids being processed, per user, from the first check on: a concurrent repeat answers 409. */
   private readonly inProgress = new Set<string>();
   /** The operator's base URLs, normalized once: they are fixed for the life of the process. */
   private readonly operatorAllowed: readonly string[];
@@ -72,15 +79,17 @@ export class EnrichmentService {
       const stored = deps.usage.storedResponse(principal.userId, requestId);
       if (stored) return { kind: 'replay', response: stored };
     }
-    const progressKey = `${principal.userId}\u0000${requestId}`;
-    if (clientNamed && this.inProgress.has(progressKey)) throw new AppError('conflict', 'A request with this x-request-id is still in progress.');
-    const org = deps.accountsStore.getOrg(principal.orgId);
-    if (!org) throw new AppError('unauthenticated', 'Missing, invalid or expired access token.');
-    const policy = policyOf(org);
-    this.checkNamedProvider(policy, body.provider);
-
-    const released = await deps.grants.openGrants(principal, body.grants, 'enrich');
-    if (clientNamed) this.inProgress.add(progressKey);
+    // Claimed before the first await: a repeat arriving while this one opens its grants must see it.
+    const unclaim = clientNamed ? this.claim(`${principal.userId}\u0000${requestId}`) : () => undefined;
+    let opened: Opened;
+    try {
+      opened = await this.open(principal, body);
+    } catch (error) {
+      // Refused before routing: nothing is stored, so the id is free again for a retry.
+      unclaim();
+      throw error;
+    }
+    const { org, policy, released } = opened;
     let finished = false;
     // Released in finish(): after the usage rows of this request are committed, or it ended.
     const reservations: Array<() => void> = [];
@@ -89,7 +98,7 @@ export class EnrichmentService {
       finished = true;
       for (const release of reservations) release();
       released.dispose();
-      this.inProgress.delete(progressKey);
+      unclaim();
     };
 
     const run = async (options: RunOptions): Promise<StoredResponse & { aborted: boolean }> => {
@@ -168,6 +177,31 @@ export class EnrichmentService {
       }
     };
     return { kind: 'run', run, dispose: finish };
+  }
+
+  /** The caller's organization and policy, the policy's verdict on a named provider, then the grants. */
+  private async open(principal: Principal, body: EnrichRequest): Promise<Opened> {
+    const org = this.deps.accountsStore.getOrg(principal.orgId);
+    if (!org) throw new AppError('unauthenticated', 'Missing, invalid or expired access token.');
+    const policy = policyOf(org);
+    this.checkNamedProvider(policy, body.provider);
+    const released = await this.deps.grants.openGrants(principal, body.grants, 'enrich');
+    return { org, policy, released };
+  }
+
+  /**
+   * Marks a client request id as in progress, or answers 409 when it already is. The release is
+   * idempotent: a second call must not drop the claim of a later request with the same id.
+   */
+  private claim(progressKey: string): () => void {
+    if (this.inProgress.has(progressKey)) throw new AppError('conflict', 'A request with this x-request-id is still in progress.');
+    this.inProgress.add(progressKey);
+    let claimed = true;
+    return () => {
+      if (!claimed) return;
+      claimed = false;
+      this.inProgress.delete(progressKey);
+    };
   }
 
   /** A named provider that the policy switches off entirely answers 403 before any grant is opened. */
