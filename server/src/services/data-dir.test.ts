@@ -1,6 +1,6 @@
 // Secret files in the data directory: created 0600, stable across starts, never in the database;
-// the master KEK from BYOK_MASTER_KEY or master.key.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// the master KEK from BYOK_MASTER_KEY or master.key, which is never generated under organization keys.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadMasterKek } from './master-kek';
 import { loadServerIdentity } from './server-identity';
 import { startTestServer } from '../testing/test-server';
+import { putOrgKey, startAdminTestServer } from '../http/routes/admin-test-support';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -62,5 +63,46 @@ describe('data directory secrets', () => {
     const fromEnv = await loadMasterKek({ dataDir: tempDir(), masterKey: randomBytes(32).toString('base64url') });
     expect(fromEnv.kekId).not.toBe(generated.kekId);
     await expect(loadMasterKek({ dataDir: tempDir(), masterKey: 'too-short' })).rejects.toThrow(/BYOK_MASTER_KEY/);
+  });
+
+  it('refuses to start when master.key is gone under organization keys, naming the file and no key', async () => {
+    const dir = tempDir();
+    const keyFile = join(dir, 'master.key');
+    // First start: no organization key yet, so master.key is generated.
+    const first = await startAdminTestServer({ dataDir: dir, defaultPlan: 'business' });
+    const kekId = first.server.services.masterKek.kekId;
+    try {
+      expect(existsSync(keyFile)).toBe(true);
+      const admin = await first.client.register();
+      expect((await putOrgKey(first, admin, { provider: 'openai', apiKey: 'sk-proj-AAAAbbbbCCCCddddEEEEffff0001' })).status).toBe(201);
+    } finally {
+      await first.server.close();
+    }
+    const masterKey = readFileSync(keyFile, 'utf8').trim();
+    rmSync(keyFile);
+
+    const refused = await startTestServer({ dataDir: dir }).then(
+      async (started) => {
+        await started.close();
+        return new Error('the server started');
+      },
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(Error);
+    const message = (refused as Error).message;
+    expect(message).toContain(keyFile);
+    expect(message).toMatch(/organization keys/);
+    expect(message).toMatch(/BYOK_MASTER_KEY/);
+    expect(message).not.toContain(masterKey);
+    expect(existsSync(keyFile)).toBe(false);
+
+    // BYOK_MASTER_KEY still works without the file, and it is the key the organization key needs.
+    const fromEnv = await startTestServer({ dataDir: dir, masterKey });
+    try {
+      expect(fromEnv.services.masterKek.kekId).toBe(kekId);
+      expect(existsSync(keyFile)).toBe(false);
+    } finally {
+      await fromEnv.close();
+    }
   });
 });

@@ -2,8 +2,13 @@
 // (base64url) or generated once into <dataDir>/master.key (mode 0600). Each key has a kekId so
 // that rows name the KEK that wrapped them and a rotation can re-wrap in one transaction.
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { importKek } from '@byok/shared';
 import { readOrCreateFile } from './data-dir-files';
+
+/** The master key's file in the data directory (file mode). */
+export const MASTER_KEY_FILE = 'master.key';
 
 export interface MasterKek {
   /** The KEK new org keys are wrapped with. */
@@ -26,11 +31,29 @@ function decodeKey(text: string, source: string): Uint8Array {
   return raw;
 }
 
-export async function loadMasterKek(options: { dataDir: string; masterKey?: string | undefined }): Promise<MasterKek> {
+/**
+ * Refuses to let master.key be generated while organization keys exist: a fresh key can never open
+ * them, and the server would fail only later, on each organization key's first use. The message
+ * names the file, never a key. `orgKeysExist` is asked only when the file is missing.
+ */
+export function refuseNewMasterKeyUnderOrgKeys(dataDir: string, orgKeysExist: () => boolean): void {
+  const path = join(dataDir, MASTER_KEY_FILE);
+  if (!existsSync(path) && orgKeysExist()) {
+    throw new Error(`${path} is missing, and organization keys need it; restore it (or set BYOK_MASTER_KEY) first.`);
+  }
+}
+
+export async function loadMasterKek(options: {
+  dataDir: string;
+  masterKey?: string | undefined;
+  /** Whether organization keys are stored: then a missing master.key is an error, not a first start. */
+  orgKeysExist?: () => boolean;
+}): Promise<MasterKek> {
+  if (options.masterKey === undefined && options.orgKeysExist) refuseNewMasterKeyUnderOrgKeys(options.dataDir, options.orgKeysExist);
   const raw =
     options.masterKey !== undefined
       ? decodeKey(options.masterKey, 'BYOK_MASTER_KEY')
-      : decodeKey(readOrCreateFile(options.dataDir, 'master.key', () => randomBytes(32).toString('base64url')), 'master.key');
+      : decodeKey(readOrCreateFile(options.dataDir, MASTER_KEY_FILE, () => randomBytes(32).toString('base64url')), MASTER_KEY_FILE);
   const kekId = kekIdOf(raw);
   const kek = await importKek(raw, false);
   raw.fill(0);

@@ -11,6 +11,7 @@ import type { ProviderId } from '@byok/shared/providers/types';
 import type { AccountsStore, OrgRecord } from '../store/accounts-store';
 import type { Db } from '../store/db';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
+import type { OrgSecretsStore } from './admin/org-secrets-store';
 import type { AuditService } from './audit';
 import { keyAuditDetail, keyViewBase } from './key-view';
 import { checkLocalBaseUrl, planLimitError, policyOf, type OperatorBaseUrls } from './policy';
@@ -48,6 +49,8 @@ export class SecretsService {
   constructor(
     private readonly db: Db,
     private readonly store: SecretsStore,
+    /** Organization keys share the id space with personal keys (README, Organizations). */
+    private readonly orgKeys: OrgSecretsStore,
     private readonly accounts: AccountsStore,
     private readonly audit: AuditService,
     /** BYOK_PROVIDER_BASE_URLS: local base URLs the operator configured are allowed too. */
@@ -83,9 +86,11 @@ export class SecretsService {
     return this.db
       .transaction(() => {
         const org = this.orgOf(principal);
-        this.checkPolicy(org, input.provider, baseUrl);
+        // Whose id it is comes before policy: another user's id is 404 whatever the caller may store (API.md).
         const existing = this.store.get(id);
         if (existing && existing.userId !== principal.userId) throw new AppError('not_found', NOT_FOUND);
+        if (!existing && this.orgKeys.get(id)) throw new AppError('conflict', 'This id is taken by an organization key.');
+        this.checkPolicy(org, input.provider, baseUrl);
         const defaultModel = input.defaultModel ?? null;
         if (existing) {
           if (existing.provider !== input.provider) throw new AppError('conflict', 'A rotation must keep the provider; store a new key instead.');

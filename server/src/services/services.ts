@@ -7,6 +7,7 @@ import { GroupCommit } from '../store/group-commit';
 import { JtiStore } from '../store/jti-store';
 import { SecretsStore } from '../store/secrets-store';
 import { AccountsService } from './accounts';
+import { OrgSecretsStore } from './admin/org-secrets-store';
 import { AuditService } from './audit';
 import { dummyAuthHash } from './auth-hash';
 import { GrantKeyService } from './grant-keys';
@@ -49,13 +50,19 @@ export async function createServices(config: Config, db: Db): Promise<Services> 
   const commits = new GroupCommit(db);
   const jtis = new JtiStore(db);
   const grants = new GrantsService(jtis, secretsStore, grantKeys, audit, commits);
-  const masterKek = await loadMasterKek({ dataDir: config.dataDir, masterKey: config.masterKey });
+  // The same rule as the CLI's master-key rotate: never generate master.key under organization keys.
+  const orgSecretsStore = new OrgSecretsStore(db);
+  const masterKek = await loadMasterKek({
+    dataDir: config.dataDir,
+    masterKey: config.masterKey,
+    orgKeysExist: () => orgSecretsStore.listWrapped().length > 0,
+  });
   const accounts = new AccountsService(db, accountsStore, secretsStore, audit, tokens, {
     openSignup: config.openSignup,
     defaultPlan: config.defaultPlan,
     preloginSecret: identity.preloginSecret,
   });
-  const secrets = new SecretsService(db, secretsStore, accountsStore, audit, config.providerBaseUrls);
+  const secrets = new SecretsService(db, secretsStore, orgSecretsStore, accountsStore, audit, config.providerBaseUrls);
   grants.purgeExpired();
   // Made now so that the first unknown-email login costs what every other login costs.
   await dummyAuthHash();

@@ -76,13 +76,26 @@ export const NormalizedBaseUrl = z
   .max(2048)
   .refine(isNormalizedBaseUrl, 'must be a normalized http(s) base URL (no user info, query, fragment or trailing "/")');
 
-export const Label = z.string().trim().min(1).max(100);
+// In a `u` regexp a surrogate pair is one code point, so this matches lone halves only. Not
+// String.prototype.isWellFormed: the extension still supports Firefox 115, which lacks it.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const NOT_WELL_FORMED = 'must be well-formed Unicode (no lone UTF-16 surrogate)';
+
+/**
+ * Free text that reaches the database and the audit log must be well-formed: the audit chain's
+ * canonical JSON (RFC 8785) cannot encode a lone surrogate, which would otherwise surface as a 500.
+ */
+function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+export const Label = z.string().trim().min(1).max(100).refine(isWellFormedText, NOT_WELL_FORMED);
 /** Model ids are free-form: providers publish models faster than the catalog changes. */
-export const ModelId = z.string().min(1).max(200);
+export const ModelId = z.string().min(1).max(200).refine(isWellFormedText, NOT_WELL_FORMED);
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*$/;
 /** Trimmed, at most 254 characters, one `@` with a non-empty local part and domain. */
-export const Email = z.string().trim().max(254).regex(EMAIL_PATTERN, 'must be an email address');
+export const Email = z.string().trim().max(254).regex(EMAIL_PATTERN, 'must be an email address').refine(isWellFormedText, NOT_WELL_FORMED);
 
 /** Non-negative safe integer (counts, tokens, micro-dollars). */
 export const Count = z.int().min(0);

@@ -1,5 +1,6 @@
 // Personal keys over real HTTP: write-only views, rotation with optimistic concurrency, deletion
-// that leaves no ciphertext in the database file, other users' ids, plan and policy checks.
+// that leaves no ciphertext in the database file, other users' ids, ids of organization keys, plan
+// and policy checks.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,10 @@ import { startTestServer } from '../../testing/test-server';
 import type { TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/client';
 import type { TestUser } from '../../testing/client';
+import { defaultPolicy } from '@byok/shared/plans/policy';
+import { CLI_ACTOR } from '../../services/admin/actor';
+import { createSecondOrg, putOrgKey, startAdminTestServer } from './admin-test-support';
+import type { AdminHarness } from './admin-test-support';
 
 type ErrorResponse = { error: { code: string; message: string } };
 type SecretBody = { secret: Record<string, unknown> & { id: string; version: number; hint: { prefix: string; last4: string } } };
@@ -195,6 +200,9 @@ describe('personal keys', () => {
       ['local url not allowed', good.secretId, { ...base, provider: 'ollama', hint: { prefix: '', last4: '' }, baseUrl: 'http://127.0.0.1:11434' }],
       ['builtin', good.secretId, { ...base, provider: 'builtin', hint: { prefix: '', last4: '' } }],
       ['array body', good.secretId, [base]],
+      // The audit chain's canonical JSON cannot encode a lone surrogate: refused up front, not a 500.
+      ['lone surrogate in label', good.secretId, { ...base, label: 'Work \ud800' }],
+      ['lone surrogate in default model', good.secretId, { ...base, defaultModel: 'gpt-4o\udc00' }],
     ];
     for (const [name, id, body] of cases) {
       const response = await client.request<ErrorResponse>('PUT', `/v1/secrets/${id}`, { token: owner.accessToken, body });
@@ -299,5 +307,51 @@ describe('plan and policy checks', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('ids shared with other users and organization keys', () => {
+  let harness: AdminHarness;
+  let owner: TestUser;
+  beforeAll(async () => {
+    harness = await startAdminTestServer({ defaultPlan: 'business' });
+    owner = await harness.client.register();
+  });
+  afterAll(() => harness.server.close());
+
+  it("refuses a personal key on an organization key's id with 409 and stores nothing", async () => {
+    const orgKey = await putOrgKey(harness, owner, { provider: 'openai', apiKey: OPENAI_KEY });
+    expect(orgKey.status).toBe(201);
+    const member = await harness.client.register({ inviteCode: await harness.client.invite(owner, 'member') });
+    const outsider = await createSecondOrg(harness, 'business');
+    const before = storedState(harness.server);
+    for (const user of [owner, member, outsider.admin]) {
+      const put = await harness.client.putKey(user, { provider: 'openai', apiKey: OPENAI_KEY, secretId: orgKey.id });
+      expect(put.status).toBe(409);
+      expect((put.body as ErrorResponse).error.code).toBe('conflict');
+    }
+    expect(storedState(harness.server)).toEqual(before);
+    expect(harness.server.db.prepare('SELECT COUNT(*) AS n FROM secrets WHERE id = ?').get(orgKey.id)).toEqual({ n: 0 });
+  });
+
+  it("answers 404 for another user's id even when the caller's plan or policy would refuse the key", async () => {
+    const mine = await harness.client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY });
+    expect(mine.status).toBe(201);
+    // Trial cannot store personal keys at all (plan_limit), yet the id is still someone else's.
+    const trial = await createSecondOrg(harness, 'trial', 'Trial org');
+    expect((await harness.client.putKey(trial.admin, { provider: 'openai', apiKey: OPENAI_KEY })).status).toBe(403);
+    const put = await harness.client.putKey(trial.admin, { provider: 'openai', apiKey: OPENAI_KEY, secretId: mine.sent.secretId });
+    expect(put.status).toBe(404);
+    expect((put.body as ErrorResponse).error.code).toBe('not_found');
+    // An organization whose policy switches personal keys off: still 404, not provider_disabled.
+    const closed = await createSecondOrg(harness, 'business', 'Closed org');
+    harness.admin().policy.put(closed.orgId, CLI_ACTOR, { ...defaultPolicy('business'), byokEnabled: false });
+    const before = storedState(harness.server);
+    const refused = await harness.client.putKey(closed.admin, { provider: 'openai', apiKey: OPENAI_KEY });
+    expect((refused.body as ErrorResponse).error.code).toBe('provider_disabled');
+    const disabled = await harness.client.putKey(closed.admin, { provider: 'openai', apiKey: OPENAI_KEY, secretId: mine.sent.secretId });
+    expect(disabled.status).toBe(404);
+    expect((disabled.body as ErrorResponse).error.code).toBe('not_found');
+    expect(storedState(harness.server)).toEqual(before);
   });
 });

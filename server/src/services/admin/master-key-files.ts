@@ -9,14 +9,13 @@ import { join } from 'node:path';
 import type { Db } from '../../store/db';
 import type { AuditService } from '../audit';
 import { writeFileAtomic } from '../data-dir-files';
-import { loadMasterKek } from '../master-kek';
+import { loadMasterKek, MASTER_KEY_FILE, refuseNewMasterKeyUnderOrgKeys } from '../master-kek';
 import type { AdminActor } from './actor';
 import { rewrapOrgKeys } from './master-key-rotation';
 import type { RewrapResult } from './master-key-rotation';
 import type { OrgAdminStore } from './org-admin-store';
 import type { OrgSecretsStore } from './org-secrets-store';
 
-export const MASTER_KEY_FILE = 'master.key';
 const PENDING_FILE = 'master.key.pending';
 const BACKUP_FILE = /^master\.key\.(kek-[0-9a-f]{16})$/;
 
@@ -82,8 +81,10 @@ export async function rotateMasterKey(
   if (!envMode) {
     await recoverInterruptedRotation(options.dataDir, deps.secrets);
     // Loading would generate a fresh master.key: never do that under existing organization keys.
-    if (!existsSync(join(options.dataDir, MASTER_KEY_FILE)) && deps.secrets.listWrapped().length > 0) {
-      throw new RotationSetupError(`${MASTER_KEY_FILE} is missing from the data directory, and organization keys need it; restore it (or set BYOK_MASTER_KEY) first.`);
+    try {
+      refuseNewMasterKeyUnderOrgKeys(options.dataDir, () => deps.secrets.listWrapped().length > 0);
+    } catch (error) {
+      throw new RotationSetupError(error instanceof Error ? error.message : String(error));
     }
   }
   if (envMode && options.newMasterKey === undefined) {
