@@ -110,6 +110,26 @@ describe('keyless entries', () => {
     }
   });
 
+  it("gets a sealed key no call and no verification once the policy stops allowing its base URL", async () => {
+    deleteAllKeys();
+    // Under the organization's list (the emulator's origin), not under the operator's ollama URL.
+    // Not registered with the emulator: its Ollama takes any token until one is (keyless tests follow).
+    const { secretId } = await h.addKey('ollama', { baseUrl: `${new URL(ollamaUrl).origin}/keyed`, register: false });
+    const before = await enrich({ provider: 'ollama', grants: [await h.grant(secretId)] });
+    expect(before.body.route).toMatchObject({ source: 'byok', secretId });
+    await setAllowedBaseUrls([]);
+    try {
+      const after = await enrich({ provider: 'ollama', grants: [await h.grant(secretId)] });
+      expect(after.body.route?.secretId).not.toBe(secretId);
+      const verify = await h.request<ErrorBody>('POST', `/v1/secrets/${secretId}/verify`, { body: { grant: await h.grant(secretId, 'verify') } });
+      expect(verify.status).toBe(400);
+      expect(verify.body.error.message).toContain('allowed base URLs');
+    } finally {
+      await setAllowedBaseUrls([new URL(ollamaUrl).origin]);
+      deleteAllKeys();
+    }
+  });
+
   it('enriches through a keyless entry without a grant, sends no Authorization, and records a byok usage row', async () => {
     deleteAllKeys();
     h.emulator.reset();

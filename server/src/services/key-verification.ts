@@ -48,8 +48,8 @@ export class KeyVerificationService {
     const keyless = record.wrappedDek === null;
     if (keyless && grant !== undefined) throw new AppError('bad_request', 'grant: a keyless entry is verified without a grant; send {}.');
     if (!keyless && grant === undefined) throw new AppError('bad_request', 'grant: required to verify a key.');
-    // As in routing: nothing binds a keyless entry's base URL, so the policy is asked again.
-    if (keyless && !baseUrlAllowed(policy, deps.operatorBaseUrls, provider, record.baseUrl)) {
+    // As in routing: the policy in force is asked again (before the grant is used up).
+    if (!baseUrlAllowed(policy, deps.operatorBaseUrls, provider, record.baseUrl)) {
       throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
     }
 

@@ -101,6 +101,21 @@ describe('keyless personal entries', () => {
   });
 });
 
+describe('keys bound to a base URL', () => {
+  const VLLM = 'https://vllm.example.com/v1';
+  const vllm = personal('vllm', 'v', true, { baseUrl: VLLM });
+  const orgVllm = { secretId: 'ov', provider: 'vllm', label: 'org vllm', baseUrl: VLLM, defaultModel: 'm', open: async () => 'org-key' };
+  const allowVllm = (policy: Policy) => { policy.allowedBaseUrls = [VLLM]; };
+
+  it('get no call once the policy no longer allows their base URL, personal and organization keys alike', () => {
+    const only = { personal: [vllm], org: [orgVllm], platform: [] as CandidateInputs['platform'] };
+    expect(summary(buildRouteSteps(inputs(only, allowVllm)))).toEqual(['vllm:byok', 'vllm:org']);
+    expect(summary(buildRouteSteps(inputs(only)))).toEqual(['builtin:builtin']);
+    // The operator's URL for that provider counts as allowed.
+    expect(summary(buildRouteSteps(inputs({ ...only, operatorBaseUrls: { vllm: VLLM } })))).toEqual(['vllm:byok', 'vllm:org']);
+  });
+});
+
 describe('baseUrlFor', () => {
   it('picks the operator override, the fixed host, or the key URL', () => {
     expect(baseUrlFor('openai', '', {})).toBe('https://api.openai.com/v1');

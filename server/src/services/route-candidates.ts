@@ -117,8 +117,10 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       const provider = asProvider(key.provider);
       if (provider === undefined || !wanted(provider) || policy.providers[provider]?.byok === false) continue;
       const keyless = key.keyless === true;
-      // Nothing binds a keyless entry's base URL: the policy is asked again on every call.
-      if (keyless && !baseUrlAllowed(policy, inputs.operatorBaseUrls, provider, key.baseUrl)) continue;
+      // The policy in force decides, not the one the key was saved under: a base URL an admin has
+      // since removed gets no key (PRODUCT.md: "a base URL the key was sealed with that the policy
+      // allows"). A keyless entry, whose URL nothing binds, is asked the same on every call.
+      if (!baseUrlAllowed(policy, inputs.operatorBaseUrls, provider, key.baseUrl)) continue;
       if (key.releasedKey === undefined && !keyless) {
         steps.push({ kind: 'skip', provider, source: 'byok' });
         continue;
@@ -143,6 +145,7 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
     for (const key of inputs.org) {
       const provider = asProvider(key.provider);
       if (provider === undefined || !wanted(provider) || !usable(provider)) continue;
+      if (!baseUrlAllowed(policy, inputs.operatorBaseUrls, provider, key.baseUrl)) continue;
       const baseUrl = baseUrlFor(provider, key.baseUrl, inputs.operatorBaseUrls);
       if (baseUrl === null) continue;
       const model = modelFor(provider, inputs, key.defaultModel);
