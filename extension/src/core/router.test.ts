@@ -5,6 +5,7 @@ import { fakeBrowser } from 'wxt/testing';
 import { createHarness, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
 import { createRouter } from './router';
 import { DEFAULT_COMPANION_URL } from './settings';
+import { AUTO_LOCK_ALARM } from './vault';
 
 describe('settings', () => {
   let harness: Harness;
@@ -27,5 +28,17 @@ describe('settings', () => {
 
     await route({ channel: 'byok', type: 'vault.signOut', payload: undefined });
     expect(await route({ channel: 'byok', type: 'settings.set', payload: { companionUrl: other } })).toMatchObject({ ok: true, value: { companionUrl: other } });
+  });
+
+  it('applies a shorter auto-lock delay to the running session, not only from the next unlock', async () => {
+    const { services, clock } = harness;
+    await services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    await route({ channel: 'byok', type: 'settings.set', payload: { autoLockMinutes: 240 } });
+    expect((await fakeBrowser.alarms.get(AUTO_LOCK_ALARM))?.scheduledTime).toBe(clock.now + 240 * 60_000);
+    await route({ channel: 'byok', type: 'settings.set', payload: { autoLockMinutes: 1 } });
+    expect((await fakeBrowser.alarms.get(AUTO_LOCK_ALARM))?.scheduledTime).toBe(clock.now + 60_000);
+    clock.now += 2 * 60_000;
+    await services.vault.enforceAutoLock();
+    expect(await services.vault.state()).toBe('locked');
   });
 });

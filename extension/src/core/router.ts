@@ -73,7 +73,7 @@ export function createRouter(services: Services): (message: RequestMessage) => P
           throw new ExtensionError('invalid_input', 'Auto-lock takes 1 to 1440 minutes.');
         }
         await settings.set('autoLockMinutes', autoLockMinutes);
-        await vault.touch();
+        await vault.restartAutoLock();
       }
       return status();
     },

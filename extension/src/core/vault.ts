@@ -180,11 +180,20 @@ export class Vault {
 
   /** User activity: push the auto-lock deadline back. */
   async touch(): Promise<void> {
+    await this.moveDeadline(false);
+  }
+
+  /** A new auto-lock delay: the deadline is now plus the delay, earlier or later than before. */
+  async restartAutoLock(): Promise<void> {
+    await this.moveDeadline(true);
+  }
+
+  private async moveDeadline(earlierToo: boolean): Promise<void> {
     const row = await this.deps.db.vaultSession.get('current');
     if (!row || row.lockAt <= this.now()) return;
     const lockAt = this.now() + (await this.autoLockMs());
     // Bursts of messages (a popup opening) need not rewrite the deadline each time.
-    if (lockAt - row.lockAt < TOUCH_GRANULARITY_MS) return;
+    if (earlierToo ? lockAt === row.lockAt : lockAt - row.lockAt < TOUCH_GRANULARITY_MS) return;
     await this.deps.db.vaultSession.update('current', { lockAt });
     await browser.alarms.create(AUTO_LOCK_ALARM, { when: lockAt });
   }
