@@ -231,6 +231,13 @@ describe('routing through POST /v1/enrich', () => {
     expect(third.body).toEqual(first.body);
     expect(h.emulator.requests.length).toBe(calls);
     expect(usageRows(requestId)).toHaveLength(1);
+    // An id that cannot be kept is refused, not replaced: a replaced one would bill a retry again.
+    for (const malformed of ['a/b+c=', 'x'.repeat(129)]) {
+      const refused = await enrich({ grants: [] }, { 'x-request-id': malformed });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'bad_request', message: expect.stringContaining('x-request-id') });
+    }
+    expect(h.emulator.requests.length).toBe(calls);
     // Another user's request with the same id is a different request.
     const other = await h.client.register();
     const otherReply = await h.client.request<ErrorBody>('POST', '/v1/enrich', {

@@ -9,7 +9,7 @@ import type { EnrichmentService } from '../../services/enrichment-service';
 import { principalOf } from '../../services/principal';
 import type { Logger } from '../../logger';
 import type { StoredResponse } from '../../store/usage-store';
-import { clientRequestId, requestIdOf } from '../middleware/request-id';
+import { clientRequestId, REQUEST_ID_RULE, requestIdOf } from '../middleware/request-id';
 import { describeIssues } from '../validate';
 import type { RouteContext } from './context';
 
@@ -42,6 +42,10 @@ export function enrichRoutes(context: RouteContext, service: EnrichmentService, 
   const router = Router();
   router.post('/v1/enrich', context.requireAuth, async (request, response) => {
     const principal = principalOf(request);
+    // Here the id is the idempotency key: one replaced in silence would bill a retry again.
+    if (request.get('x-request-id') !== undefined && clientRequestId(request) === undefined) {
+      throw new AppError('bad_request', `x-request-id: ${REQUEST_ID_RULE}.`);
+    }
     const body = parseEnrichBody(request.body);
     const stream = wantsStream(request);
     const requestId = requestIdOf(request);
