@@ -93,8 +93,9 @@ export type AdminAuditEvent = z.infer<typeof AdminAuditEvent>;
 export const AdminAuditQuery = z.object({
   limit: LimitQuery.default(100),
   before: AuditEventIdQuery.optional(),
-  actor: z.string().max(64).optional(),
-  action: z.string().max(64).optional(),
+  // An empty filter is a client's mistake, not "match nothing".
+  actor: z.string().min(1).max(64).optional(),
+  action: z.string().min(1).max(64).optional(),
 });
 export type AdminAuditQuery = z.infer<typeof AdminAuditQuery>;
 

@@ -41,7 +41,7 @@ export type AuditAction = z.infer<typeof AuditAction>;
 export const AuditEventId = z.int().min(1);
 
 /** An event id given in a query string (`before`). */
-export const AuditEventIdQuery = z.coerce.number().int().min(1);
+export const AuditEventIdQuery = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 /** Free-form, JSON-only detail of an event (it is hashed with JCS, so no undefined or functions). */
 export const AuditDetail = z.record(z.string(), z.unknown());

@@ -71,4 +71,13 @@ describe('admin wire contract', () => {
     expect(all.at(-1)?.prevHash).toBe('0'.repeat(64));
     expect((await harness.client.request('GET', '/v1/admin/audit?before=abc', { token: owner.accessToken })).status).toBe(400);
   });
+
+  it('ignores unknown query parameters, as the published schemas say, and refuses an empty filter', async () => {
+    const status = async (path: string) => (await harness.client.request('GET', path, { token: owner.accessToken })).status;
+    for (const path of ['/v1/audit?x=1', '/v1/admin/audit?x=1', '/v1/admin/policy?x=1', '/v1/admin/members?x=1', '/v1/admin/org-secrets?x=1', '/v1/admin/usage?x=1']) {
+      expect({ path, status: await status(path) }).toEqual({ path, status: 200 });
+    }
+    expect(await status('/v1/admin/audit?actor=')).toBe(400);
+    expect(await status('/v1/admin/audit?before=9007199254740992')).toBe(400);
+  });
 });

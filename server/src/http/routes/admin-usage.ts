@@ -13,7 +13,7 @@ export function adminUsageRoutes(context: RouteContext, admin: AdminServices): R
   // Mounted inside adminRoutes, behind its owner/admin gate; the gate is repeated so the router
   // is safe on its own too.
   router.get('/v1/admin/usage', context.requireAuth, requireAdmin, (request, response) => {
-    const query = parseInput(AdminUsageQuery.strict(), request.query, 'query');
+    const query = parseInput(AdminUsageQuery, request.query, 'query');
     response.json(admin.usage.report(principalOf(request).orgId, query));
   });
   return router;

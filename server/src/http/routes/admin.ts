@@ -1,24 +1,16 @@
 // /v1/admin (owner and admin): policy, members, organization keys, the audit log and its check.
 // Invites are the accounts routes' (admin-invites.ts); usage is admin-usage.ts.
 import { Router } from 'express';
-import { z } from 'zod';
 import { IdParams } from '@byok/shared/wire/common';
-import { PatchMemberRequest, PutOrgSecretRequest, PutPolicyRequest } from '@byok/shared/wire/admin';
+import { AdminAuditQuery, PatchMemberRequest, PutOrgSecretRequest, PutPolicyRequest } from '@byok/shared/wire/admin';
 import { createAdminServices } from '../../services/admin/admin-services';
 import type { AdminServices } from '../../services/admin/admin-services';
 import { principalOf } from '../../services/principal';
 import { EmptyBody, parseInput } from '../validate';
 import { adminActorOf, requireAdmin } from './admin-access';
 import { adminUsageRoutes } from './admin-usage';
-import { AuditQuery, auditEventBody } from './audit';
+import { auditEventBody } from './audit';
 import type { RouteContext } from './context';
-
-// Paged like the core's /v1/audit (integer event ids), plus the admin's filters.
-const AdminAuditQuery = AuditQuery.extend({
-  actor: z.string().min(1).max(64).optional(),
-  action: z.string().min(1).max(64).optional(),
-});
-const NoQuery = z.strictObject({});
 
 /** Every /v1/admin route but invites (admin-invites.ts); services built from the app's database. */
 export function adminRoutes(context: RouteContext, admin: AdminServices = createAdminServices(context.db, { ...context.services, operatorBaseUrls: context.config.providerBaseUrls })): Router {
@@ -27,7 +19,6 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
   router.use(adminUsageRoutes(context, admin));
 
   router.get('/v1/admin/policy', (request, response) => {
-    parseInput(NoQuery, request.query, 'query');
     response.json({ policy: admin.policy.effectivePolicyFor(principalOf(request).orgId) });
   });
   router.put('/v1/admin/policy', (request, response) => {
@@ -37,7 +28,6 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
   });
 
   router.get('/v1/admin/members', (request, response) => {
-    parseInput(NoQuery, request.query, 'query');
     response.json({ members: admin.members.list(principalOf(request).orgId) });
   });
   router.patch('/v1/admin/members/:id', (request, response) => {
@@ -55,7 +45,6 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
   });
 
   router.get('/v1/admin/org-secrets', (request, response) => {
-    parseInput(NoQuery, request.query, 'query');
     response.json({ secrets: admin.orgSecrets.list(principalOf(request).orgId) });
   });
   router.put('/v1/admin/org-secrets/:id', async (request, response) => {
@@ -85,7 +74,6 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
     });
   });
   router.get('/v1/admin/audit/verify', (request, response) => {
-    parseInput(NoQuery, request.query, 'query');
     response.json(admin.audit.verifyChain(principalOf(request).orgId));
   });
   return router;
