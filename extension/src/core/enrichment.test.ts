@@ -26,6 +26,20 @@ describe('enrichment', () => {
     await expect.poll(async () => (await services.db.history.get(id))?.progress).toEqual({ done: 2, total: 2, stage: 'merge' });
   });
 
+  it('makes grants again for the new key when the companion rotated its grant key early', async () => {
+    const { services, companion } = harness;
+    const key = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    expect(await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'Before.' }))).toMatchObject({ state: 'done' });
+    await companion.rotateGrantKey();
+    const sentBefore = companion.requests.length;
+    expect(await services.enrichment.settle(await services.enrichment.start({ kind: 'selection', text: 'After.' }))).toMatchObject({ state: 'done' });
+    // Refused under the cached key set, which is fetched again; then one more try, which works.
+    expect(companion.requests.slice(sentBefore).map((request) => request.path).filter((path) => path !== '/v1/secrets')).toEqual(['/v1/enrich', '/v1/grant-keys', '/v1/enrich']);
+    // Verification makes its grant the same way.
+    await companion.rotateGrantKey();
+    await expect(services.keys.verify(key.secretId)).resolves.toMatchObject({ status: 'valid' });
+  });
+
   it('names the key a provider rejected', async () => {
     const { services, companion } = harness;
     await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });

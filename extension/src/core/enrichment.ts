@@ -159,20 +159,23 @@ export class EnrichmentRunner {
     try {
       const text = truncate(input.text);
       if (!text.trim()) throw new ExtensionError('extract_failed', 'There is no text to enrich here.');
-      const grants = await this.grants();
-      const result = await this.deps.api.enrich(
-        {
-          task: 'enrich',
-          input: { kind: input.kind, text, url: input.url, title: input.title, contentType: input.contentType },
-          grants,
-        },
-        {
-          requestId,
-          signal,
-          onProgress: (progress) => {
-            void this.deps.db.history.update(id, { progress }).then(() => this.deps.notify(id));
-          },
-        },
+      const result = await this.deps.grants.sendWithGrants(
+        () => this.grants(),
+        (grants) =>
+          this.deps.api.enrich(
+            {
+              task: 'enrich',
+              input: { kind: input.kind, text, url: input.url, title: input.title, contentType: input.contentType },
+              grants,
+            },
+            {
+              requestId,
+              signal,
+              onProgress: (progress) => {
+                void this.deps.db.history.update(id, { progress }).then(() => this.deps.notify(id));
+              },
+            },
+          ),
       );
       // Done: the input is no longer needed (history keeps title, URL and the result).
       await this.deps.db.transaction('rw', this.deps.db.history, this.deps.db.retryInputs, async () => {

@@ -4,6 +4,7 @@
 import { createGrant, MAX_GRANTS_PER_REQUEST, unwrapDek, type GrantKeySet } from '@byok/shared';
 import type { CachedKey } from '../db';
 import type { ApiClient } from './api-client';
+import { ExtensionError } from './errors';
 import type { Unlocked } from './vault';
 
 /** Grant keys rotate daily; a few minutes of caching saves a round trip per call. */
@@ -29,6 +30,23 @@ export class GrantMaker {
   /** The companion rejected a grant as undecryptable: its keys may have rotated early. */
   forgetKeySet(): void {
     this.cached = null;
+  }
+
+  /**
+   * Sends a request with grants made by `make`. When the companion refuses them (`grant_invalid`),
+   * the cached key set may be one its keys have left (an early rotation): it is dropped, and the
+   * request is sent once more with grants made afresh. A refusal before routing is not stored for
+   * the request id, so the same id may be sent again.
+   */
+  async sendWithGrants<G, T>(make: () => Promise<G>, send: (grants: G) => Promise<T>): Promise<T> {
+    const cachedBefore = this.cached !== null;
+    try {
+      return await send(await make());
+    } catch (error) {
+      if (!(error instanceof ExtensionError) || error.code !== 'grant_invalid' || !cachedBefore) throw error;
+      this.forgetKeySet();
+      return send(await make());
+    }
   }
 
   async grantFor(vault: Unlocked, secret: CachedKey, purpose: 'enrich' | 'verify'): Promise<string> {

@@ -157,8 +157,12 @@ export class KeyService {
     const secret = await this.deps.db.keys.get(id);
     if (!secret || secret.scope !== 'user') throw new ExtensionError('not_found', 'This key is not in your list any more.');
     // A keyless entry has nothing to release: it is verified without a grant.
-    const grant = secret.keyless ? undefined : await this.deps.grants.grantFor(unlocked, secret, 'verify');
-    const result = await this.deps.api.verifySecret(id, grant);
+    const result = secret.keyless
+      ? await this.deps.api.verifySecret(id, undefined)
+      : await this.deps.grants.sendWithGrants(
+          () => this.deps.grants.grantFor(unlocked, secret, 'verify'),
+          (grant) => this.deps.api.verifySecret(id, grant),
+        );
     await this.refresh().catch(() => undefined);
     return result;
   }

@@ -31,17 +31,25 @@ export interface FakeCompanion {
   beforePassphraseChange: (() => void) | null;
   /** Make every POST /v1/auth/refresh answer this status (a busy or failing companion). */
   refreshFailure: number | null;
+  /** Replaces the grant key at once (an early rotation): grants for the old kid are refused. */
+  rotateGrantKey(): Promise<void>;
 }
 
 const AUDIENCE = 'byok-companion:test';
 
 export async function createFakeCompanion(): Promise<FakeCompanion> {
-  const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair;
-  const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as { x: string };
-  const keySet: GrantKeySet = {
-    audience: AUDIENCE,
-    keys: [{ kty: 'OKP', crv: 'X25519', x: publicJwk.x, kid: 'k1', use: 'enc', alg: 'ECDH-ES+A256KW' }],
+  let grantKeys = 0;
+  const newGrantKey = async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair;
+    const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as { x: string };
+    const kid = `k${++grantKeys}`;
+    const keySet: GrantKeySet = { audience: AUDIENCE, keys: [{ kty: 'OKP', crv: 'X25519', x: publicJwk.x, kid, use: 'enc', alg: 'ECDH-ES+A256KW' }] };
+    return { kid, privateKey: pair.privateKey, keySet };
   };
+  let grantKey = await newGrantKey();
+  /** As the server: a grant that does not open (an unknown kid included) is 400 grant_invalid. */
+  const openOrNull = (grant: string, purpose: 'enrich' | 'verify') =>
+    openGrant(grant, { resolveKey: (kid) => (kid === grantKey.kid ? grantKey.privateKey : undefined), audience: AUDIENCE, userId: state.userId, purpose }).catch(() => null);
   const accounts = new Map<string, { authProof: string; kdf: unknown; id: string }>();
   let refreshCounter = 0;
   /** Refresh tokens issued and not yet used: single use, as on the server. */
@@ -59,6 +67,9 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
     rejectSecretId: null,
     beforePassphraseChange: null,
     refreshFailure: null,
+    async rotateGrantKey() {
+      grantKey = await newGrantKey();
+    },
     fetch: async (input, init) => {
       if (!state.online) throw new TypeError('fetch failed');
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
@@ -101,7 +112,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
         return json(200, tokens());
       }
       if (path === '/v1/auth/logout') return json(204, null);
-      if (path === '/v1/grant-keys') return json(200, keySet);
+      if (path === '/v1/grant-keys') return json(200, grantKey.keySet);
       if (!authed()) return error(401, 'unauthenticated', 'Sign in.');
 
       if (path === '/v1/auth/passphrase' && method === 'PUT') {
@@ -143,13 +154,8 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
           entry.view.status = 'valid';
           return json(200, { status: 'valid', detail: 'ok' });
         }
-        const opened = await openGrant(String(body?.grant), {
-          resolveKey: (kid) => (kid === 'k1' ? pair.privateKey : undefined),
-          audience: AUDIENCE,
-          userId: state.userId,
-          purpose: 'verify',
-        });
-        if (!opened.dek || opened.sid !== entry.view.id) return error(400, 'grant_invalid', 'Bad grant.');
+        const opened = await openOrNull(String(body?.grant), 'verify');
+        if (!opened?.dek || opened.sid !== entry.view.id) return error(400, 'grant_invalid', 'Bad grant.');
         const aad = secretAad({ userId: state.userId, secretId: entry.view.id, provider: entry.view.provider, baseUrl: entry.view.baseUrl ?? '' });
         state.opened.push(await openSealed({ dek: opened.dek, sealed: entry.sealed, aad }));
         entry.view.status = 'valid';
@@ -194,14 +200,9 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
       if (path === '/v1/enrich') {
         const grants = (body?.grants as string[]) ?? [];
         for (const grant of grants) {
-          const opened = await openGrant(grant, {
-            resolveKey: (kid) => (kid === 'k1' ? pair.privateKey : undefined),
-            audience: AUDIENCE,
-            userId: state.userId,
-            purpose: 'enrich',
-          });
-          const entry = state.secrets.get(opened.sid);
-          if (!entry?.sealed || !opened.dek) return error(400, 'grant_invalid', 'Bad grant.');
+          const opened = await openOrNull(grant, 'enrich');
+          const entry = opened ? state.secrets.get(opened.sid) : undefined;
+          if (!opened?.dek || !entry?.sealed) return error(400, 'grant_invalid', 'Bad grant.');
           const aad = secretAad({ userId: state.userId, secretId: entry.view.id, provider: entry.view.provider, baseUrl: entry.view.baseUrl ?? '' });
           state.opened.push(await openSealed({ dek: opened.dek, sealed: entry.sealed, aad }));
         }
