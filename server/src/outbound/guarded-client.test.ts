@@ -87,7 +87,7 @@ describe('guarded outbound client', () => {
     }
   });
 
-  it.each(['http://169.254.169.254/latest', 'http://[::ffff:169.254.169.254]/', 'http://[fe80::1]/', 'http://0.0.0.0:1/'])(
+  it.each(['http://169.254.169.254/latest', 'http://[::ffff:169.254.169.254]/', 'http://[fe80::1]/', 'http://0.0.0.0:1/', 'http://[fd00:ec2::254]/latest', 'http://100.100.100.200/latest', 'http://192.0.0.192/'])(
     'an IP literal %s is refused even when allow-listed as forbidden', async (url) => {
       const client = createOutboundClient();
       try {

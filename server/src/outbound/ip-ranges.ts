@@ -7,7 +7,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 /**
  * - `public`: any call may connect.
  * - `private`: loopback, RFC 1918, CGNAT, unique-local: only when the target base URL is allow-listed.
- * - `forbidden`: link-local (cloud metadata lives there), unspecified, multicast, reserved: never.
+ * - `forbidden`: link-local and every other cloud metadata address, unspecified, multicast,
+ *   reserved, tunnels that hide their IPv4 host: never.
  */
 export type AddressClass = 'public' | 'private' | 'forbidden';
 
@@ -25,20 +26,27 @@ function v4(text: string, bits: number, verdict: V4Range['verdict']): V4Range {
 
 // Why link-local is forbidden even when allow-listed: 169.254.169.254 is the cloud metadata
 // service on every major cloud, and no provider or local model server legitimately lives there.
+// The same goes for the metadata addresses that sit inside otherwise private ranges (first match
+// wins, so they come before those ranges).
 const V4_RANGES: readonly V4Range[] = [
   v4('0.0.0.0', 8, 'forbidden'),
   v4('169.254.0.0', 16, 'forbidden'),
   v4('224.0.0.0', 4, 'forbidden'),
   v4('240.0.0.0', 4, 'forbidden'),
+  // Alibaba Cloud's metadata service, inside CGNAT space.
+  v4('100.100.100.200', 32, 'forbidden'),
+  // IETF protocol assignments: NAT64 discovery and cloud metadata aliases (192.0.0.192), no servers.
+  v4('192.0.0.0', 24, 'forbidden'),
   v4('10.0.0.0', 8, 'private'),
   v4('172.16.0.0', 12, 'private'),
   v4('192.168.0.0', 16, 'private'),
   v4('127.0.0.0', 8, 'private'),
   v4('100.64.0.0', 10, 'private'),
-  // IETF protocol assignments (192.0.0.0/24) include NAT64 discovery and some cloud metadata aliases.
-  v4('192.0.0.0', 24, 'private'),
   v4('198.18.0.0', 15, 'private'),
 ];
+
+/** Cloud metadata services on IPv6, inside unique-local space: AWS IMDS and Google's metadata server. */
+const V6_METADATA: readonly string[] = ['fd00:ec2::254', 'fd20:ce::254'];
 
 /** IPv4 dotted quad -> unsigned 32-bit integer, or null. Only the strict four-part form is accepted. */
 export function parseIPv4(text: string): number | null {
@@ -99,20 +107,37 @@ function allZero(bytes: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
+function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
+  return left.every((byte, index) => byte === right[index]);
+}
+
+const V6_METADATA_BYTES = V6_METADATA.map((text) => {
+  const parsed = parseIPv6(text);
+  if (parsed === null) throw new Error('bad address literal');
+  return parsed;
+});
+
 function classifyV6(bytes: Uint8Array): AddressClass {
   const first = bytes[0] ?? 0;
   const second = bytes[1] ?? 0;
   if (allZero(bytes, 0, 16)) return 'forbidden'; // ::
   if (allZero(bytes, 0, 15) && bytes[15] === 1) return 'private'; // ::1
-  // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (deprecated compatible) carry an IPv4 address.
+  if (V6_METADATA_BYTES.some((metadata) => sameBytes(bytes, metadata))) return 'forbidden';
+  // ::ffff:a.b.c.d (mapped), ::ffff:0:a.b.c.d (translated, RFC 2765) and ::a.b.c.d (deprecated
+  // compatible) carry an IPv4 address.
   if (allZero(bytes, 0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return classifyV4(v4From(bytes, 12));
+  if (allZero(bytes, 0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && allZero(bytes, 10, 12)) return classifyV4(v4From(bytes, 12));
   if (allZero(bytes, 0, 12)) return classifyV4(v4From(bytes, 12));
-  // NAT64 well-known prefix 64:ff9b::/96 and local-use 64:ff9b:1::/48 translate to the IPv4 tail.
+  // NAT64: the well-known prefix 64:ff9b::/96 translates to the IPv4 tail. The local-use prefix
+  // 64:ff9b:1::/48 places the IPv4 address by its own prefix length, which is not known here, and
+  // no provider or local model server is reached through it: refused.
   if (first === 0x00 && second === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b) {
-    return allZero(bytes, 4, 12) ? classifyV4(v4From(bytes, 12)) : 'private';
+    return allZero(bytes, 4, 12) ? classifyV4(v4From(bytes, 12)) : 'forbidden';
   }
   // 6to4 (2002::/16) embeds an IPv4 address in bytes 2..5.
   if (first === 0x20 && second === 0x02) return classifyV4(v4From(bytes, 2));
+  // Teredo (2001::/32) tunnels to an IPv4 host behind NAT: no provider lives there.
+  if (first === 0x20 && second === 0x01 && bytes[2] === 0 && bytes[3] === 0) return 'forbidden';
   if (first === 0xfe && (second & 0xc0) === 0x80) return 'forbidden'; // fe80::/10 link-local
   if (first === 0xff) return 'forbidden'; // multicast
   if ((first & 0xfe) === 0xfc) return 'private'; // fc00::/7 unique-local
