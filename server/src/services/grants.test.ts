@@ -188,6 +188,16 @@ describe('grants', () => {
     }
   });
 
+  it('checks every grant\'s claims before any sid: an expired grant after one for an unknown key is 401', async () => {
+    const dek = await dekOf(user, keyA);
+    const now = Math.floor(Date.now() / 1000);
+    const unknownKey = await rawGrant(keySet, {}, claims({ sid: crypto.randomUUID() }, dek));
+    const expired = await client.grant(user, keyA, { keySet, now: now - 400, lifetimeSeconds: 60 });
+    const response = await consume([unknownKey, expired]);
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('grant_expired');
+  });
+
   it("refuses a grant for the user's key sent by another user", async () => {
     const grant = await client.grant(user, keyA, { keySet });
     const response = await consume([grant], 'enrich', other);

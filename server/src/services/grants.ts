@@ -78,12 +78,13 @@ export class GrantsService {
   async openGrants(principal: Principal, grants: readonly string[], purpose: Exclude<GrantPurpose, 'org-secret-upload'>): Promise<ReleasedKeys> {
     if (grants.length > MAX_GRANTS_PER_REQUEST) throw new AppError('bad_request', `grants: at most ${MAX_GRANTS_PER_REQUEST} per request.`);
     const now = Math.floor(this.clock() / 1000);
+    const decrypted: OpenedGrant[] = [];
     const opened: { grant: OpenedGrant; record: SecretRecord; sealed: SealedBlob }[] = [];
     try {
-      for (const token of grants) {
-        const grant = await this.grantKeys.openGrant(token, { userId: principal.userId, purpose, now });
-        opened.push({ grant, ...this.liveSecret(principal, grant) });
-      }
+      // Every grant's header and claims first, then each sid (README, order of checks): a request
+      // with one expired grant is 401 grant_expired whatever its other grants name.
+      for (const token of grants) decrypted.push(await this.grantKeys.openGrant(token, { userId: principal.userId, purpose, now }));
+      for (const grant of decrypted) opened.push({ grant, ...this.liveSecret(principal, grant) });
       this.checkNotReplayed(principal, opened);
       const released: ReleasedKey[] = [];
       for (const { grant, record, sealed } of opened) {
@@ -107,7 +108,7 @@ export class GrantsService {
       }
       return keys;
     } finally {
-      for (const { grant } of opened) grant.dek?.fill(0);
+      for (const grant of decrypted) grant.dek?.fill(0);
     }
   }
 
