@@ -11,10 +11,14 @@ export function keyHintText(key: { hint?: KeyHint | undefined; keyless?: boolean
   return key.keyless || key.hint === undefined ? 'no key' : formatHint(key.hint);
 }
 
+/**
+ * Dollars from integer micro-dollars: cents from one cent up; below that two significant digits,
+ * so that a cheap call (tens of micro-dollars) never reads as free.
+ */
 export function formatCost(micros: number): string {
   if (micros === 0) return '$0.00';
   const dollars = micros / 1_000_000;
-  if (dollars < 0.01) return `$${dollars.toFixed(4)}`;
+  if (dollars < 0.01) return `$${Number(dollars.toPrecision(2))}`;
   return `$${dollars.toFixed(2)}`;
 }
 
