@@ -8,6 +8,7 @@ import { PROVIDERS } from '@byok/shared';
 import {
   PROTOCOL_OF,
   authErrorReply,
+  blockedPromptReply,
   completionReply,
   modelListReply,
   presentedKey,
@@ -178,7 +179,7 @@ export async function startEmulator(): Promise<Emulator> {
     if (response.destroyed) return;
 
     if (failing && state) {
-      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes;
+      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || behavior.blockPrompt !== undefined;
       if (applies) state.remaining -= 1;
       if (behavior.drop) return void request.socket.destroy();
       if (behavior.hang) return;
@@ -225,6 +226,9 @@ export async function startEmulator(): Promise<Emulator> {
     if (state && state.brokenEntitiesLeft > 0 && isEntitiesPrompt(input.user)) {
       state.brokenEntitiesLeft -= 1;
       broken = true;
+    }
+    if (failing && behavior.blockPrompt !== undefined && protocol === 'gemini') {
+      return sendJson(response, { status: 200, body: blockedPromptReply(input, behavior.blockPrompt) });
     }
     return sendJson(response, { status: 200, body: completionReply(protocol, input, broken) });
   }

@@ -174,6 +174,12 @@ export function readChatInput(protocol: Protocol, body: unknown, pathModel: stri
 
 let sequence = 0;
 
+/** Gemini's answer to a prompt it blocks: no candidates, the reason, and the prompt's tokens. */
+export function blockedPromptReply(input: ChatInput, blockReason: string): unknown {
+  const inputTokens = countTokens(input.system) + countTokens(input.user);
+  return { promptFeedback: { blockReason }, usageMetadata: { promptTokenCount: inputTokens, totalTokenCount: inputTokens }, modelVersion: 'emulated' };
+}
+
 /** A success body in the protocol's format, with usage computed from the prompt and the answer. */
 export function completionReply(protocol: Protocol, input: ChatInput, brokenEntities: boolean): unknown {
   const text = answerFor(input.user, brokenEntities);

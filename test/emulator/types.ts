@@ -30,6 +30,11 @@ export interface Behavior {
   readonly hugeBodyBytes?: number;
   /** Error bodies (401/429/5xx) quote the presented key verbatim, as some providers do. */
   readonly echoKeyInError?: boolean;
+  /**
+   * Gemini only: 200 with no candidates and `promptFeedback.blockReason` set to this (e.g.
+   * PROHIBITED_CONTENT), the prompt's tokens still counted in usageMetadata: a blocked prompt.
+   */
+  readonly blockPrompt?: string;
   /** The first N entity answers are not valid JSON (then valid ones). */
   readonly invalidEntitiesFirst?: number;
   /** Apply the failure knobs only this many times, then behave. */

@@ -130,6 +130,23 @@ describe('runEnrichment', () => {
     expect((error as EnrichmentFailure).usage.calls).toBeGreaterThanOrEqual(4);
   });
 
+  it('counts the tokens of a prompt the provider blocked: the refusal was billed', async () => {
+    const googleKey = new LeakCanary().key('google');
+    emulator.addKey('google', googleKey);
+    emulator.setBehavior({ provider: 'google' }, { blockPrompt: 'PROHIBITED_CONTENT' });
+    const gemini: EnrichmentTarget = {
+      adapter: adapters.forProvider('google'),
+      call: { provider: 'google', model: 'gemini-2.0-flash', apiKey: googleKey, baseUrl: emulator.urls.google, allowedBaseUrls: [emulator.urls.google] },
+      contextTokens: 128_000,
+    };
+    const error = await runEnrichment(gemini, { task: 'summary', text: 'Ada Lovelace wrote programs.' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(EnrichmentFailure);
+    const failure = error as EnrichmentFailure;
+    expect(failure.error.summary).toMatchObject({ kind: 'bad_request', providerCode: 'PROHIBITED_CONTENT', status: 200 });
+    expect(failure.usage).toMatchObject({ calls: 1, outputTokens: 0 });
+    expect(failure.usage.inputTokens).toBeGreaterThan(0);
+  });
+
   it('runs the builtin provider through the same pipeline, offline and free', async () => {
     const builtin: EnrichmentTarget = {
       adapter: adapters.forProvider('builtin'),

@@ -133,7 +133,18 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
   const ask = (prompt: Prompt): Promise<string> => {
     const task = limit(async () => {
       if (controller.signal.aborted) throw new ProviderError({ provider, kind: 'aborted' });
-      const completion = await target.adapter.complete({ ...target.call, signal: controller.signal }, prompt);
+      let completion;
+      try {
+        completion = await target.adapter.complete({ ...target.call, signal: controller.signal }, prompt);
+      } catch (error) {
+        // A refused prompt (Gemini blockReason) was still billed: count its reported tokens.
+        if (error instanceof ProviderError && error.summary.usage !== undefined) {
+          usage.inputTokens += error.summary.usage.inputTokens;
+          usage.outputTokens += error.summary.usage.outputTokens;
+          usage.calls += 1;
+        }
+        throw error;
+      }
       usage.inputTokens += completion.usage.inputTokens;
       usage.outputTokens += completion.usage.outputTokens;
       usage.calls += 1;

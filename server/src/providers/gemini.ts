@@ -1,9 +1,11 @@
 // Gemini generateContent: POST {base}/v1beta/models/{model}:generateContent with the key ONLY in
 // the `x-goog-api-key` header (never `?key=`); usage in usageMetadata. An invalid key answers
 // 400 INVALID_ARGUMENT with an ErrorInfo reason API_KEY_INVALID, which counts as an auth failure.
+// A blocked prompt is a 200 with no candidates, `promptFeedback.blockReason` and the prompt's
+// usage: a refusal of the content, not a malformed answer.
 import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
-import { JSON_HEADERS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
+import { JSON_HEADERS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 const GenerateBody = z.object({
   candidates: z
@@ -13,7 +15,8 @@ const GenerateBody = z.object({
         finishReason: z.string().optional(),
       }),
     )
-    .min(1),
+    .optional(),
+  promptFeedback: z.object({ blockReason: z.string().optional() }).optional(),
   usageMetadata: z
     .object({
       promptTokenCount: z.number().int().nonnegative().optional(),
@@ -54,18 +57,24 @@ export const geminiProtocol: WireProtocol = {
     const url = joinUrl(call.baseUrl, `/v1beta/models/${modelPath(call.model, call.provider)}:generateContent`);
     return { url, method: 'POST', headers: headers(call), body: JSON.stringify(body) };
   },
-  parseCompletion(body: unknown): ParsedCompletion | null {
+  parseCompletion(body: unknown): ParsedCompletion | ParsedRefusal | null {
     const parsed = GenerateBody.safeParse(body);
     if (!parsed.success) return null;
-    const candidate = parsed.data.candidates[0];
-    const parts = candidate?.content?.parts ?? [];
+    const candidate = parsed.data.candidates?.[0];
     const usage = parsed.data.usageMetadata;
+    const inputTokens = usage?.promptTokenCount ?? null;
+    // Thinking tokens are billed as output tokens.
+    const outputTokens = usage === undefined ? null : (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
+    if (candidate === undefined) {
+      const reason = parsed.data.promptFeedback?.blockReason;
+      return reason === undefined ? null : { refused: true, reason, inputTokens, outputTokens };
+    }
+    const parts = candidate.content?.parts ?? [];
     return {
       text: parts.filter((part) => part.thought !== true).map((part) => part.text ?? '').join(''),
-      inputTokens: usage?.promptTokenCount ?? null,
-      // Thinking tokens are billed as output tokens.
-      outputTokens: usage === undefined ? null : (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0),
-      finishReason: candidate?.finishReason ?? null,
+      inputTokens,
+      outputTokens,
+      finishReason: candidate.finishReason ?? null,
     };
   },
   buildVerify(call: ProviderCall): HttpRequestSpec {

@@ -3,7 +3,7 @@
 // and never lets a header or a provider message into anything it throws or returns.
 import type { OutboundClient, OutboundResponse } from '../outbound/guarded-client';
 import { OutboundError } from '../outbound/outbound-error';
-import { ProviderError, kindForStatus, parseRetryAfter, safeProviderCode } from './provider-error';
+import { ProviderError, kindForStatus, parseRetryAfter, safeProviderCode, safeToShow } from './provider-error';
 import type { Completion, ProviderAdapter, ProviderCall, Prompt, VerifyResult } from './types';
 import type { HttpRequestSpec, WireProtocol } from './wire-protocol';
 
@@ -13,6 +13,16 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+const PLAUSIBLE_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+/**
+ * Whether a model id from a provider's answer may be returned and recorded: it looks like a model
+ * id (bounded length, a conservative character set) and has nothing in common with the key.
+ */
+export function safeModelId(value: string, apiKey: string | null): boolean {
+  return PLAUSIBLE_MODEL_ID.test(value) && safeToShow(value, apiKey);
 }
 
 function fromOutbound(provider: string, error: OutboundError): ProviderError {
@@ -61,6 +71,17 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
     const body = await exchange(call, protocol.buildCompletion(call, prompt));
     const parsed = protocol.parseCompletion(body);
     if (parsed === null) throw new ProviderError({ provider: call.provider, kind: 'malformed', status: 200 });
+    if ('refused' in parsed) {
+      // A definite refusal of this content: another attempt would be refused (and billed) again.
+      const providerCode = safeProviderCode(parsed.reason, call.apiKey);
+      throw new ProviderError({
+        provider: call.provider,
+        kind: 'bad_request',
+        status: 200,
+        ...(providerCode === undefined ? {} : { providerCode }),
+        usage: { inputTokens: parsed.inputTokens ?? 0, outputTokens: parsed.outputTokens ?? 0 },
+      });
+    }
     const usageReported = parsed.inputTokens !== null || parsed.outputTokens !== null;
     return {
       text: parsed.text,
@@ -75,7 +96,9 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
       const body = await exchange(call, protocol.buildVerify(call));
       const models = protocol.parseVerify(body);
       if (models === null) return { status: 'unreachable', detail: 'the provider answered with an unexpected body' };
-      const model = models.includes(call.model) ? call.model : models[0];
+      // A listed id stands in for an unlisted requested model only when it is safe to echo.
+      const listed = models.includes(call.model) ? call.model : models[0];
+      const model = listed === undefined || safeModelId(listed, call.apiKey) ? listed : call.model;
       return { status: 'valid', ...(model === undefined ? {} : { model }), detail: `the key works; ${models.length} models visible` };
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;

@@ -1,5 +1,6 @@
 // OpenAI chat completions, spoken by openai, mistral, groq, aleph-alpha, lmstudio and vllm:
-// POST {base}/chat/completions with a Bearer key; usage in prompt_tokens / completion_tokens.
+// POST {base}/chat/completions with a Bearer key; usage in prompt_tokens / completion_tokens
+// (compatible servers may omit one: a missing count is 0, the reported one is kept).
 import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
 import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
@@ -15,7 +16,7 @@ const ChatCompletionBody = z.object({
       }),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }).nullish(),
+  usage: z.object({ prompt_tokens: z.number().int().nonnegative().nullish(), completion_tokens: z.number().int().nonnegative().nullish() }).nullish(),
 });
 
 const ModelListBody = z.object({ data: z.array(z.object({ id: z.string() })) });
@@ -58,6 +59,7 @@ export function parseChatCompletion(body: unknown): ParsedCompletion | null {
   const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((part) => part.text ?? '').join('') : '';
   return {
     text,
+    // Either count may be missing; the adapter counts a missing one as 0 when the other is reported.
     inputTokens: parsed.data.usage?.prompt_tokens ?? null,
     outputTokens: parsed.data.usage?.completion_tokens ?? null,
     finishReason: choice.finish_reason ?? null,

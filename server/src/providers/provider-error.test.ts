@@ -1,6 +1,6 @@
 // The single place that maps statuses to kinds, decides retryability, and sanitizes provider codes.
 import { describe, expect, it } from 'vitest';
-import { ProviderError, isRetryable, kindForStatus, parseRetryAfter, safeProviderCode } from './provider-error';
+import { ProviderError, isRetryable, kindForStatus, parseRetryAfter, safeProviderCode, safeToShow } from './provider-error';
 
 describe('kindForStatus and isRetryable', () => {
   it.each([
@@ -34,6 +34,18 @@ describe('safeProviderCode', () => {
     expect(safeProviderCode('sk-other-key-value', key)).toBeUndefined();
     expect(safeProviderCode('Incorrect API key provided', key)).toBeUndefined();
     expect(safeProviderCode({ nested: true }, key)).toBeUndefined();
+  });
+  it('drops a code that shares any run of 8 characters with the key, in any case', () => {
+    const long = 'sk-canary-0123456789abcdefghijklmno';
+    expect(long).toHaveLength(35);
+    expect(safeProviderCode('invalid_api_key:sk-canary-0123', long)).toBeUndefined();
+    expect(safeProviderCode(`key_${long.slice(0, 30)}`, long)).toBeUndefined();
+    expect(safeProviderCode('err_456789AB', long)).toBeUndefined();
+    // Seven characters in common are not a run of the key.
+    expect(safeProviderCode('code_3456789', long)).toBe('code_3456789');
+    expect(safeProviderCode('invalid_api_key', long)).toBe('invalid_api_key');
+    expect(safeToShow('gpt-4o-mini', long)).toBe(true);
+    expect(safeToShow('model-ghijklmn', long)).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 // The one failure shape of every provider call, and the single place that decides which failures
 // are worth another attempt. Only status, provider error type/code and retry-after survive from a
 // provider's error body: message text is dropped because providers echo keys in it.
+import type { TokenUsage } from './types';
 
 export type ProviderErrorKind =
   | 'auth'
@@ -21,6 +22,8 @@ export interface ProviderErrorSummary {
   /** For transport failures: the outbound error code (blocked_address, redirect, ...). */
   readonly detail?: string;
   readonly retryAfterMs?: number;
+  /** Tokens the provider reported for an answer that is still a failure (a refused prompt). */
+  readonly usage?: TokenUsage;
 }
 
 export class ProviderError extends Error {
@@ -70,20 +73,35 @@ export function kindForStatus(status: number, authFailure: boolean): ProviderErr
 
 const SAFE_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+/** Shortest run of a key's characters that counts as part of the key when found in other text. */
+export const KEY_RUN_LENGTH = 8;
+
+/**
+ * Whether provider-supplied text (an error code, a model id) may be shown or stored next to a call
+ * made with `apiKey`: it must not contain the key or any run of KEY_RUN_LENGTH of its characters
+ * (compared case-insensitively), nor look like a key itself. With no key, any text is safe here.
+ */
+export function safeToShow(text: string, apiKey: string | null): boolean {
+  if (apiKey === null || apiKey.length === 0) return true;
+  // Keys share their provider prefix with nothing legitimate in a code or model field.
+  if (/^(sk-|gsk_|AIza)/i.test(text)) return false;
+  const haystack = text.toLowerCase();
+  const key = apiKey.toLowerCase();
+  if (key.length <= KEY_RUN_LENGTH) return !haystack.includes(key);
+  for (let start = 0; start + KEY_RUN_LENGTH <= key.length; start += 1) {
+    if (haystack.includes(key.slice(start, start + KEY_RUN_LENGTH))) return false;
+  }
+  return true;
+}
+
 /**
  * Keeps a provider's error type/code only when it looks like an identifier and has nothing in
- * common with the key (a provider that echoes the key into a code field loses the field).
+ * common with the key (a provider that echoes the key, or part of it, into a code field loses it).
  */
 export function safeProviderCode(value: unknown, apiKey: string | null): string | undefined {
   const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
   if (typeof text !== 'string' || !SAFE_CODE.test(text)) return undefined;
-  if (apiKey !== null && apiKey.length > 0) {
-    if (text.includes(apiKey)) return undefined;
-    if (text.length >= 8 && apiKey.includes(text)) return undefined;
-    // Keys share their provider prefix with nothing legitimate in a code field.
-    if (/^(sk-|gsk_|AIza)/.test(text)) return undefined;
-  }
-  return text;
+  return safeToShow(text, apiKey) ? text : undefined;
 }
 
 /** `retry-after-ms`, then `retry-after` (seconds or HTTP date), in milliseconds, capped at 1 h. */

@@ -47,7 +47,7 @@ export type VerifyStatus = 'valid' | 'invalid' | 'unreachable';
 
 export interface VerifyResult {
   readonly status: VerifyStatus;
-  /** A model the key can use (the requested one when listed, else the first listed). */
+  /** A model the key can use: the requested one when listed, else the first listed if safe to show, else the requested one. */
   readonly model?: string;
   /** Safe, human-readable detail: never provider message text. */
   readonly detail: string;

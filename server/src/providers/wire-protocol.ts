@@ -17,6 +17,18 @@ export interface ParsedCompletion {
   readonly finishReason: string | null;
 }
 
+/**
+ * A 2xx answer that refuses the prompt itself (Gemini's `promptFeedback.blockReason` with no
+ * candidates): a definite answer, not a malformed one, whose reported usage still counts.
+ */
+export interface ParsedRefusal {
+  readonly refused: true;
+  /** The provider's reason (e.g. `SAFETY`); sanitized like an error code before use. */
+  readonly reason: unknown;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+}
+
 /** The safe parts of a provider's error body. */
 export interface ErrorInfo {
   readonly code?: unknown;
@@ -27,7 +39,7 @@ export interface ErrorInfo {
 export interface WireProtocol {
   buildCompletion(call: ProviderCall, prompt: Prompt): HttpRequestSpec;
   /** null when the body does not have the protocol's shape. */
-  parseCompletion(body: unknown): ParsedCompletion | null;
+  parseCompletion(body: unknown): ParsedCompletion | ParsedRefusal | null;
   buildVerify(call: ProviderCall): HttpRequestSpec;
   /** Model ids the key can see, or null when the body does not have the protocol's shape. */
   parseVerify(body: unknown): readonly string[] | null;
