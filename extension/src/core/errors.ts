@@ -19,6 +19,13 @@ export type LocalErrorCode =
 
 export type ExtensionErrorCode = ErrorCode | LocalErrorCode;
 
+/**
+ * The message of a linked document whose download failed (the network, or a site that does not let
+ * the extension read it): the document reader throws it, and the context menu explains it when
+ * the site's access was refused.
+ */
+export const DOWNLOAD_FAILED = 'The linked document could not be downloaded.';
+
 export interface ErrorInfo {
   code: ExtensionErrorCode;
   message: string;
