@@ -1,8 +1,9 @@
-// The context menu: three items, and what a click does. The side panel opens first (it needs
-// the click's user gesture), then the text is gathered and the enrichment starts.
+// The context menu: three items, and what a click does. The side panel opens first and a linked
+// document's site is asked for read access (both need the click's user gesture), then the text is
+// gathered and the enrichment starts.
 import { browser, type Browser } from 'wxt/browser';
 import type { EnrichmentRunner } from './enrichment';
-import { ExtensionError } from './errors';
+import { DOWNLOAD_FAILED, ExtensionError } from './errors';
 import { extractPage, fetchDocument } from './extract';
 
 export const MENU_PAGE = 'byok-enrich-page';
@@ -28,12 +29,36 @@ export function openResultView(tab: Browser.tabs.Tab | undefined): void {
   }
 }
 
+/**
+ * Asks for read access to the site of a linked document (an optional host permission): the link
+ * is fetched with the user's session, which a site answers only to an extension allowed on it.
+ * Must start inside the click's user gesture. Already granted (loopback, an earlier yes): true at
+ * once, no prompt. Never throws; false when refused or not possible.
+ */
+function requestSiteAccess(url: string): Promise<boolean> {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return Promise.resolve(false);
+    return browser.permissions.request({ origins: [`${parsed.protocol}//${parsed.hostname}/*`] }).catch(() => false);
+  } catch {
+    return Promise.resolve(false);
+  }
+}
+
+/** Without access the site's answer is unreadable to the extension: a failed download says why. */
+export function explainDownloadFailure(error: unknown, siteAccess: boolean, linkUrl: string): unknown {
+  if (siteAccess || !(error instanceof ExtensionError) || error.message !== DOWNLOAD_FAILED) return error;
+  return new ExtensionError('permission_denied', `The browser did not allow the extension to read ${new URL(linkUrl).hostname}, so the linked document could not be downloaded.`);
+}
+
 export async function handleMenuClick(
   info: Browser.contextMenus.OnClickData,
   tab: Browser.tabs.Tab | undefined,
   runner: EnrichmentRunner,
 ): Promise<string | null> {
+  // Both need the click's user gesture, so both start before anything is awaited.
   openResultView(tab);
+  const siteAccess = info.menuItemId === MENU_LINK && info.linkUrl ? requestSiteAccess(info.linkUrl) : Promise.resolve(true);
   const base = { title: tab?.title, url: tab?.url };
   try {
     if (info.menuItemId === MENU_SELECTION) {
@@ -48,7 +73,11 @@ export async function handleMenuClick(
     }
     if (info.menuItemId === MENU_LINK) {
       if (!info.linkUrl) throw new ExtensionError('extract_failed', 'This link has no address.');
-      const document = await fetchDocument(info.linkUrl);
+      const allowed = await siteAccess;
+      const linkUrl = info.linkUrl;
+      const document = await fetchDocument(linkUrl).catch((error: unknown) => {
+        throw explainDownloadFailure(error, allowed, linkUrl);
+      });
       return await runner.start({ kind: 'document', text: document.text, title: document.title, url: info.linkUrl, contentType: document.contentType });
     }
     return null;
