@@ -32,7 +32,8 @@ export class AdminService {
     const audit = await section('audit', () => this.api.adminAudit(50));
     const auditVerify = await section('audit-verify', () => this.api.verifyAudit());
     const usage = await section('usage', () => this.api.usage({ from, to, groupBy: 'member' }, true));
-    return { policy, members, audit, auditVerify, usage, missing };
+    const orgKeys = await section('org-keys', () => this.api.orgSecrets());
+    return { policy, members, audit, auditVerify, usage, orgKeys, missing };
   }
 
   /** CRYPTO.md section 4: the plaintext travels only inside an org-secret-upload JWE. */

@@ -7,6 +7,7 @@ import {
   AuditVerifyResponse as AuditVerifySchema,
   CreateInviteResponse,
   ListMembersResponse,
+  ListOrgSecretsResponse,
   PolicyResponse,
 } from '@byok/shared/wire/admin';
 import { GrantKeysResponse } from '@byok/shared/wire/discovery';
@@ -186,6 +187,12 @@ export class ApiClient {
 
   async putOrgSecret(id: string, body: { provider: string; label: string; defaultModel?: string; baseUrl?: string; upload: string }): Promise<void> {
     await this.http.json('PUT', `/v1/admin/org-secrets/${encodeURIComponent(id)}`, { body });
+  }
+
+  /** Every organization key (admins): also those the plan or policy keeps out of routes and lists. */
+  async orgSecrets(): Promise<SecretView[]> {
+    const body = await this.http.json('GET', '/v1/admin/org-secrets', { parse: ListOrgSecretsResponse });
+    return body.secrets.map((secret, position) => ({ ...secret, position }));
   }
 
   async deleteOrgSecret(id: string): Promise<void> {

@@ -40,6 +40,8 @@ export interface AdminOverview {
   audit: AuditEvent[] | null;
   auditVerify: AuditVerifyResponse | null;
   usage: UsageReport | null;
+  /** Organization keys from the admin list (GET /v1/secrets leaves out those not usable now). */
+  orgKeys: CachedKey[] | null;
   /** Which sections the companion does not offer yet (404). */
   missing: string[];
 }

@@ -33,6 +33,8 @@ export interface FakeCompanion {
   refreshFailure: number | null;
   /** Replaces the grant key at once (an early rotation): grants for the old kid are refused. */
   rotateGrantKey(): Promise<void>;
+  /** What GET /v1/admin/org-secrets lists (null: the companion has no such route, 404). */
+  adminOrgSecrets: unknown[] | null;
 }
 
 const AUDIENCE = 'byok-companion:test';
@@ -67,6 +69,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
     rejectSecretId: null,
     beforePassphraseChange: null,
     refreshFailure: null,
+    adminOrgSecrets: null,
     async rotateGrantKey() {
       grantKey = await newGrantKey();
     },
@@ -134,6 +137,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
         accounts.set(account[0], { ...account[1], authProof: String(body?.newAuthProof), kdf: body?.kdf });
         return json(204, null);
       }
+      if (path === '/v1/admin/org-secrets' && method === 'GET' && state.adminOrgSecrets !== null) return json(200, { secrets: state.adminOrgSecrets });
       if (path === '/v1/secrets' && method === 'GET') {
         return json(200, { secrets: [...state.secrets.values()].map((entry) => entry.view).sort((a, b) => a.position - b.position) });
       }

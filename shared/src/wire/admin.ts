@@ -64,6 +64,9 @@ export const OrgSecretView = keyViewSchema('org');
 export type OrgSecretView = z.infer<typeof OrgSecretView>;
 
 export const PutOrgSecretResponse = z.object({ secret: OrgSecretView });
+/** `GET /v1/admin/org-secrets`: every organization key, whatever the plan and policy allow to use. */
+export const ListOrgSecretsResponse = z.object({ secrets: z.array(OrgSecretView) });
+export type ListOrgSecretsResponse = z.infer<typeof ListOrgSecretsResponse>;
 export type PutOrgSecretResponse = z.infer<typeof PutOrgSecretResponse>;
 
 export const AdminUsageGroupBy = z.enum([...UsageGroupBy.options, 'member']);

@@ -19,7 +19,6 @@ export function OptionsApp() {
   const isAdmin = account?.role === 'owner' || account?.role === 'admin';
   const unlocked = status.data?.state === 'unlocked';
   const overview = useLoad(async () => (isAdmin && unlocked ? send('admin.overview') : null), [isAdmin, unlocked]);
-  const keys = useLoad(async () => (isAdmin && unlocked ? send('keys.list') : null), [isAdmin, unlocked]);
 
   const header = (
     <header className="bar">
@@ -69,7 +68,7 @@ export function OptionsApp() {
               <Missing what="The policy editor" />
             )}
             {data.members ? <MembersPanel members={data.members} selfId={account.userId} onChanged={() => void overview.reload()} /> : <Missing what="Member management" />}
-            <OrgKeysPanel keys={(keys.data?.keys ?? []).filter((key) => key.scope === 'org')} onChanged={() => void keys.reload()} />
+            {data.orgKeys ? <OrgKeysPanel keys={data.orgKeys} onChanged={() => void overview.reload()} /> : <Missing what="Organization keys" />}
             <section aria-labelledby="org-usage-title">
               <h2 id="org-usage-title">Organization usage this month</h2>
               {data.usage ? (
