@@ -12,8 +12,11 @@ export function MembersPanel({ members, selfId, onChanged }: { members: MemberVi
   const [invite, setInvite] = useState<{ code: string; expiresAt: string } | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
   const create = useAction(async () => setInvite(await send('admin.invite', { role, expiresInHours: Number(hours) })));
+  /** A role change waits for a second click: making someone an owner hands over the organization. */
+  const [pendingRole, setPendingRole] = useState<{ id: string; role: MemberView['role'] } | null>(null);
   const change = useAction(async (id: string, next: MemberView['role']) => {
     await send('admin.setRole', { id, role: next });
+    setPendingRole(null);
     onChanged();
   });
   const remove = useAction(async (id: string) => {
@@ -45,14 +48,20 @@ export function MembersPanel({ members, selfId, onChanged }: { members: MemberVi
               <td>
                 <select
                   aria-label={`Role of ${member.email}`}
-                  value={member.role}
+                  value={pendingRole?.id === member.id ? pendingRole.role : member.role}
                   disabled={member.id === selfId}
-                  onChange={(event) => void change.run(member.id, event.target.value as MemberView['role'])}
+                  onChange={(event) => setPendingRole({ id: member.id, role: event.target.value as MemberView['role'] })}
                 >
                   <option value="owner">owner</option>
                   <option value="admin">admin</option>
                   <option value="member">member</option>
                 </select>
+                {pendingRole?.id === member.id && pendingRole.role !== member.role && (
+                  <span className="row">
+                    <button onClick={() => void change.run(member.id, pendingRole.role)}>Make {pendingRole.role}</button>
+                    <button onClick={() => setPendingRole(null)}>Cancel</button>
+                  </span>
+                )}
               </td>
               <td>{formatDate(member.createdAt)}</td>
               <td>{formatDate(member.lastSeenAt)}</td>

@@ -28,8 +28,10 @@ export function OrgKeysPanel({ keys, onChanged }: { keys: CachedKey[]; onChanged
       if (keyInput.current) keyInput.current.value = '';
     }
   });
+  const [deleting, setDeleting] = useState<string | null>(null);
   const remove = useAction(async (id: string) => {
     await send('admin.deleteOrgKey', { id });
+    setDeleting(null);
     onChanged();
   });
   const keyOk = matchesKeyFormat(provider, apiKey);
@@ -52,9 +54,19 @@ export function OrgKeysPanel({ keys, onChanged }: { keys: CachedKey[]; onChanged
                 {providerName(key.provider)} · <span className="mono">{formatHint(key.hint)}</span>
               </div>
             </div>
-            <button className="danger" aria-label={`Delete organization key ${key.label}`} onClick={() => void remove.run(key.id)}>
-              Delete
-            </button>
+            {deleting === key.id ? (
+              // The key is shared: every member who routes through it loses it at once.
+              <span className="row">
+                <button className="danger" onClick={() => void remove.run(key.id)}>
+                  Delete for everyone
+                </button>
+                <button onClick={() => setDeleting(null)}>Cancel</button>
+              </span>
+            ) : (
+              <button className="danger" aria-label={`Delete organization key ${key.label}`} onClick={() => setDeleting(key.id)}>
+                Delete
+              </button>
+            )}
           </li>
         ))}
       </ul>
