@@ -19,6 +19,7 @@ export function AccountScreens({ status, onDone }: { status: StatusView; onDone:
   const [invite, setInvite] = useState('');
   const [understood, setUnderstood] = useState(false);
   const [companionUrl, setCompanionUrl] = useState(status.companionUrl);
+  const [denied, setDenied] = useState(false);
 
   const submit = useAction(async () => {
     if (companionUrl !== status.companionUrl) await send('settings.set', { companionUrl });
@@ -47,9 +48,14 @@ export function AccountScreens({ status, onDone }: { status: StatusView; onDone:
   const onSubmit = (event: React.FormEvent) => {
     event.preventDefault();
     if (problem || submit.busy) return;
+    setDenied(false);
     // The permission prompt needs this click's gesture, so it comes before any await.
     const permission = companionUrl !== DEFAULT_COMPANION_URL ? requestCompanionPermission(companionUrl) : Promise.resolve(true);
-    void permission.then(() => submit.run());
+    void permission.then((granted) => {
+      // Without access the companion cannot be reached: say so instead of trying anyway.
+      if (granted) void submit.run();
+      else setDenied(true);
+    });
   };
 
   return (
@@ -118,7 +124,10 @@ export function AccountScreens({ status, onDone }: { status: StatusView; onDone:
             <p className="help">Default {DEFAULT_COMPANION_URL}. Another address asks for permission to reach it.</p>
           </div>
         </details>
-        <ErrorNote error={submit.error} companionUrl={companionUrl} />
+        <ErrorNote
+          error={denied ? { code: 'permission_denied', message: 'The browser did not grant access to that address.' } : submit.error}
+          companionUrl={companionUrl}
+        />
         <button className="primary" type="submit" disabled={problem !== null || submit.busy} aria-describedby="submit-reason">
           {submit.busy ? <span className="spinner" aria-hidden="true" /> : null}
           {submit.busy ? 'Deriving keys…' : mode === 'create' ? 'Create account' : 'Sign in'}

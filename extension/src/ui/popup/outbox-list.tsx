@@ -2,6 +2,7 @@
 // the companion refused, with the reason and a way to retry or discard.
 import { send } from '../../core/client';
 import type { OutboxItem } from '../../db';
+import { ErrorNote } from '../error-note';
 import { formatDateTime, keyHintText } from '../format';
 import { useAction } from '../hooks';
 import { providerName } from '../provider-icon';
@@ -30,6 +31,7 @@ export function OutboxList({ items, onChanged }: { items: OutboxItem[]; onChange
         </button>
       </div>
       <p className="small muted">Sealed on this device; uploaded in order when the companion answers.</p>
+      <ErrorNote error={uploadNow.error ?? retry.error ?? discard.error} />
       <ul className="plain">
         {items.map((item) => (
           <li key={item.seq} className="card" data-outbox-state={item.state}>
