@@ -1,8 +1,7 @@
 // The admin page's overview: organization keys come from the admin list, which has every key of the
 // organization, not from the member's list (where the plan or policy may hide some).
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing';
-import { createHarness, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { type Harness, createSignedInHarness } from '../testing/harness';
 
 const ORG_KEY = {
   id: '0b7e3c59-6f2a-4c1e-9d84-5a3f2e1b7c61',
@@ -23,9 +22,7 @@ describe('admin overview', () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    fakeBrowser.reset();
-    harness = await createHarness();
-    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    harness = await createSignedInHarness();
   });
 
   it("lists the organization's keys from the admin list", async () => {

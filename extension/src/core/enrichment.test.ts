@@ -1,8 +1,7 @@
 // Enrichment runs: streamed progress and result land in history, a rejected key is named (with
 // its id for "rotate"), cancel stops the request, and a one-provider plan's replace is sent.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing';
-import { createHarness, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { createRouter } from './router';
 
 const OPENAI = `sk-proj-${'e'.repeat(30)}En1c`;
@@ -12,9 +11,7 @@ describe('enrichment', () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    fakeBrowser.reset();
-    harness = await createHarness();
-    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    harness = await createSignedInHarness();
   });
 
   it('reads the event stream: progress, then the result', async () => {

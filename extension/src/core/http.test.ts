@@ -2,8 +2,7 @@
 // session, and queued keys wait for the next sign-in; a companion that is busy or failing (429,
 // 5xx) keeps the session for the next try.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing';
-import { createHarness, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { isRetryable } from './errors';
 
 const GROQ = `gsk_${'r'.repeat(30)}Rf5h`;
@@ -12,9 +11,7 @@ describe('token refresh', () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    fakeBrowser.reset();
-    harness = await createHarness();
-    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    harness = await createSignedInHarness();
   });
 
   /** The access token runs out; the refresh token is still good. */

@@ -2,8 +2,7 @@
 // openGrant, seals open with the released data key), one grant per personal key for a call,
 // rotation keeps the id, and nothing secret is ever stored in IndexedDB.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing';
-import { createHarness, dumpDatabase, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { dumpDatabase, PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 const OPENAI = `sk-proj-${'x'.repeat(30)}Q7kZ`;
@@ -14,9 +13,7 @@ describe('keys and grants', () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    fakeBrowser.reset();
-    harness = await createHarness();
-    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    harness = await createSignedInHarness();
   });
 
   it('seals, lists with the hint, rotates under the same id and reorders', async () => {
@@ -109,9 +106,7 @@ describe('keyless entries (a provider that runs without a key)', () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    fakeBrowser.reset();
-    harness = await createHarness();
-    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    harness = await createSignedInHarness();
   });
 
   it('saves a local Ollama with no key: no seal, no hint, no grant, verified with an empty body', async () => {

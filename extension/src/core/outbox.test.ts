@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { OUTBOX_ALARM } from './outbox';
-import { createHarness, dumpDatabase, EMAIL, PASSPHRASE, type Harness } from '../testing/harness';
+import { dumpDatabase, PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 const KEY_A = `sk-proj-${'A1'.repeat(20)}`;
@@ -14,9 +14,7 @@ describe('outbox', () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    fakeBrowser.reset();
-    harness = await createHarness();
-    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    harness = await createSignedInHarness();
   });
 
   it('queues sealed keys while offline and uploads them in order after a restart', async () => {

@@ -2,10 +2,9 @@
 // re-wrapped in one request, the KEK in IndexedDB and the cached wrappedDek values replaced, the
 // outbox re-wrapped too, 409 retried once then explained, a wrong current passphrase refused.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing';
 import { unwrapDek } from '@byok/shared';
 import { ByokDb } from '../db';
-import { createHarness, dumpDatabase, EMAIL, memoryTokens, PASSPHRASE, type Harness } from '../testing/harness';
+import { dumpDatabase, EMAIL, memoryTokens, PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { createServices } from './services';
 import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
@@ -25,9 +24,7 @@ describe('passphrase change', () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    fakeBrowser.reset();
-    harness = await createHarness();
-    await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    harness = await createSignedInHarness();
   });
 
   const changes = () => harness.companion.requests.filter((request) => request.path === '/v1/auth/passphrase').map((request) => request.body as unknown as PassphraseBody);

@@ -1,5 +1,6 @@
 // Test support: the background's service graph over fake-indexeddb, WXT's fake browser and the
 // fake companion, with a unique database per test and a controllable clock.
+import { fakeBrowser } from 'wxt/testing';
 import { ByokDb } from '../db';
 import { createServices, type Services } from '../core/services';
 import type { TokenStore, Tokens } from '../core/token-store';
@@ -41,6 +42,14 @@ export async function createHarness(): Promise<Harness> {
   const dbName = `byok-test-${crypto.randomUUID()}`;
   const build = () => createServices({ db: new ByokDb(dbName), fetch: companion.fetch, tokens, now: () => clock.now });
   return { services: build(), companion, clock, tokens, dbName, restart: build };
+}
+
+/** A fresh fake browser and a harness whose account is created and unlocked (most tests start here). */
+export async function createSignedInHarness(): Promise<Harness> {
+  fakeBrowser.reset();
+  const harness = await createHarness();
+  await harness.services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+  return harness;
 }
 
 /** Every row of every table, serialized, to search for things that must never be stored. */
