@@ -79,8 +79,10 @@ describe('BackgroundCheckpoints', () => {
       largest = Math.max(largest, walBytes());
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // Unbounded, 4,000 one-page transactions make a WAL of ~16 MB.
-    expect(largest).toBeLessThan(2_000_000);
+    // Unbounded, 4,000 one-page transactions make a WAL of ~16 MB. Bounded, it restarts past 200
+    // pages (~0.8 MB) once a checkpoint completes; on a loaded machine the worker's checkpoint can
+    // hold that off for a while (2 MB was seen once in CI), so the bound leaves room for it.
+    expect(largest).toBeLessThan(6_000_000);
     expect(warnings).toEqual([]);
     await checkpoints.stop();
   });
