@@ -31,6 +31,7 @@ export function ResultView({ entry, keyLabels }: { entry: HistoryEntry; keyLabel
   const entities = result?.entities ?? [];
   const groups = new Map<string, typeof entities>();
   for (const entity of entities) groups.set(entity.type, [...(groups.get(entity.type) ?? []), entity]);
+  const cancel = useAction(async () => send('enrich.cancel', { id: entry.id }));
 
   return (
     <article className="stack" aria-labelledby="result-title" data-testid="result" data-state={entry.state}>
@@ -59,7 +60,10 @@ export function ResultView({ entry, keyLabels }: { entry: HistoryEntry; keyLabel
             <span>{entry.progress ? `${entry.progress.stage}: ${entry.progress.done} of ${entry.progress.total}` : 'Sending to the companion…'}</span>
           </div>
           <progress max={entry.progress?.total || 1} value={entry.progress?.done ?? 0} aria-label="Progress" />
-          <button onClick={() => void send('enrich.cancel', { id: entry.id })}>Cancel</button>
+          <button onClick={() => void cancel.run()} disabled={cancel.busy}>
+            Cancel
+          </button>
+          <ErrorNote error={cancel.error} />
         </div>
       )}
 
