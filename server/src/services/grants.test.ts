@@ -3,11 +3,12 @@
 // nothing is decrypted for a bad grant, replays are refused also after a restart.
 import { Router } from 'express';
 import { CompactEncrypt, importJWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { unwrapDek } from '@byok/shared';
 import { b64urlEncode, randomBytes } from '@byok/shared/crypto/bytes';
 import type { GrantKeySet } from '@byok/shared';
 import type { RouteMount } from '../app';
+import type * as SealedModule from '../crypto/sealed';
 import { principalOf } from './principal';
 import { startTestServer } from '../testing/test-server';
 import type { TestServer } from '../testing/test-server';
@@ -17,7 +18,21 @@ import type { TestUser } from '../testing/client';
 type ErrorResponse = { error: { code: string; message: string } };
 type OpenedResponse = { keys: { secretId: string; provider: string; apiKey: string }[] };
 
-let decryptions = 0;
+// Counts the sealed keys GrantsService really opens: the real function runs, and a success is
+// counted, so "decrypts nothing" holds of the service itself, refusals included (a refusal that
+// came after an opening would count it).
+const sealed = vi.hoisted(() => ({ opened: 0 }));
+vi.mock('../crypto/sealed', async (importOriginal) => {
+  const real = await importOriginal<typeof SealedModule>();
+  return {
+    ...real,
+    openSealedSync: (...args: Parameters<typeof real.openSealedSync>) => {
+      const apiKey = real.openSealedSync(...args);
+      sealed.opened += 1;
+      return apiKey;
+    },
+  };
+});
 
 const testConsumer: RouteMount = (context) => {
   const router = Router();
@@ -26,7 +41,6 @@ const testConsumer: RouteMount = (context) => {
     const body = request.body as { grants: string[] };
     const keys = await context.services.grants.openGrants(principalOf(request), body.grants, purpose);
     try {
-      decryptions += keys.size;
       response.json({ keys: keys.list().map(({ secretId, provider, apiKey }) => ({ secretId, provider, apiKey })) });
     } finally {
       keys.dispose();
@@ -70,9 +84,9 @@ describe('grants', () => {
   afterAll(() => server.close());
 
   async function consume(grants: string[], purpose = 'enrich', as: TestUser = user) {
-    const before = decryptions;
+    const before = sealed.opened;
     const response = await client.request<OpenedResponse & ErrorResponse>('POST', `/test/consume/${purpose}`, { token: as.accessToken, body: { grants } });
-    return { ...response, decrypted: decryptions - before };
+    return { ...response, decrypted: sealed.opened - before };
   }
 
   async function dekOf(owner: TestUser, secretId: string): Promise<Uint8Array> {
