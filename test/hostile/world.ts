@@ -10,11 +10,14 @@ import { CLI_ACTOR } from '../../server/src/services/admin/actor';
 import { closedPort } from '../enrich/harness';
 import { EMULATED_PROVIDERS } from '../emulator';
 import { LeakCanary, filesBelow, responseHaystacks, type Haystack } from '../support/leak-canary';
+import { openStored, storedSecrets } from '../support/sealed-rows';
 
 export interface Tenant {
   readonly user: TestUser;
   readonly secretId: string;
   readonly label: string;
+  /** The plaintext key it stored (test-side only), to check the stored row still opens to it. */
+  readonly apiKey: string;
 }
 
 export interface Org {
@@ -40,9 +43,17 @@ export interface World {
 
 async function addTenantKey(harness: AdminHarness, canary: LeakCanary, user: TestUser, tag: string): Promise<Tenant> {
   const label = `${tag}-label-${randomUUID().slice(0, 8)}`;
-  const put = await harness.client.putKey(user, { provider: 'openai', apiKey: canary.key('openai'), label });
+  const apiKey = canary.key('openai');
+  const put = await harness.client.putKey(user, { provider: 'openai', apiKey, label });
   if (put.status !== 201) throw new Error(`storing ${tag}'s key failed: ${put.status} ${put.text}`);
-  return { user, secretId: put.sent.secretId, label };
+  return { user, secretId: put.sent.secretId, label, apiKey };
+}
+
+/** What the tenant's stored row opens to with the tenant's own KEK (the ciphertext, wrapping and AAD intact). */
+export async function storedKeyOf(world: World, tenant: Tenant): Promise<string> {
+  const row = storedSecrets(world.harness.server.db, tenant.user.userId).find((candidate) => candidate.id === tenant.secretId);
+  if (!row) throw new Error(`no stored row for ${tenant.label}`);
+  return openStored(row, tenant.user.kek);
 }
 
 export async function startWorld(): Promise<World> {
