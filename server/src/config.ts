@@ -139,11 +139,20 @@ export function configFromEnv(env: Record<string, string | undefined>): RawConfi
 /** Parses flags and environment; throws an Error naming the bad setting (never its value). */
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): Config {
   const config = parseConfig({ ...configFromEnv(env), ...parseFlags(argv) });
-  // `pnpm --filter @byok/server start` runs inside server/; a relative data dir means relative to
-  // where the operator typed the command (pnpm and npm pass it as INIT_CWD), as they would expect.
-  const invokedFrom = env.INIT_CWD;
-  if (invokedFrom && !isAbsolute(config.dataDir)) config.dataDir = resolve(invokedFrom, config.dataDir);
+  config.dataDir = dataDirFrom(config.dataDir, env);
   return config;
+}
+
+/**
+ * The data directory from a flag or BYOK_DATA_DIR (empty or absent: ./data), for the server and the
+ * admin CLI alike, so that both open the same database. `pnpm --filter @byok/server start` and `cli`
+ * run inside server/; a relative path means relative to where the operator typed the command (pnpm
+ * and npm pass it as INIT_CWD), as they would expect.
+ */
+export function dataDirFrom(value: string | undefined, env: Record<string, string | undefined>): string {
+  const dir = value === undefined || value === '' ? './data' : value;
+  const invokedFrom = env.INIT_CWD;
+  return invokedFrom && !isAbsolute(dir) ? resolve(invokedFrom, dir) : dir;
 }
 
 export function parseConfig(raw: RawConfig): Config {

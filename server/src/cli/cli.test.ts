@@ -12,6 +12,7 @@ import type { AdminHarness } from '../http/routes/admin-test-support';
 import { loadMasterKek } from '../services/master-kek';
 import type { TestUser } from '../testing/client';
 import { runCli } from './program';
+import { loadConfig } from '../config';
 
 interface Ran {
   code: number;
@@ -108,6 +109,18 @@ describe('admin CLI on its own', () => {
     const verify = await cli(dir, ['--json', 'audit', 'verify']);
     expect(verify.code).toBe(5);
     expect(verify.json()).toMatchObject({ ok: false, orgs: [{ ok: false, firstBrokenId: second.id }] });
+  });
+
+  it('finds the server\'s data directory: a relative one is taken from where the command was typed (INIT_CWD)', async () => {
+    const typedIn = tempDir('byok-cli-cwd-');
+    const run = (env: Record<string, string>) =>
+      runCli(['org', 'create', 'Here', '--json'], { stdout: () => undefined, stderr: () => undefined, env });
+    expect(await run({ INIT_CWD: typedIn, BYOK_DATA_DIR: 'var/db' })).toBe(0);
+    expect(existsSync(join(typedIn, 'var', 'db', 'byok.sqlite'))).toBe(true);
+    // Empty means unset, as for the server: ./data under INIT_CWD.
+    expect(await run({ INIT_CWD: typedIn, BYOK_DATA_DIR: '' })).toBe(0);
+    expect(existsSync(join(typedIn, 'data', 'byok.sqlite'))).toBe(true);
+    expect(loadConfig([], { INIT_CWD: typedIn, BYOK_DATA_DIR: 'var/db' }).dataDir).toBe(join(typedIn, 'var', 'db'));
   });
 
   it('runs as a process with the documented exit codes', () => {

@@ -9,6 +9,7 @@ import { CliError, EXIT, exitCodeOf } from './exit-codes';
 import type { ExitCode } from './exit-codes';
 import { Output } from './output';
 import type { CliIo } from './output';
+import { dataDirFrom } from '../config';
 
 export interface GlobalOptions {
   dataDir?: string;
@@ -28,7 +29,8 @@ export class CliRuntime {
   }
 
   dataDirOf(command: Command): string {
-    return resolve(command.optsWithGlobals<GlobalOptions>().dataDir ?? this.io.env['BYOK_DATA_DIR'] ?? './data');
+    // The server's own rule (config.ts), so that both open the same database.
+    return resolve(dataDirFrom(command.optsWithGlobals<GlobalOptions>().dataDir ?? this.io.env['BYOK_DATA_DIR'], this.io.env));
   }
 
   /** Runs `body` with a database context for `command`, recording its exit code. */
