@@ -44,4 +44,17 @@ describe('GrantKeyService', () => {
     expect(reopened.keySet().keys.map((key) => key.kid)).toEqual(service.keySet().keys.map((key) => key.kid));
     expect(readFileSync(join(dir, 'grant-keys.json'), 'utf8')).toContain('"d"');
   });
+
+  it('gives a generation long past its 24 hours no grace when a restart rotates it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'byok-gk-'));
+    dirs.push(dir);
+    let now = 1_000_000_000_000;
+    const before = await GrantKeyService.open(dir, 'byok-companion:test', () => now);
+    const oldKids = before.keySet().keys.map((key) => key.kid);
+    // Stopped for three days, then started again.
+    now += 3 * 24 * 3_600_000;
+    const after = await GrantKeyService.open(dir, 'byok-companion:test', () => now);
+    expect(after.keySet().keys).toHaveLength(2);
+    for (const kid of oldKids) expect(after.resolveKey(kid)).toBeUndefined();
+  });
 });

@@ -107,8 +107,10 @@ export class GrantKeyService {
     this.rotating ??= (async () => {
       const now = this.clock();
       const fresh = await load({ createdAt: now, retiredAt: null, keys: [await newKey('X25519'), await newKey('P-256')] });
+      // The current generation retires now, or when it fell due if that was earlier (the companion
+      // was stopped past it): a key long past its 24 hours gets no fresh grace period.
       const kept = this.generations
-        .map((generation) => (generation.retiredAt === null ? { ...generation, retiredAt: now } : generation))
+        .map((generation) => (generation.retiredAt === null ? { ...generation, retiredAt: Math.min(now, generation.createdAt + GRANT_KEY_MAX_AGE_MS) } : generation))
         .filter((generation) => this.accepting(generation, now));
       const next = [fresh, ...kept];
       writeFileAtomic(
