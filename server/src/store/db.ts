@@ -59,19 +59,19 @@ export function readMigrations(dir: string): Migration[] {
 export function migrate(db: Db, dir: string): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const applied = new Set(
-    db
-      .prepare('SELECT version FROM schema_migrations')
-      .all()
-      .map((row) => (row as { version: number }).version),
-  );
-  const pending = readMigrations(dir).filter((migration) => !applied.has(migration.version));
+  const migrations = readMigrations(dir);
+  const appliedVersions = db.prepare('SELECT version FROM schema_migrations');
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  db.transaction(() => {
+  // What is pending is read inside the write transaction: two processes starting together (a
+  // companion and the CLI during an upgrade) would otherwise both apply the same migrations, and
+  // the second would fail on "table already exists".
+  return db.transaction(() => {
+    const applied = new Set(appliedVersions.all().map((row) => (row as { version: number }).version));
+    const pending = migrations.filter((migration) => !applied.has(migration.version));
     for (const migration of pending) {
       db.exec(migration.sql);
       record.run(migration.version, migration.name, new Date().toISOString());
     }
+    return pending.map((migration) => migration.name);
   }).immediate();
-  return pending.map((migration) => migration.name);
 }
