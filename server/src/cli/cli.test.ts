@@ -188,6 +188,17 @@ describe('admin CLI next to a running server', () => {
     expect(backup.code).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect((await cli(dataDir, ['backup', file])).code).toBe(6);
+    // A directory that does not exist, or a directory as the file: exit 6 with a reason, and nothing
+    // is left behind; the earlier backup survives a failed --force.
+    const nowhere = await cli(dataDir, ['backup', join(tempDir('byok-backup-'), 'missing', 'backup.sqlite')]);
+    expect(nowhere.code).toBe(6);
+    expect(nowhere.stderr).toContain('ENOENT');
+    const aDirectory = tempDir('byok-backup-');
+    expect((await cli(dataDir, ['backup', aDirectory, '--force'])).code).toBe(6);
+    const earlier = readFileSync(file);
+    expect((await cli(dataDir, ['backup', file, '--force'])).code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file).length).toBeGreaterThanOrEqual(earlier.length);
     // Written after the backup: not in the copy.
     const later = await harness.client.putKey(member, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0304' });
     expect(later.status).toBe(201);

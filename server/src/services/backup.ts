@@ -3,7 +3,8 @@
 // it. The secret files of the data directory (master.key above all) are not in it on purpose:
 // keep them apart from the ciphertext they protect.
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Db } from '../store/db';
 
@@ -20,20 +21,42 @@ export class BackupError extends Error {
   }
 }
 
+/** The system error code of a failure (ENOENT, EISDIR...), never its message, which names paths. */
+function codeOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'unknown error';
+}
+
 export async function backupDatabase(db: Db, file: string, options: { overwrite?: boolean } = {}): Promise<BackupResult> {
   const target = resolve(file);
   if (target === resolve(db.name)) throw new BackupError('The backup file cannot be the live database.');
   if (existsSync(target) && options.overwrite !== true) throw new BackupError('The backup file exists; choose another name or pass --force.');
-  const progress = await db.backup(target);
-  chmodSync(target, 0o600);
-  // The copy is a standalone file: no WAL or shared-memory companions to carry along.
-  const copy = new Database(target, { fileMustExist: true });
+  if (existsSync(target) && statSync(target).isDirectory()) throw new BackupError('The backup file is a directory.');
+  // The copy goes to a file created 0600 before SQLite writes a byte into it, and replaces the
+  // target only once checked: no moment when the keys' ciphertext sits in a world-readable file,
+  // and a failed run leaves an earlier backup as it was.
+  const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
   try {
-    copy.pragma('journal_mode = DELETE');
-    const check = copy.pragma('integrity_check', { simple: true });
-    if (check !== 'ok') throw new BackupError('The backup copy failed its integrity check.');
-  } finally {
-    copy.close();
+    closeSync(openSync(partial, 'wx', 0o600));
+  } catch (error) {
+    throw new BackupError(`The backup file cannot be created there (${codeOf(error)}).`);
   }
-  return { file: target, bytes: statSync(target).size, pages: progress.totalPages };
+  try {
+    const progress = await db.backup(partial);
+    // The copy is a standalone file: no WAL or shared-memory companions to carry along.
+    const copy = new Database(partial, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+      const check = copy.pragma('integrity_check', { simple: true });
+      if (check !== 'ok') throw new BackupError('The backup copy failed its integrity check.');
+    } finally {
+      copy.close();
+    }
+    renameSync(partial, target);
+    return { file: target, bytes: statSync(target).size, pages: progress.totalPages };
+  } catch (error) {
+    rmSync(partial, { force: true });
+    rmSync(`${partial}-journal`, { force: true });
+    if (error instanceof BackupError) throw error;
+    throw new BackupError(`The backup could not be written (${codeOf(error)}).`);
+  }
 }
