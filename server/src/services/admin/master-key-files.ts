@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:
 import { join } from 'node:path';
 import type { Db } from '../../store/db';
 import type { AuditService } from '../audit';
-import { writeFileAtomic } from '../data-dir-files';
+import { syncDir, writeFileAtomic } from '../data-dir-files';
 import { loadMasterKek, MASTER_KEY_FILE, refuseNewMasterKeyUnderOrgKeys } from '../master-kek';
 import type { AdminActor } from './actor';
 import { rewrapOrgKeys } from './master-key-rotation';
@@ -107,6 +107,9 @@ export async function rotateMasterKey(
   const backupName = `${MASTER_KEY_FILE}.${current.kekId}`;
   writeFileAtomic(options.dataDir, backupName, oldText);
   writeFileAtomic(options.dataDir, PENDING_FILE, newText);
+  // The re-wrap must be on disk before master.key changes: with the default synchronous=NORMAL a
+  // power cut could undo the commit after the rename, leaving rows wrapped under the old key.
+  deps.db.pragma('synchronous = FULL');
   let result: RewrapResult;
   try {
     result = await rewrapOrgKeys(deps, known, next, actor);
@@ -117,6 +120,8 @@ export async function rotateMasterKey(
     throw error;
   }
   renameSync(join(options.dataDir, PENDING_FILE), join(options.dataDir, MASTER_KEY_FILE));
+  // The old key's copy goes only once the new master.key is durably in place.
+  syncDir(options.dataDir);
   if (options.keepOld === true) return { mode: 'file', ...result, keptOldKeyFile: backupName };
   rmSync(join(options.dataDir, backupName), { force: true });
   return { mode: 'file', ...result };
