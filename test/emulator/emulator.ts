@@ -20,7 +20,7 @@ import {
   type Protocol,
 } from './protocols';
 import { isEntitiesPrompt } from './content';
-import { EMULATED_PROVIDERS, type Behavior, type BehaviorTarget, type EmulatedProvider, type RecordedRequest } from './types';
+import { EMULATED_PROVIDERS, type Behavior, type BehaviorTarget, type EmulatedProvider, type RecordedRequest, type ReportedUsage } from './types';
 
 export interface Emulator {
   /** `http://127.0.0.1:<port>` */
@@ -31,6 +31,11 @@ export interface Emulator {
   setBehavior(target: BehaviorTarget, behavior: Behavior | null): void;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
+  /**
+   * The usage put in every chat answer that reported some (completions and blocked prompts), in
+   * the order the answers were sent: what a caller summing usage must arrive at.
+   */
+  readonly reportedUsage: ReportedUsage[];
   /**
    * Bytes written for each `hugeBodyBytes` answer, in the order they ended or were cut: how much
    * left before the client hung up (the body is streamed with backpressure, never buffered).
@@ -149,6 +154,7 @@ export async function startEmulator(): Promise<Emulator> {
   const keys = new Map<EmulatedProvider, Set<string>>(EMULATED_PROVIDERS.map((provider) => [provider, new Set<string>()]));
   const behaviors = new Map<string, { behavior: Behavior; remaining: number; brokenEntitiesLeft: number; served: number }>();
   const requests: RecordedRequest[] = [];
+  const reportedUsage: ReportedUsage[] = [];
   const hugeBodiesSent: number[] = [];
   const answered: Array<[number, number]> = [];
   let active = 0;
@@ -227,10 +233,9 @@ export async function startEmulator(): Promise<Emulator> {
       state.brokenEntitiesLeft -= 1;
       broken = true;
     }
-    if (failing && behavior.blockPrompt !== undefined && protocol === 'gemini') {
-      return sendJson(response, { status: 200, body: blockedPromptReply(input, behavior.blockPrompt) });
-    }
-    return sendJson(response, { status: 200, body: completionReply(protocol, input, broken) });
+    const reply = failing && behavior.blockPrompt !== undefined && protocol === 'gemini' ? blockedPromptReply(input, behavior.blockPrompt) : completionReply(protocol, input, broken);
+    reportedUsage.push({ provider, ...reply.usage });
+    return sendJson(response, { status: 200, body: reply.body });
   }
 
   const server = createServer((request, response) => {
@@ -257,6 +262,7 @@ export async function startEmulator(): Promise<Emulator> {
     baseUrl,
     urls,
     requests,
+    reportedUsage,
     addKey(provider, key) {
       keys.get(provider)?.add(key);
     },
@@ -274,6 +280,7 @@ export async function startEmulator(): Promise<Emulator> {
       peak = active;
       behaviors.clear();
       requests.length = 0;
+      reportedUsage.length = 0;
       hugeBodiesSent.length = 0;
       answered.length = 0;
     },

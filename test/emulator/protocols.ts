@@ -174,17 +174,30 @@ export function readChatInput(protocol: Protocol, body: unknown, pathModel: stri
 
 let sequence = 0;
 
+/** Token counts an answer body reports, handed back with it so that the emulator can record them. */
+export interface AnswerUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
 /** Gemini's answer to a prompt it blocks: no candidates, the reason, and the prompt's tokens. */
-export function blockedPromptReply(input: ChatInput, blockReason: string): unknown {
+export function blockedPromptReply(input: ChatInput, blockReason: string): { body: unknown; usage: AnswerUsage } {
   const inputTokens = countTokens(input.system) + countTokens(input.user);
-  return { promptFeedback: { blockReason }, usageMetadata: { promptTokenCount: inputTokens, totalTokenCount: inputTokens }, modelVersion: 'emulated' };
+  return {
+    body: { promptFeedback: { blockReason }, usageMetadata: { promptTokenCount: inputTokens, totalTokenCount: inputTokens }, modelVersion: 'emulated' },
+    usage: { inputTokens, outputTokens: 0 },
+  };
 }
 
 /** A success body in the protocol's format, with usage computed from the prompt and the answer. */
-export function completionReply(protocol: Protocol, input: ChatInput, brokenEntities: boolean): unknown {
+export function completionReply(protocol: Protocol, input: ChatInput, brokenEntities: boolean): { body: unknown; usage: AnswerUsage } {
   const text = answerFor(input.user, brokenEntities);
   const inputTokens = countTokens(input.system) + countTokens(input.user);
   const outputTokens = countTokens(text);
+  return { body: completionBody(protocol, input, text, inputTokens, outputTokens), usage: { inputTokens, outputTokens } };
+}
+
+function completionBody(protocol: Protocol, input: ChatInput, text: string, inputTokens: number, outputTokens: number): unknown {
   sequence += 1;
   switch (protocol) {
     case 'openai':

@@ -54,6 +54,13 @@ export interface RecordedRequest {
   readonly at: number;
 }
 
+/** The usage the emulator put in one answer it sent, as the provider's own token counts. */
+export interface ReportedUsage {
+  readonly provider: EmulatedProvider;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
 export interface BehaviorTarget {
   readonly provider?: EmulatedProvider;
   readonly key?: string;

@@ -65,10 +65,13 @@ describe('runEnrichment', () => {
     expect(progress.map((event) => event.done)).toEqual(progress.map((_, index) => index + 1));
     expect(progress.at(-1)?.done).toBe(progress.at(-1)?.total);
     expect(new Set(progress.map((event) => event.stage))).toEqual(new Set(['summarize', 'merge', 'entities']));
-    // Usage is the sum of what the emulator reported for each call.
-    const reported = emulator.requests.length;
-    expect(reported).toBe(result.usage.calls);
-    expect(result.usage.inputTokens).toBeGreaterThan(0);
+    // Usage is the sum of what the emulator reported in each answer, every call counted once.
+    const reported = emulator.reportedUsage;
+    expect(reported).toHaveLength(result.usage.calls);
+    const sum = (field: 'inputTokens' | 'outputTokens'): number => reported.reduce((total, usage) => total + usage[field], 0);
+    // Far more than any one call reported: a sum, not the last or largest answer's count.
+    expect(sum('inputTokens')).toBeGreaterThan(Math.max(...reported.map((usage) => usage.inputTokens)));
+    expect(result.usage).toEqual({ inputTokens: sum('inputTokens'), outputTokens: sum('outputTokens'), calls: reported.length });
     expect(result.summary).toContain('Chapter 0 opens here.');
     expect(result.entities).toContainEqual({ type: 'person', text: 'Marie Curie', count: 40 });
   });

@@ -24,8 +24,35 @@ function loopTurns(): { stop(): number } {
   };
 }
 
-/** Prose with few names: 60,000 characters that never reach the entity cap. */
-const PLAIN = 'The weather was mild and the river ran slowly past the fields. '.repeat(950);
+/** One famous person per paragraph, each with a place or an organization, and what must be found there. */
+const FAMOUS: ReadonlyArray<readonly [person: string, deed: string, type: 'location' | 'organization', where: string]> = [
+  ['Marie Curie', 'studied radium in', 'location', 'Paris'],
+  ['Albert Einstein', 'lectured in', 'location', 'Berlin'],
+  ['Ada Lovelace', 'wrote her notes in', 'location', 'London'],
+  ['Nelson Mandela', 'spoke in', 'location', 'Johannesburg'],
+  ['Angela Merkel', 'met reporters in', 'location', 'Munich'],
+  ['Alan Turing', 'worked at the', 'organization', 'University of Manchester'],
+  ['Frida Kahlo', 'painted in', 'location', 'Mexico City'],
+  ['Pablo Picasso', 'painted in', 'location', 'Madrid'],
+  ['Toni Morrison', 'taught at', 'organization', 'Princeton University'],
+  ['Isaac Newton', 'was born in', 'location', 'Lincolnshire'],
+  ['Charles Darwin', 'sailed to', 'location', 'Ecuador'],
+  ['Greta Thunberg', 'spoke in', 'location', 'Stockholm'],
+  ['Wolfgang Mozart', 'composed in', 'location', 'Vienna'],
+];
+
+/**
+ * About 64,000 characters: each paragraph (just under the 5,000-character slice) opens with one
+ * famous person's sentence and goes on with name-free filler, so every slice holds two entities of
+ * its own and a slice skipped or cut short loses them. Far below the entity cap.
+ */
+const NAMED_LONG = FAMOUS.map(([person, deed, , where]) =>
+  `${person} ${deed} ${where}. ${'The weather was mild and the river ran slowly past the fields. '.repeat(78)}`.trim(),
+).join('\n\n');
+const NAMED_LONG_ENTITIES = FAMOUS.flatMap(([person, , type, where]) => [
+  { type: 'person', text: person },
+  { type, text: where },
+]);
 
 const ARTICLE = `The European Space Agency launched its new climate satellite from Kourou on Tuesday.
 The satellite will measure ice thickness across Greenland and Antarctica for seven years.
@@ -38,8 +65,12 @@ Data from the satellite will be free for researchers worldwide from March 2027.
 NASA and the University of Leeds will help calibrate the radar measurements of ice.`;
 
 describe('summarizeExtractive', () => {
-  it('is deterministic', () => {
-    expect(summarizeExtractive(ARTICLE)).toBe(summarizeExtractive(ARTICLE));
+  it('is deterministic: the same topical sentences on every call', () => {
+    const expected =
+      'The European Space Agency launched its new climate satellite from Kourou on Tuesday. ' +
+      'Scientists at the agency said the climate satellite carries a radar that sees through cloud.';
+    expect(summarizeExtractive(ARTICLE)).toBe(expected);
+    expect(summarizeExtractive(ARTICLE)).toBe(expected);
   });
 
   it('picks topical sentences in their original order and skips filler', () => {
@@ -75,22 +106,30 @@ describe('extractEntities', () => {
   });
 
   it('gives the event loop a turn before every slice of a long text, and stops once aborted', async () => {
+    expect(NAMED_LONG.length).toBeGreaterThan(60_000);
     const turns = loopTurns();
-    const entities = await extractEntitiesYielding(PLAIN);
+    const entities = await extractEntitiesYielding(NAMED_LONG);
     // 60,000 characters are at least 12 slices of at most 5,000; other requests ran between them.
     expect(turns.stop()).toBeGreaterThanOrEqual(12);
-    expect(entities).toEqual(extractEntities(PLAIN));
+    // Every slice was read, in order: the names of each paragraph, first to last, and nothing else.
+    expect(entities).toEqual(NAMED_LONG_ENTITIES);
+    expect(extractEntities(NAMED_LONG)).toEqual(NAMED_LONG_ENTITIES);
 
     const controller = new AbortController();
     setImmediate(() => controller.abort());
-    await expect(extractEntitiesYielding(PLAIN, controller.signal)).rejects.toThrow();
+    await expect(extractEntitiesYielding(NAMED_LONG, controller.signal)).rejects.toThrow();
   });
 
   it('is deterministic and bounded on long input', () => {
     const long = Array.from({ length: 400 }, () => ARTICLE).join('\n\n');
     const first = extractEntities(long);
-    expect(first.length).toBeLessThanOrEqual(1000);
-    expect(extractEntities(ARTICLE)).toEqual(extractEntities(ARTICLE));
+    // Over 4,000 mentions in the text: cut at exactly the cap of 1,000.
+    expect(first).toHaveLength(1000);
+    // Slices end on paragraph breaks: no mention is torn apart at a slice boundary.
+    expect(first.filter((entity) => !ARTICLE.includes(entity.text))).toEqual([]);
+    const aschbacher = countEntities(first).find((entity) => entity.type === 'person' && entity.text === 'Josef Aschbacher');
+    expect(aschbacher?.count).toBeGreaterThan(50);
+    expect(extractEntities(long)).toEqual(first);
   });
 });
 
@@ -105,9 +144,10 @@ describe('builtin adapter', () => {
   });
 
   it('answers entity prompts with JSON the enrichment parser accepts', async () => {
-    const completion = await createBuiltinAdapter().complete(call, entitiesPrompt(ARTICLE));
+    const completion = await createBuiltinAdapter().complete(call, entitiesPrompt(NAMED_LONG));
     const parsed = parseEntitiesAnswer(completion.text);
-    expect(parsed.ok).toBe(true);
+    expect(parsed).toEqual({ ok: true, entities: NAMED_LONG_ENTITIES });
+    expect(completion.usage).toEqual({ inputTokens: 0, outputTokens: 0 });
   });
 
   it('lets the event loop turn between calls made back to back, as the enrichment makes them', async () => {
@@ -121,7 +161,7 @@ describe('builtin adapter', () => {
 
   it('stops an entity extraction between slices when the caller aborts', async () => {
     const controller = new AbortController();
-    const pending = createBuiltinAdapter().complete({ ...call, signal: controller.signal }, entitiesPrompt(PLAIN));
+    const pending = createBuiltinAdapter().complete({ ...call, signal: controller.signal }, entitiesPrompt(NAMED_LONG));
     setImmediate(() => setImmediate(() => controller.abort()));
     await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
   });

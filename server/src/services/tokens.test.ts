@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '@byok/shared';
 import { loadServerIdentity } from './server-identity';
 import type { ServerIdentity } from './server-identity';
@@ -62,10 +62,29 @@ describe('access token verification with the verified-token cache', () => {
 });
 
 describe('VerifiedTokenCache', () => {
-  it('is keyed by the token service with a hash, never by the token', () => {
-    const key = hashToken('header.payload.signature');
-    expect(key).not.toContain('payload');
-    expect(key).toMatch(/^[0-9a-f]{64}$/);
+  it('is keyed by the token service with a hash, never by the token', async () => {
+    // Watches (and passes through to) the real cache the service fills, to see its keys and reach it.
+    const set = vi.spyOn(VerifiedTokenCache.prototype, 'set');
+    try {
+      const now = 1_900_000_000_000;
+      const tokens = new TokenService(identity, () => now);
+      const token = await tokens.signAccessToken(CLAIMS, Math.floor(now / 1000));
+      await tokens.verifyAccessToken(token);
+      expect(set).toHaveBeenCalledTimes(1);
+      const [key] = set.mock.calls[0] ?? [];
+      const cache: unknown = set.mock.contexts[0];
+      if (!(cache instanceof VerifiedTokenCache)) throw new Error('the service filled no VerifiedTokenCache');
+      expect(key).toBe(hashToken(token));
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      // The cache the service holds answers by the hash alone; the token itself is not a key.
+      expect(cache.size).toBe(1);
+      expect(cache.get(token, Math.floor(now / 1000))).toBeUndefined();
+      expect(cache.get(hashToken(token), Math.floor(now / 1000))).toEqual(CLAIMS);
+      // No part of the token (its signature, say) made it into the key.
+      for (const part of token.split('.')) expect(key).not.toContain(part);
+    } finally {
+      set.mockRestore();
+    }
   });
 
   it('stays within its capacity, dropping the oldest entry first', () => {
