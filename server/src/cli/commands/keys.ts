@@ -1,6 +1,7 @@
 // `master-key rotate` and `grant-keys rotate`. Both change key files of the data directory that a
-// running server holds in memory, so both refuse to run while a companion serves the directory
-// (services/server-lock.ts): stop it, rotate, start it again.
+// running server holds in memory, so both hold the data directory's lock while they run
+// (services/server-lock.ts): a running companion makes them refuse (stop it, rotate, start it
+// again), and a companion started meanwhile refuses to start.
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CLI_ACTOR, auditActorOf } from '../../services/admin/actor';
@@ -8,19 +9,32 @@ import { RotationSetupError, rotateMasterKey } from '../../services/admin/master
 import { UnknownKekError } from '../../services/admin/master-key-rotation';
 import { GrantKeyService } from '../../services/grant-keys';
 import { loadServerIdentity } from '../../services/server-identity';
-import { SERVER_LOCK_FILE, serverHolding } from '../../services/server-lock';
+import { claimDataDir, DataDirInUse, SERVER_LOCK_FILE } from '../../services/server-lock';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliRuntime } from '../runtime';
 
-/** Refuses (exit 4) while a companion serves `dataDir`: it would keep using the keys it loaded. */
-function refuseWhileServing(dataDir: string): void {
-  const pid = serverHolding(dataDir);
-  if (pid === null) return;
-  throw new CliError(
-    `A companion (pid ${pid}) is serving ${dataDir}: it keeps its keys in memory. Stop it, rotate, then start it again. If it is not running, delete ${join(dataDir, SERVER_LOCK_FILE)}.`,
-    EXIT.refused,
-    'server_running',
-  );
+/**
+ * Runs `rotate` holding the data directory as a running companion does (its `companion.pid`), so
+ * that none serves it meanwhile: one running refuses the rotation (exit 4), and one started during
+ * it refuses to start, instead of loading the keys being replaced.
+ */
+async function holdingDataDir(dataDir: string, rotate: () => Promise<void>): Promise<void> {
+  let claim: { release(): void };
+  try {
+    claim = claimDataDir(dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirInUse)) throw error;
+    throw new CliError(
+      `A companion (pid ${error.pid}) is serving ${dataDir}: it keeps its keys in memory. Stop it, rotate, then start it again. If it is not running, delete ${join(dataDir, SERVER_LOCK_FILE)}.`,
+      EXIT.refused,
+      'server_running',
+    );
+  }
+  try {
+    await rotate();
+  } finally {
+    claim.release();
+  }
 }
 
 export function registerKeyCommands(program: Command, runtime: CliRuntime): void {
@@ -31,27 +45,28 @@ export function registerKeyCommands(program: Command, runtime: CliRuntime): void
     .description('re-wrap every organization data key under a new master key, in one transaction')
     .option('--keep-old', 'keep master.key.<oldKekId> (needed to open backups taken before the rotation)')
     .action((options: { keepOld?: boolean }, command: Command) =>
-      runtime.run(command, async (context) => {
-        refuseWhileServing(context.dataDir);
-        const masterKey = context.env['BYOK_MASTER_KEY'] === '' ? undefined : context.env['BYOK_MASTER_KEY'];
-        const newMasterKey = context.env['BYOK_NEW_MASTER_KEY'] === '' ? undefined : context.env['BYOK_NEW_MASTER_KEY'];
-        try {
-          const result = await rotateMasterKey(
-            { db: context.db, secrets: context.orgSecrets, orgs: context.orgs, audit: context.audit },
-            { dataDir: context.dataDir, masterKey, newMasterKey, keepOld: options.keepOld === true },
-            CLI_ACTOR,
-          );
-          context.out.result(result, () => [
-            `re-wrapped ${result.rewrapped} organization keys: ${result.from.join(', ') || '(none)'} -> ${result.to}`,
-            result.mode === 'env'
-              ? 'Now set BYOK_MASTER_KEY to the value of BYOK_NEW_MASTER_KEY and restart the server.'
-              : `The new key is in ${context.dataDir}/master.key; restart the server.${result.keptOldKeyFile ? ` The old key stays in ${result.keptOldKeyFile}.` : ''}`,
-          ]);
-        } catch (error) {
-          if (error instanceof RotationSetupError || error instanceof UnknownKekError) throw new CliError(error.message, EXIT.dataFiles, 'key_material');
-          throw error;
-        }
-      }),
+      runtime.run(command, (context) =>
+        holdingDataDir(context.dataDir, async () => {
+          const masterKey = context.env['BYOK_MASTER_KEY'] === '' ? undefined : context.env['BYOK_MASTER_KEY'];
+          const newMasterKey = context.env['BYOK_NEW_MASTER_KEY'] === '' ? undefined : context.env['BYOK_NEW_MASTER_KEY'];
+          try {
+            const result = await rotateMasterKey(
+              { db: context.db, secrets: context.orgSecrets, orgs: context.orgs, audit: context.audit },
+              { dataDir: context.dataDir, masterKey, newMasterKey, keepOld: options.keepOld === true },
+              CLI_ACTOR,
+            );
+            context.out.result(result, () => [
+              `re-wrapped ${result.rewrapped} organization keys: ${result.from.join(', ') || '(none)'} -> ${result.to}`,
+              result.mode === 'env'
+                ? 'Now set BYOK_MASTER_KEY to the value of BYOK_NEW_MASTER_KEY and restart the server.'
+                : `The new key is in ${context.dataDir}/master.key; restart the server.${result.keptOldKeyFile ? ` The old key stays in ${result.keptOldKeyFile}.` : ''}`,
+            ]);
+          } catch (error) {
+            if (error instanceof RotationSetupError || error instanceof UnknownKekError) throw new CliError(error.message, EXIT.dataFiles, 'key_material');
+            throw error;
+          }
+        }),
+      ),
     );
 
   program
@@ -60,20 +75,21 @@ export function registerKeyCommands(program: Command, runtime: CliRuntime): void
     .command('rotate')
     .description('start a new grant-key generation now (the previous one stays accepted for 10 minutes)')
     .action((_options: unknown, command: Command) =>
-      runtime.run(command, async (context) => {
-        refuseWhileServing(context.dataDir);
-        const identity = await loadServerIdentity(context.dataDir);
-        const service = await GrantKeyService.open(context.dataDir, identity.audience);
-        await service.rotate();
-        const kids = service.keySet().keys.map((key) => key.kid);
-        context.db
-          .transaction(() => {
-            for (const org of context.orgs.listOrgs()) {
-              context.audit.append({ orgId: org.id, actor: auditActorOf(CLI_ACTOR), action: 'grant_keys.rotated', target: org.id, detail: { kids: [...kids] } });
-            }
-          })
-          .immediate();
-        context.out.result({ kids }, () => [`grant keys now published: ${kids.join(', ')}`, 'Restart the server so it serves the new keys.']);
-      }),
+      runtime.run(command, (context) =>
+        holdingDataDir(context.dataDir, async () => {
+          const identity = await loadServerIdentity(context.dataDir);
+          const service = await GrantKeyService.open(context.dataDir, identity.audience);
+          await service.rotate();
+          const kids = service.keySet().keys.map((key) => key.kid);
+          context.db
+            .transaction(() => {
+              for (const org of context.orgs.listOrgs()) {
+                context.audit.append({ orgId: org.id, actor: auditActorOf(CLI_ACTOR), action: 'grant_keys.rotated', target: org.id, detail: { kids: [...kids] } });
+              }
+            })
+            .immediate();
+          context.out.result({ kids }, () => [`grant keys now published: ${kids.join(', ')}`, 'Restart the server so it serves the new keys.']);
+        }),
+      ),
     );
 }
