@@ -86,6 +86,11 @@ export interface VaultSessionRow {
   unlockedAt: number;
   /** Auto-lock deadline; a worker that wakes after it locks at once (alarms can be late). */
   lockAt: number;
+  /**
+   * Unlocked while the companion was unreachable: the passphrase was checked only against a cached
+   * wrapped key, so the first answer from the companion must confirm it is still the account's.
+   */
+  offline?: boolean;
 }
 
 /** Schema of version 1, kept so that the upgrade test can create an old database. */

@@ -70,6 +70,9 @@ export function createServices(options: ServiceOptions = {}): Services {
   const admin = new AdminService(api, vault);
   const passphrase = new PassphraseChanger({ db, api, vault, settings, outbox, ...(options.newKdf ? { newKdf: options.newKdf } : {}) });
   const drainOutbox = async (force = false): Promise<DrainReport> => {
+    // A vault unlocked offline is confirmed first: a KEK from a passphrase since changed elsewhere
+    // locks it, and the queued keys wait for the new passphrase instead of going up under the old.
+    await vault.confirmOfflineUnlock();
     const report = await outbox.drain(force);
     if (report.uploaded.length > 0) {
       await keys.refresh().catch(() => undefined);

@@ -114,4 +114,29 @@ describe('vault', () => {
     await services.vault.unlock(PASSPHRASE);
     expect(await services.vault.state()).toBe('unlocked');
   });
+
+  it('confirms an offline unlock when the companion is back, and locks if the passphrase changed meanwhile', async () => {
+    const { services, companion } = harness;
+    const unlockOfflineAndQueue = async (label: string) => {
+      await services.vault.lock();
+      companion.online = false;
+      await services.vault.unlock(PASSPHRASE);
+      expect((await services.keys.save({ provider: 'groq', label, apiKey: `gsk_${'q'.repeat(30)}${label.slice(0, 4)}` })).state).toBe('queued');
+      companion.online = true;
+    };
+    await services.vault.createAccount({ email: EMAIL, passphrase: PASSPHRASE });
+    await services.keys.save({ provider: 'openai', label: 'Work', apiKey: `sk-proj-${'a'.repeat(40)}` });
+
+    // Same passphrase on the companion: confirmed, and the queued key goes up.
+    await unlockOfflineAndQueue('Same');
+    expect((await services.drainOutbox(true)).uploaded).toHaveLength(1);
+    expect(await services.vault.state()).toBe('unlocked');
+
+    // Changed on another device while this one was offline: new KDF parameters at prelogin.
+    await unlockOfflineAndQueue('Late');
+    companion.preloginKdf = { name: 'PBKDF2-SHA256', iterations: 600_000, salt: 'QUJDREVGR0hJSktMTU5PUA' };
+    expect((await services.drainOutbox(true)).uploaded).toEqual([]);
+    expect(await services.vault.state()).toBe('locked');
+    expect(await services.outbox.list()).toEqual([expect.objectContaining({ label: 'Late', state: 'pending' })]);
+  });
 });

@@ -98,8 +98,32 @@ export class Vault {
       if (!(error instanceof ExtensionError) || error.code !== 'companion_unreachable') throw error;
     }
     await this.checkOffline(kek);
-    await this.keep({ kek, userId: account.userId });
+    await this.keep({ kek, userId: account.userId }, true);
     return account;
+  }
+
+  /**
+   * After an offline unlock, once the companion answers again: a passphrase changed on another
+   * device meanwhile shows as new KDF parameters (every change makes new ones). Then this KEK is the
+   * old passphrase's, and what it seals would not open anywhere else, so the vault locks (true);
+   * unlocking again needs the new passphrase. False when confirmed, or not known yet (unreachable).
+   */
+  async confirmOfflineUnlock(): Promise<boolean> {
+    const row = await this.deps.db.vaultSession.get('current');
+    const account = await this.deps.settings.get('account');
+    if (!row?.offline || !account) return false;
+    let current: KdfParams;
+    try {
+      current = checkedKdf(await this.deps.api.prelogin(account.email));
+    } catch {
+      return false;
+    }
+    if (sameKdf(current, checkedKdf(account.kdf))) {
+      await this.deps.db.vaultSession.update('current', { offline: false });
+      return false;
+    }
+    await this.lock();
+    return true;
   }
 
   private async checkOffline(kek: CryptoKey): Promise<void> {
@@ -135,10 +159,10 @@ export class Vault {
     return account;
   }
 
-  private async keep(unlocked: Unlocked): Promise<void> {
+  private async keep(unlocked: Unlocked, offline = false): Promise<void> {
     this.memory = unlocked;
     const lockAt = this.now() + (await this.autoLockMs());
-    await this.deps.db.vaultSession.put({ id: 'current', kek: unlocked.kek, userId: unlocked.userId, unlockedAt: this.now(), lockAt });
+    await this.deps.db.vaultSession.put({ id: 'current', kek: unlocked.kek, userId: unlocked.userId, unlockedAt: this.now(), lockAt, offline });
     await browser.alarms.create(AUTO_LOCK_ALARM, { when: lockAt });
   }
 
@@ -241,4 +265,8 @@ function wrongPassphrase(error: unknown): never {
     throw new ExtensionError('invalid_credentials', 'Wrong email or passphrase.', { status: 401 });
   }
   throw error;
+}
+
+function sameKdf(left: KdfParams, right: KdfParams): boolean {
+  return left.name === right.name && left.iterations === right.iterations && left.salt === right.salt;
 }
