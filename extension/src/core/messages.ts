@@ -17,6 +17,8 @@ export interface StatusView {
   companionUrl: string;
   autoLockMinutes: number;
   outboxWaiting: number;
+  /** Why the vault locked itself (a passphrase changed on another device), until the next unlock. */
+  lockNotice: string | null;
 }
 
 export interface UsageView {

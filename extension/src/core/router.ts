@@ -16,6 +16,7 @@ export function createRouter(services: Services): (message: RequestMessage) => P
     companionUrl: await settings.get('companionUrl'),
     autoLockMinutes: await settings.get('autoLockMinutes'),
     outboxWaiting: await db.outbox.count(),
+    lockNotice: await settings.get('lockNotice'),
   });
 
   /** Upload what waits in the background; open pages hear about it when something went up. */

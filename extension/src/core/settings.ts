@@ -28,9 +28,18 @@ export interface Settings {
    * it outlives a sign-out, so that the next account to sign in knows whether they are its own.
    */
   cachedFor: string | null;
+  /** Why the vault locked itself, when it was not the user or the idle timer (shown until the next unlock). */
+  lockNotice: string | null;
 }
 
-const DEFAULTS: Settings = { companionUrl: DEFAULT_COMPANION_URL, autoLockMinutes: DEFAULT_AUTO_LOCK_MINUTES, account: null, me: null, cachedFor: null };
+const DEFAULTS: Settings = {
+  companionUrl: DEFAULT_COMPANION_URL,
+  autoLockMinutes: DEFAULT_AUTO_LOCK_MINUTES,
+  account: null,
+  me: null,
+  cachedFor: null,
+  lockNotice: null,
+};
 
 export class SettingsStore {
   constructor(private readonly db: ByokDb) {}
@@ -51,6 +60,7 @@ export class SettingsStore {
       account: await this.get('account'),
       me: await this.get('me'),
       cachedFor: await this.get('cachedFor'),
+      lockNotice: await this.get('lockNotice'),
     };
   }
 }

@@ -138,5 +138,10 @@ describe('vault', () => {
     expect((await services.drainOutbox(true)).uploaded).toEqual([]);
     expect(await services.vault.state()).toBe('locked');
     expect(await services.outbox.list()).toEqual([expect.objectContaining({ label: 'Late', state: 'pending' })]);
+    // The lock screen says why, until the next unlock.
+    expect(await services.settings.get('lockNotice')).toMatch(/changed on another device/);
+    companion.preloginKdf = null;
+    await services.vault.unlock(PASSPHRASE);
+    expect(await services.settings.get('lockNotice')).toBeNull();
   });
 });

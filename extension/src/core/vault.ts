@@ -123,6 +123,7 @@ export class Vault {
       return false;
     }
     await this.lock();
+    await this.deps.settings.set('lockNotice', 'Your passphrase was changed on another device. Unlock with the new one; keys saved since then wait in the outbox.');
     return true;
   }
 
@@ -161,6 +162,7 @@ export class Vault {
 
   private async keep(unlocked: Unlocked, offline = false): Promise<void> {
     this.memory = unlocked;
+    await this.deps.settings.set('lockNotice', null);
     const lockAt = this.now() + (await this.autoLockMs());
     await this.deps.db.vaultSession.put({ id: 'current', kek: unlocked.kek, userId: unlocked.userId, unlockedAt: this.now(), lockAt, offline });
     await browser.alarms.create(AUTO_LOCK_ALARM, { when: lockAt });

@@ -88,6 +88,7 @@ export async function readSnapshot(options: { now?: number; name?: string } = {}
       companionUrl: (settings.get('companionUrl') as string | undefined) ?? DEFAULT_COMPANION_URL,
       autoLockMinutes: (settings.get('autoLockMinutes') as number | undefined) ?? DEFAULT_AUTO_LOCK_MINUTES,
       outboxWaiting: rows.outbox.length,
+      lockNotice: (settings.get('lockNotice') as string | null | undefined) ?? null,
     };
     const keys = [...rows.keys].sort(byKeyListOrder);
     // getAll() answers in primary-key order, and the outbox's key is its queue number.

@@ -24,6 +24,11 @@ export function UnlockScreen({ status, onDone }: { status: StatusView; onDone: (
           {status.account?.email} · {status.account?.orgName}. Enter your passphrase to use your keys.
         </p>
       </div>
+      {status.lockNotice && (
+        <div className="callout warn small" role="status">
+          {status.lockNotice}
+        </div>
+      )}
       <form
         className="stack"
         aria-label="Unlock"
