@@ -1,6 +1,7 @@
 // Turns a linked document into text where a DOM exists (offscreen document, Firefox background):
 // PDFs with pdf.js, HTML with Readability on a DOMParser document, plain text as is.
 import { Readability } from '@mozilla/readability';
+import { classifyAddress } from '@byok/shared/net/ip-ranges';
 import { DOWNLOAD_FAILED, ExtensionError } from './errors';
 
 export interface ParsedDocument {
@@ -135,59 +136,17 @@ function decoderFor(label: string | undefined): TextDecoder | undefined {
 }
 
 /**
- * True for a URL whose host is not on the public internet: `localhost`, `*.localhost`, and IPv4 or
- * IPv6 literals in loopback, private, CGNAT, link-local, unspecified, multicast or reserved ranges
- * (the ranges of server/src/outbound/ip-ranges.ts). Names that resolve to such addresses cannot
- * be seen from here and count as public.
+ * True for a URL whose host is not on the public internet: `localhost`, `*.localhost`, and IP
+ * literals the companion's outbound rules do not call public (loopback, private, CGNAT,
+ * link-local, metadata, unspecified, multicast, reserved; shared/src/net/ip-ranges.ts). Names that
+ * resolve to such addresses cannot be seen from here and count as public.
  */
 export function isNonPublicHost(url: URL): boolean {
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (host.startsWith('[')) {
-    const bytes = parseIPv6(host.slice(1, -1));
-    return bytes === null || isNonPublicV6(bytes);
-  }
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!v4) return false;
-  const parts = v4.slice(1).map(Number);
-  return parts.some((part) => part > 255) || isNonPublicV4(parts.reduce((value, part) => value * 256 + part, 0));
-}
-
-// [base, prefix length]: this network, RFC 1918, CGNAT, loopback, link-local, IETF protocol
-// assignments, benchmarking, multicast and reserved (with broadcast).
-const NON_PUBLIC_V4: readonly (readonly [number, number])[] = (
-  [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const
-).map(([base, bits]) => [base.split('.').reduce((value, part) => value * 256 + Number(part), 0), bits] as const);
-
-function isNonPublicV4(address: number): boolean {
-  return NON_PUBLIC_V4.some(([base, bits]) => Math.floor(address / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
-}
-
-/** The hex form URL.hostname gives (compressed, no dotted tail) -> 16 bytes, or null. */
-function parseIPv6(text: string): Uint8Array | null {
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const words = (part: string | undefined): number[] => (part ? part.split(':').map((word) => (/^[0-9a-f]{1,4}$/.test(word) ? parseInt(word, 16) : NaN)) : []);
-  const left = words(halves[0]);
-  const right = words(halves[1]);
-  const all = halves.length === 2 ? [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right] : left;
-  if (all.length !== 8 || all.some((word) => Number.isNaN(word))) return null;
-  return new Uint8Array(all.flatMap((word) => [word >> 8, word & 0xff]));
-}
-
-function isNonPublicV6(bytes: Uint8Array): boolean {
-  const zero = (from: number, to: number): boolean => bytes.subarray(from, to).every((byte) => byte === 0);
-  const v4At = (offset: number): number => [0, 1, 2, 3].reduce((value, index) => value * 256 + (bytes[offset + index] ?? 0), 0);
-  // ::, ::1, IPv4-compatible ::a.b.c.d and IPv4-mapped ::ffff:a.b.c.d are judged by their IPv4 tail
-  // (:: and ::1 land in 0.0.0.0/8).
-  if (zero(0, 10) && ((bytes[10] === 0 && bytes[11] === 0) || (bytes[10] === 0xff && bytes[11] === 0xff))) return isNonPublicV4(v4At(12));
-  // NAT64 64:ff9b::/96 carries an IPv4 address; the local-use 64:ff9b:1::/48 is private.
-  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b) return zero(4, 12) ? isNonPublicV4(v4At(12)) : true;
-  if (bytes[0] === 0x20 && bytes[1] === 0x02) return isNonPublicV4(v4At(2)); // 6to4
-  const first = bytes[0] ?? 0;
-  // fc00::/7 unique-local, fe80::/10 link-local, fec0::/10 site-local, ff00::/8 multicast.
-  return (first & 0xfe) === 0xfc || (first === 0xfe && ((bytes[1] ?? 0) & 0x80) !== 0) || first === 0xff;
+  // URL.hostname writes every IPv4 spelling as a dotted quad and brackets IPv6.
+  const literal = host.startsWith('[') ? host.slice(1, -1) : /^[\d.]+$/.test(host) ? host : null;
+  return literal !== null && classifyAddress(literal) !== 'public';
 }
 
 async function pdfText(bytes: Uint8Array): Promise<{ text: string }> {

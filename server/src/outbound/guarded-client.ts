@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { isUnderAllowedBase } from './allow-list';
-import { classifyAddress } from './ip-ranges';
+import { classifyAddress } from '@byok/shared/net/ip-ranges';
 import { OutboundError } from './outbound-error';
 
 export interface ResolvedAddress {

@@ -1,8 +1,9 @@
 // Classifies an IP address for the outbound rules (PRODUCT.md "Outbound rules"): which addresses a
 // provider call may never reach, which only when an allow-list names the base URL, and which are public.
 // Parsing is done by hand on bytes so that every IPv6 spelling of an IPv4 address (mapped,
-// compatible, NAT64, 6to4) is judged by the IPv4 address it carries.
-import { isIPv4, isIPv6 } from 'node:net';
+// compatible, NAT64, 6to4) is judged by the IPv4 address it carries. No Node API: the companion's
+// outbound guard and the extension's linked-document check (a public link must not redirect into
+// the user's own network) judge addresses with the same ranges.
 
 /**
  * - `public`: any call may connect.
@@ -11,6 +12,10 @@ import { isIPv4, isIPv6 } from 'node:net';
  *   reserved, tunnels that hide their IPv4 host: never.
  */
 export type AddressClass = 'public' | 'private' | 'forbidden';
+
+/** One decimal part of a dotted quad: 0-255, no leading zero. */
+const V4_PART = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
+const V6_WORD = /^[0-9a-f]{1,4}$/i;
 
 interface V4Range {
   readonly base: number;
@@ -50,18 +55,28 @@ const V6_METADATA: readonly string[] = ['fd00:ec2::254', 'fd20:ce::254'];
 
 /** IPv4 dotted quad -> unsigned 32-bit integer, or null. Only the strict four-part form is accepted. */
 export function parseIPv4(text: string): number | null {
-  if (!isIPv4(text)) return null;
-  const parts = text.split('.').map(Number);
-  if (parts.length !== 4) return null;
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((part) => V4_PART.test(part))) return null;
   let value = 0;
-  for (const part of parts) value = value * 256 + part;
+  for (const part of parts) value = value * 256 + Number(part);
   return value >>> 0;
+}
+
+/** The groups of IPv6 text without its dotted tail are hex words of 1-4 digits, with at most one `::`. */
+function isIPv6Shape(head: string, tailWords: number): boolean {
+  const halves = head.split('::');
+  if (halves.length > 2) return false;
+  const groups = (part: string | undefined): string[] => (part === undefined || part === '' ? [] : part.split(':'));
+  const words = [...groups(halves[0]), ...groups(halves[1])];
+  if (!words.every((word) => V6_WORD.test(word))) return false;
+  const count = words.length + tailWords;
+  return halves.length === 2 ? count <= 7 : count === 8;
 }
 
 /** IPv6 text (optionally with a zone id or embedded dotted quad) -> 16 bytes, or null. */
 export function parseIPv6(input: string): Uint8Array | null {
   const text = input.split('%')[0] ?? '';
-  if (!isIPv6(text)) return null;
+  if (!text.includes(':')) return null;
   let head = text;
   const tailWords: number[] = [];
   // An embedded IPv4 tail ("::ffff:10.0.0.1") becomes the last two 16-bit words.
@@ -74,6 +89,7 @@ export function parseIPv6(input: string): Uint8Array | null {
     head = head.slice(0, lastColon + 1);
     if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
   }
+  if (!isIPv6Shape(head, tailWords.length)) return null;
   const halves = head.split('::');
   const toWords = (part: string | undefined): number[] =>
     part === undefined || part === '' ? [] : part.split(':').map((word) => parseInt(word, 16));
