@@ -17,12 +17,14 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Opens (and so migrates) `dataDir` in a process of its own; resolves with its exit code. */
-function openInAnotherProcess(dataDir: string): Promise<number | null> {
+/** Opens (and so migrates) `dataDir` in a process of its own; resolves with its exit code and stderr. */
+function openInAnotherProcess(dataDir: string): Promise<{ code: number | null; stderr: string }> {
   const db = fileURLToPath(new URL('./db.ts', import.meta.url));
   const code = `const { openDatabase } = await import(${JSON.stringify(db)}); openDatabase(${JSON.stringify(dataDir)}).close();`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: 'ignore' });
-  return new Promise((resolve) => child.once('exit', resolve));
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve) => child.once('close', (exitCode) => resolve({ code: exitCode, stderr })));
 }
 
 describe('openDatabase', () => {
@@ -31,7 +33,8 @@ describe('openDatabase', () => {
     // four had both apply the same migrations, the second failing on "table already exists".
     for (let trial = 0; trial < 12; trial++) {
       const dir = tempDir();
-      expect(await Promise.all([openInAnotherProcess(dir), openInAnotherProcess(dir)]), `trial ${trial}`).toEqual([0, 0]);
+      const runs = await Promise.all([openInAnotherProcess(dir), openInAnotherProcess(dir)]);
+      expect(runs.map((run) => run.code), `trial ${trial}: ${runs.map((run) => run.stderr).join('\n')}`).toEqual([0, 0]);
     }
   }, 60_000);
 

@@ -18,11 +18,13 @@ export function openDatabase(dataDir: string, options: { migrationsDir?: string 
   try {
     // Before WAL is on: SQLite gives the -wal and -shm files the database file's permissions.
     chmodSync(path, 0o600);
+    // First: switching to WAL takes a lock, and another process starting on the same new file (a
+    // companion and the CLI during an upgrade) must be waited for, not answered "database is locked".
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     // Deleted and overwritten ciphertext must not linger in free pages or the WAL.
     db.pragma('secure_delete = ON');
-    db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
     migrate(db, options.migrationsDir ?? MIGRATIONS_DIR);
   } catch (error) {
