@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, getProvider, type ProviderId } from '@byok/shared';
 import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
-import { safeModelId } from '../providers/http-adapter';
 import type { ProviderAdapters } from '../providers/registry';
 import type { AccountsStore } from '../store/accounts-store';
 import type { SecretsStore } from '../store/secrets-store';
@@ -68,19 +67,17 @@ export class KeyVerificationService {
       const baseUrl = baseUrlFor(provider, record.baseUrl, deps.operatorBaseUrls);
       if (baseUrl === null) throw new AppError('bad_request', 'The key has no usable base URL.');
       const allowedBaseUrls = [...policy.allowedBaseUrls, ...operatorAllowedBaseUrls(deps.operatorBaseUrls)];
-      const requestedModel = record.defaultModel ?? entry.defaultModel;
       const outcome = await deps.adapters.forProvider(provider).verify({
         provider,
-        model: requestedModel,
+        model: record.defaultModel ?? entry.defaultModel,
         apiKey,
         baseUrl,
         allowedBaseUrls,
         timeoutMs: deps.timeoutMs,
         ...(signal === undefined ? {} : { signal }),
       });
-      // The provider's model id goes into the answer and the usage row only when it is safe to show.
-      const model = outcome.model === undefined || outcome.model === requestedModel || safeModelId(outcome.model, apiKey) ? outcome.model : requestedModel;
-      result = { status: outcome.status, ...(model === undefined ? {} : { model }), detail: outcome.detail };
+      // The adapter has screened the model id against the key (http-adapter.ts, safeModelId).
+      result = { status: outcome.status, ...(outcome.model === undefined ? {} : { model: outcome.model }), detail: outcome.detail };
     } finally {
       released?.dispose();
     }
