@@ -6,7 +6,8 @@ import { z } from 'zod';
 
 import { PLAN_IDS } from '@byok/shared/plans/plans';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
-import { PROVIDER_IDS, type ProviderId } from '@byok/shared/providers/types';
+import { isProviderId } from '@byok/shared/providers/catalog';
+import type { ProviderId } from '@byok/shared/providers/types';
 
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -38,7 +39,7 @@ function hasCredentials(url: string): boolean {
 const operatorBaseUrls = jsonStringMap.transform((entries, context) => {
   const normalized: Partial<Record<ProviderId, string>> = {};
   for (const [provider, url] of Object.entries(entries)) {
-    if (!(PROVIDER_IDS as readonly string[]).includes(provider) || provider === 'builtin') {
+    if (!isProviderId(provider) || provider === 'builtin') {
       context.addIssue({ code: 'custom', message: `"${provider}" is not a provider that makes calls` });
       continue;
     }
@@ -47,7 +48,7 @@ const operatorBaseUrls = jsonStringMap.transform((entries, context) => {
       context.addIssue({ code: 'custom', message: `the URL for ${provider} is not an http(s) URL without credentials` });
       continue;
     }
-    normalized[provider as ProviderId] = base;
+    normalized[provider] = base;
   }
   return normalized as Readonly<Partial<Record<ProviderId, string>>>;
 });
