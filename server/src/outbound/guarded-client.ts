@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { isUnderAllowedBase } from './allow-list';
 import { classifyAddress } from '@byok/shared/net/ip-ranges';
+import { errorCodeOf } from '../services/error-code';
 import { OutboundError } from './outbound-error';
 
 export interface ResolvedAddress {
@@ -119,14 +120,6 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
 function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
   body.on('error', () => undefined);
   body.destroy();
-}
-
-function errorCodeOf(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error as { code: unknown }).code;
-    return typeof code === 'string' ? code : undefined;
-  }
-  return undefined;
 }
 
 /** Maps whatever undici or the socket threw to one OutboundError, judging aborts by who fired. */

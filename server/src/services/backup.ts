@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Db } from '../store/db';
+import { errorCodeOf } from './error-code';
 
 export interface BackupResult {
   file: string;
@@ -21,11 +22,6 @@ export class BackupError extends Error {
   }
 }
 
-/** The system error code of a failure (ENOENT, EISDIR...), never its message, which names paths. */
-function codeOf(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'unknown error';
-}
-
 export async function backupDatabase(db: Db, file: string, options: { overwrite?: boolean } = {}): Promise<BackupResult> {
   const target = resolve(file);
   if (target === resolve(db.name)) throw new BackupError('The backup file cannot be the live database.');
@@ -38,7 +34,7 @@ export async function backupDatabase(db: Db, file: string, options: { overwrite?
   try {
     closeSync(openSync(partial, 'wx', 0o600));
   } catch (error) {
-    throw new BackupError(`The backup file cannot be created there (${codeOf(error)}).`);
+    throw new BackupError(`The backup file cannot be created there (${errorCodeOf(error) ?? 'unknown error'}).`);
   }
   try {
     const progress = await db.backup(partial);
@@ -57,6 +53,6 @@ export async function backupDatabase(db: Db, file: string, options: { overwrite?
     rmSync(partial, { force: true });
     rmSync(`${partial}-journal`, { force: true });
     if (error instanceof BackupError) throw error;
-    throw new BackupError(`The backup could not be written (${codeOf(error)}).`);
+    throw new BackupError(`The backup could not be written (${errorCodeOf(error) ?? 'unknown error'}).`);
   }
 }
