@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   plan_limit: 403,
   provider_disabled: 403,
   key_rejected: 424,
+  content_refused: 422,
   provider_unreachable: 502,
   quota_exceeded: 429,
   rate_limited: 429,

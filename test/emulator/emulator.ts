@@ -9,6 +9,7 @@ import {
   PROTOCOL_OF,
   authErrorReply,
   blockedPromptReply,
+  filteredAnswerReply,
   completionReply,
   modelListReply,
   presentedKey,
@@ -185,7 +186,7 @@ export async function startEmulator(): Promise<Emulator> {
     if (response.destroyed) return;
 
     if (failing && state) {
-      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || behavior.blockPrompt !== undefined;
+      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || behavior.blockPrompt !== undefined || behavior.filterAnswer;
       if (applies) state.remaining -= 1;
       if (behavior.drop) return void request.socket.destroy();
       if (behavior.hang) return;
@@ -233,7 +234,12 @@ export async function startEmulator(): Promise<Emulator> {
       state.brokenEntitiesLeft -= 1;
       broken = true;
     }
-    const reply = failing && behavior.blockPrompt !== undefined && protocol === 'gemini' ? blockedPromptReply(input, behavior.blockPrompt) : completionReply(protocol, input, broken);
+    const refusal = failing && behavior.blockPrompt !== undefined ? blockedPromptReply(protocol, input, behavior.blockPrompt) : null;
+    if (refusal !== null) {
+      reportedUsage.push({ provider, ...refusal.usage });
+      return sendJson(response, refusal);
+    }
+    const reply = (failing && behavior.filterAnswer ? filteredAnswerReply(protocol, input) : null) ?? completionReply(protocol, input, broken);
     reportedUsage.push({ provider, ...reply.usage });
     return sendJson(response, { status: 200, body: reply.body });
   }

@@ -181,12 +181,72 @@ export interface AnswerUsage {
 }
 
 /** Gemini's answer to a prompt it blocks: no candidates, the reason, and the prompt's tokens. */
-export function blockedPromptReply(input: ChatInput, blockReason: string): { body: unknown; usage: AnswerUsage } {
+/**
+ * A content filter refusing the prompt, in the protocol's own format (null for Ollama, which has
+ * none): Gemini a 200 with no candidates and `promptFeedback.blockReason` (the prompt billed);
+ * OpenAI-compatible and Azure a 400 with code `content_filter` (nothing billed); Anthropic a 200
+ * with `stop_reason: refusal` and no text (the prompt billed).
+ */
+export function blockedPromptReply(protocol: Protocol, input: ChatInput, blockReason: string): (JsonReply & { usage: AnswerUsage }) | null {
   const inputTokens = countTokens(input.system) + countTokens(input.user);
-  return {
-    body: { promptFeedback: { blockReason }, usageMetadata: { promptTokenCount: inputTokens, totalTokenCount: inputTokens }, modelVersion: 'emulated' },
-    usage: { inputTokens, outputTokens: 0 },
-  };
+  switch (protocol) {
+    case 'gemini':
+      return {
+        status: 200,
+        body: { promptFeedback: { blockReason }, usageMetadata: { promptTokenCount: inputTokens, totalTokenCount: inputTokens }, modelVersion: 'emulated' },
+        usage: { inputTokens, outputTokens: 0 },
+      };
+    case 'openai':
+    case 'azure':
+      return {
+        status: 400,
+        body: {
+          error: {
+            message: "The response was filtered due to the prompt triggering the emulator's content management policy.",
+            type: null,
+            param: 'prompt',
+            code: 'content_filter',
+            status: 400,
+          },
+        },
+        usage: { inputTokens: 0, outputTokens: 0 },
+      };
+    case 'anthropic':
+      return { status: 200, body: filteredBody(protocol, input, '', inputTokens, 0), usage: { inputTokens, outputTokens: 0 } };
+    case 'ollama':
+      return null;
+  }
+}
+
+/**
+ * A content filter cutting the answer short: the first words of the normal answer, ended the
+ * protocol's way (OpenAI-compatible and Azure `finish_reason: content_filter`, Gemini
+ * `finishReason: SAFETY`, Anthropic `stop_reason: refusal`), with the tokens billed so far. Null for
+ * Ollama, which has no filter.
+ */
+export function filteredAnswerReply(protocol: Protocol, input: ChatInput): { body: unknown; usage: AnswerUsage } | null {
+  if (protocol === 'ollama') return null;
+  const partial = answerFor(input.user, false).split(' ').slice(0, 3).join(' ');
+  const inputTokens = countTokens(input.system) + countTokens(input.user);
+  const outputTokens = countTokens(partial);
+  return { body: filteredBody(protocol, input, partial, inputTokens, outputTokens), usage: { inputTokens, outputTokens } };
+}
+
+function filteredBody(protocol: Exclude<Protocol, 'ollama'>, input: ChatInput, text: string, inputTokens: number, outputTokens: number): unknown {
+  const body = completionBody(protocol, input, text, inputTokens, outputTokens) as Record<string, unknown>;
+  switch (protocol) {
+    case 'openai':
+    case 'azure': {
+      const [choice] = body.choices as Array<Record<string, unknown>>;
+      return { ...body, choices: [{ ...choice, finish_reason: 'content_filter' }] };
+    }
+    case 'anthropic':
+      return { ...body, content: text === '' ? [] : [{ type: 'text', text }], stop_reason: 'refusal' };
+    case 'gemini': {
+      const [candidate] = body.candidates as Array<Record<string, unknown>>;
+      return { ...body, candidates: [{ ...candidate, finishReason: 'SAFETY' }] };
+    }
+  }
 }
 
 /** A success body in the protocol's format, with usage computed from the prompt and the answer. */

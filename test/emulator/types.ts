@@ -31,10 +31,18 @@ export interface Behavior {
   /** Error bodies (401/429/5xx) quote the presented key verbatim, as some providers do. */
   readonly echoKeyInError?: boolean;
   /**
-   * Gemini only: 200 with no candidates and `promptFeedback.blockReason` set to this (e.g.
-   * PROHIBITED_CONTENT), the prompt's tokens still counted in usageMetadata: a blocked prompt.
+   * The provider's content filter refuses the prompt, in its own format: Gemini a 200 with no
+   * candidates and `promptFeedback.blockReason` set to this (e.g. PROHIBITED_CONTENT), the prompt's
+   * tokens still counted; OpenAI-compatible providers and Azure a 400 with code `content_filter`;
+   * Anthropic a 200 with `stop_reason: refusal`. Ollama has no filter and answers.
    */
   readonly blockPrompt?: string;
+  /**
+   * The content filter stops the answer after a few words (OpenAI-compatible and Azure
+   * `finish_reason: content_filter`, Gemini `finishReason: SAFETY`, Anthropic `stop_reason:
+   * refusal`), the tokens so far counted. Ollama has no filter and answers.
+   */
+  readonly filterAnswer?: boolean;
   /** The first N entity answers are not valid JSON (then valid ones). */
   readonly invalidEntitiesFirst?: number;
   /** Apply the failure knobs only this many times, then behave. */

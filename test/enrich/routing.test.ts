@@ -111,6 +111,45 @@ describe('routing through POST /v1/enrich', () => {
     expect(usageRows().at(-1)?.outcome).toBe('key_rejected');
   });
 
+  it('stops when a provider refuses the content: 422, nothing sent elsewhere, the billed tokens recorded, replayed', async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const google = await h.addKey('google');
+    const openai = await h.addKey('openai');
+    h.emulator.setBehavior({ provider: 'google' }, { blockPrompt: 'PROHIBITED_CONTENT' });
+    const requestId = `refused-${Date.now()}`;
+    const response = await enrich({ grants: [await h.grant(google.secretId), await h.grant(openai.secretId)] }, { 'x-request-id': requestId });
+    expect(response.status).toBe(422);
+    expect(response.body.error.code).toBe('content_refused');
+    expect(response.body.error.message).toBe('Google Gemini refused the content (PROHIBITED_CONTENT); it was not sent to another provider.');
+    // Neither the member's next key nor the platform's google and groq keys saw the text.
+    expect(h.emulator.requests.map((request) => request.provider)).toEqual(['google']);
+    const [row] = usageRows(requestId);
+    expect(usageRows(requestId)).toHaveLength(1);
+    expect(row).toMatchObject({ provider: 'google', source: 'byok', outcome: 'error' });
+    expect((row as unknown as { input_tokens: number }).input_tokens).toBe(h.emulator.reportedUsage[0]?.inputTokens);
+    // The key is fine: it stays valid, and the refusal is no audit event.
+    const secrets = await h.request<{ secrets: Array<{ id: string; status: string }> }>('GET', '/v1/secrets');
+    expect(secrets.body.secrets.find((secret) => secret.id === google.secretId)?.status).not.toBe('invalid');
+    // A repeat of the id gets the stored refusal, with no provider call and no second row.
+    const repeat = await enrich({ grants: [] }, { 'x-request-id': requestId });
+    expect(repeat.status).toBe(422);
+    expect(repeat.body).toEqual(response.body);
+    expect(h.emulator.requests).toHaveLength(1);
+    expect(usageRows(requestId)).toHaveLength(1);
+
+    // After an attempt that moved on, the message names it; an answer the filter cut is refused too.
+    h.emulator.reset();
+    h.emulator.setBehavior({ provider: 'google' }, { serverError: 503 });
+    h.emulator.setBehavior({ provider: 'openai' }, { filterAnswer: true });
+    const cut = await enrich({ grants: [await h.grant(google.secretId), await h.grant(openai.secretId)] });
+    h.emulator.setBehavior({ provider: 'google' }, null);
+    h.emulator.setBehavior({ provider: 'openai' }, null);
+    expect(cut.status).toBe(422);
+    expect(cut.body.error.message).toBe('OpenAI refused the content (content_filter); it was not sent to another provider. Earlier attempts: google (byok): unreachable.');
+    expect(h.emulator.requests.map((request) => request.provider)).toEqual(['google', 'openai']);
+  });
+
   it('uses the platform key when the member has none, within the monthly quota', async () => {
     deleteAllKeys();
     const policy = defaultPolicy('pro');

@@ -169,6 +169,37 @@ describe.each(EMULATED_PROVIDERS)('%s adapter', (provider) => {
     emulator.setBehavior({ provider }, null);
   });
 
+  it("maps a content filter's refusal of the prompt, and of the answer, to refused with the billed tokens", async () => {
+    const prompt = summaryChunkPrompt(TEXT, { index: 0, total: 1 });
+    const promptTokens = countTokens(prompt.system) + countTokens(prompt.user);
+    emulator.setBehavior({ provider }, { blockPrompt: 'PROHIBITED_CONTENT' });
+    if (provider === 'ollama') {
+      // Ollama has no content filter: the knob does nothing there.
+      expect((await adapter().complete(callFor(provider), prompt)).text.length).toBeGreaterThan(0);
+    } else {
+      const blocked = await failure(adapter().complete(callFor(provider), prompt));
+      expect(blocked.kind).toBe('refused');
+      expect(blocked.retryable).toBe(false);
+      const byProtocol = {
+        google: { status: 200, providerCode: 'PROHIBITED_CONTENT', usage: { inputTokens: promptTokens, outputTokens: 0 } },
+        anthropic: { status: 200, providerCode: 'refusal', usage: { inputTokens: promptTokens, outputTokens: 0 } },
+      } as const;
+      expect(blocked.summary).toMatchObject(provider === 'google' || provider === 'anthropic' ? byProtocol[provider] : { status: 400, providerCode: 'content_filter' });
+    }
+    emulator.setBehavior({ provider }, { filterAnswer: true });
+    if (provider === 'ollama') {
+      expect((await adapter().complete(callFor(provider), prompt)).text.length).toBeGreaterThan(0);
+    } else {
+      const filtered = await failure(adapter().complete(callFor(provider), prompt));
+      expect(filtered.kind).toBe('refused');
+      expect(filtered.summary.status).toBe(200);
+      expect(filtered.summary.providerCode).toBe(provider === 'google' ? 'SAFETY' : provider === 'anthropic' ? 'refusal' : 'content_filter');
+      // The few words before the cut are billed, and not returned.
+      expect(filtered.summary.usage).toEqual({ inputTokens: promptTokens, outputTokens: countTokens('Ada Lovelace wrote') });
+    }
+    emulator.setBehavior({ provider }, null);
+  });
+
   it('verifies: valid for a known key, invalid for an unknown one, unreachable on 5xx', async () => {
     const valid = await adapter().verify(callFor(provider));
     expect(valid.status).toBe('valid');

@@ -145,7 +145,7 @@ describe('runEnrichment', () => {
     const error = await runEnrichment(gemini, { task: 'summary', text: 'Ada Lovelace wrote programs.' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(EnrichmentFailure);
     const failure = error as EnrichmentFailure;
-    expect(failure.error.summary).toMatchObject({ kind: 'bad_request', providerCode: 'PROHIBITED_CONTENT', status: 200 });
+    expect(failure.error.summary).toMatchObject({ kind: 'refused', providerCode: 'PROHIBITED_CONTENT', status: 200 });
     expect(failure.usage).toMatchObject({ calls: 1, outputTokens: 0 });
     expect(failure.usage.inputTokens).toBeGreaterThan(0);
   });

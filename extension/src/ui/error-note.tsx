@@ -20,6 +20,11 @@ export function describeError(error: ErrorInfo, companionUrl?: string): ErrorAdv
         title: 'The provider refused a key',
         advice: error.secretId ? error.message : `${error.message} Rotate the key with a working one, or reorder so another key goes first.`,
       };
+    case 'content_refused':
+      return {
+        title: 'The provider refused this content',
+        advice: `${error.message} Its content filter declined the text, so it was not sent to another provider (it would have been billed twice). Try a different part of the page, or put another key first in the Keys tab.`,
+      };
     case 'quota_exceeded':
       return { title: 'Monthly platform quota reached', advice: "Your organization used this month's platform calls or budget. Add your own key (Keys tab), or ask an admin to raise the quota." };
     case 'plan_limit':

@@ -1,8 +1,9 @@
 // Anthropic messages: POST {base}/v1/messages with `x-api-key` and `anthropic-version`; the system
 // prompt is a top-level field; usage in input_tokens / output_tokens (cache tokens are input too).
+// A `refusal` stop reason is Claude's safety classifiers declining the content.
 import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
-import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
+import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -37,13 +38,16 @@ export const anthropicMessagesProtocol: WireProtocol = {
     };
     return { url: joinUrl(call.baseUrl, '/v1/messages'), method: 'POST', headers: headers(call), body: JSON.stringify(body) };
   },
-  parseCompletion(body: unknown): ParsedCompletion | null {
+  parseCompletion(body: unknown): ParsedCompletion | ParsedRefusal | null {
     const parsed = MessageBody.safeParse(body);
     if (!parsed.success) return null;
     const { usage } = parsed.data;
+    const inputTokens = usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+    // Claude's safety classifiers end the message with `refusal`; the tokens up to it are billed.
+    if (parsed.data.stop_reason === 'refusal') return { refused: true, reason: 'refusal', inputTokens, outputTokens: usage.output_tokens };
     return {
       text: parsed.data.content.filter((block) => block.type === 'text').map((block) => block.text ?? '').join(''),
-      inputTokens: usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0),
+      inputTokens,
       outputTokens: usage.output_tokens,
       finishReason: parsed.data.stop_reason ?? null,
     };

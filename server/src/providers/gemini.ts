@@ -2,7 +2,8 @@
 // the `x-goog-api-key` header (never `?key=`); usage in usageMetadata. An invalid key answers
 // 400 INVALID_ARGUMENT with an ErrorInfo reason API_KEY_INVALID, which counts as an auth failure.
 // A blocked prompt is a 200 with no candidates, `promptFeedback.blockReason` and the prompt's
-// usage: a refusal of the content, not a malformed answer.
+// usage; a blocked answer is a candidate whose finishReason names a content filter. Both are
+// refusals of the content, not malformed answers.
 import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
 import { JSON_HEADERS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
@@ -34,6 +35,9 @@ const ErrorBody = z.object({
     details: z.array(z.object({ reason: z.unknown().optional() })).optional(),
   }),
 });
+
+/** Finish reasons with which Gemini's filters stop a candidate (its text, if any, is cut short). */
+const CONTENT_FILTER_FINISH: ReadonlySet<string> = new Set(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'RECITATION']);
 
 function headers(call: ProviderCall): Record<string, string> {
   return call.apiKey === null ? { ...JSON_HEADERS } : { ...JSON_HEADERS, 'x-goog-api-key': call.apiKey };
@@ -68,6 +72,9 @@ export const geminiProtocol: WireProtocol = {
     if (candidate === undefined) {
       const reason = parsed.data.promptFeedback?.blockReason;
       return reason === undefined ? null : { refused: true, reason, inputTokens, outputTokens };
+    }
+    if (candidate.finishReason !== undefined && CONTENT_FILTER_FINISH.has(candidate.finishReason)) {
+      return { refused: true, reason: candidate.finishReason, inputTokens, outputTokens };
     }
     const parts = candidate.content?.parts ?? [];
     return {

@@ -1,5 +1,5 @@
 // The shared HTTP executor with answers the emulator does not give: model lists that echo the key,
-// usage with a missing count, and Gemini's 200 answer to a blocked prompt.
+// usage with a missing count, Gemini's 200 answer to a blocked prompt, and OpenAI's refusal field.
 import { describe, expect, it } from 'vitest';
 import type { OutboundClient, OutboundResponse } from '../outbound/guarded-client';
 import { geminiProtocol } from './gemini';
@@ -76,11 +76,11 @@ describe('a Gemini prompt blocked by the provider', () => {
       modelVersion: 'gemini-2.5-flash',
     };
     const error = await failure(createHttpAdapter(geminiProtocol, answering(body)).complete(call('google', 'gemini-2.5-flash'), PROMPT));
-    expect(error.kind).toBe('bad_request');
+    expect(error.kind).toBe('refused');
     expect(error.retryable).toBe(false);
     expect(error.summary).toEqual({
       provider: 'google',
-      kind: 'bad_request',
+      kind: 'refused',
       status: 200,
       providerCode: 'PROHIBITED_CONTENT',
       usage: { inputTokens: 9, outputTokens: 0 },
@@ -88,5 +88,26 @@ describe('a Gemini prompt blocked by the provider', () => {
     // Without a block reason, an answer with no candidates is still malformed.
     const empty = answering({ usageMetadata: { promptTokenCount: 9 } });
     expect((await failure(createHttpAdapter(geminiProtocol, empty).complete(call('google', 'gemini-2.5-flash'), PROMPT))).kind).toBe('malformed');
+  });
+});
+
+describe('refusals the emulator does not give', () => {
+  it("an OpenAI answer with a refusal and no content is refused; a refusal beside content is an answer", async () => {
+    const refusal = { choices: [{ message: { content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 7, completion_tokens: 6 } };
+    const error = await failure(createHttpAdapter(openAiChatProtocol, answering(refusal)).complete(call('openai', 'gpt-4o-mini'), PROMPT));
+    expect(error.summary).toEqual({ provider: 'openai', kind: 'refused', status: 200, providerCode: 'refusal', usage: { inputTokens: 7, outputTokens: 6 } });
+    // The refusal text itself is not kept anywhere.
+    expect(JSON.stringify(error) + error.message).not.toContain('cannot help');
+    const both = { choices: [{ message: { content: 'A summary.', refusal: 'partial' }, finish_reason: 'stop' }] };
+    expect((await createHttpAdapter(openAiChatProtocol, answering(both)).complete(call('openai', 'gpt-4o-mini'), PROMPT)).text).toBe('A summary.');
+  });
+
+  it.each(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'RECITATION'])('a Gemini candidate that finished with %s is refused, its partial text dropped', async (finishReason) => {
+    const body = { candidates: [{ content: { parts: [{ text: 'The first' }] }, finishReason }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2 } };
+    const error = await failure(createHttpAdapter(geminiProtocol, answering(body)).complete(call('google', 'gemini-2.5-flash'), PROMPT));
+    expect(error.summary).toMatchObject({ kind: 'refused', providerCode: finishReason, usage: { inputTokens: 9, outputTokens: 2 } });
+    // Other finish reasons are answers (MAX_TOKENS: a summary cut at the budget is still one).
+    const cut = { candidates: [{ content: { parts: [{ text: 'The first' }] }, finishReason: 'MAX_TOKENS' }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2 } };
+    expect((await createHttpAdapter(geminiProtocol, answering(cut)).complete(call('google', 'gemini-2.5-flash'), PROMPT)).text).toBe('The first');
   });
 });

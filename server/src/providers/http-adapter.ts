@@ -60,7 +60,7 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
     const retryAfterMs = response.status === 429 ? parseRetryAfter(response.headers) : undefined;
     throw new ProviderError({
       provider: call.provider,
-      kind: kindForStatus(response.status, info.authFailure === true),
+      kind: kindForStatus(response.status, info.authFailure === true, info.contentRefused === true),
       status: response.status,
       ...(providerCode === undefined ? {} : { providerCode }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -76,7 +76,7 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
       const providerCode = safeProviderCode(parsed.reason, call.apiKey);
       throw new ProviderError({
         provider: call.provider,
-        kind: 'bad_request',
+        kind: 'refused',
         status: 200,
         ...(providerCode === undefined ? {} : { providerCode }),
         usage: { inputTokens: parsed.inputTokens ?? 0, outputTokens: parsed.outputTokens ?? 0 },

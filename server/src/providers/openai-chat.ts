@@ -3,7 +3,7 @@
 // (compatible servers may omit one: a missing count is 0, the reported one is kept).
 import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
-import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
+import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 const ContentPart = z.object({ type: z.string(), text: z.string().optional() });
 
@@ -11,7 +11,7 @@ const ChatCompletionBody = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.union([z.string(), z.null(), z.array(ContentPart)]).optional() }),
+        message: z.object({ content: z.union([z.string(), z.null(), z.array(ContentPart)]).optional(), refusal: z.string().nullish() }),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -50,20 +50,24 @@ export function chatRequestBody(call: ProviderCall, prompt: Prompt, includeModel
   return body;
 }
 
-export function parseChatCompletion(body: unknown): ParsedCompletion | null {
+/** Error codes of a 400 that refuses the content rather than the request (Azure's prompt filter, OpenAI's policy check). */
+const CONTENT_REFUSAL_CODES: ReadonlySet<unknown> = new Set(['content_filter', 'content_policy_violation']);
+
+export function parseChatCompletion(body: unknown): ParsedCompletion | ParsedRefusal | null {
   const parsed = ChatCompletionBody.safeParse(body);
   if (!parsed.success) return null;
   const choice = parsed.data.choices[0];
   if (choice === undefined) return null;
+  // Either count may be missing; the adapter counts a missing one as 0 when the other is reported.
+  const inputTokens = parsed.data.usage?.prompt_tokens ?? null;
+  const outputTokens = parsed.data.usage?.completion_tokens ?? null;
   const content = choice.message.content;
   const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((part) => part.text ?? '').join('') : '';
-  return {
-    text,
-    // Either count may be missing; the adapter counts a missing one as 0 when the other is reported.
-    inputTokens: parsed.data.usage?.prompt_tokens ?? null,
-    outputTokens: parsed.data.usage?.completion_tokens ?? null,
-    finishReason: choice.finish_reason ?? null,
-  };
+  // Azure's output filter ends the answer with `content_filter` (empty or partial text); OpenAI puts
+  // a model's refusal in `message.refusal` with no content.
+  if (choice.finish_reason === 'content_filter') return { refused: true, reason: 'content_filter', inputTokens, outputTokens };
+  if (text === '' && typeof choice.message.refusal === 'string' && choice.message.refusal !== '') return { refused: true, reason: 'refusal', inputTokens, outputTokens };
+  return { text, inputTokens, outputTokens, finishReason: choice.finish_reason ?? null };
 }
 
 export function parseModelList(body: unknown): readonly string[] | null {
@@ -76,7 +80,7 @@ export function openAiErrorInfo(_status: number, body: unknown): ErrorInfo {
   if (!parsed.success) return {};
   // `code` is the more specific of the two (invalid_api_key vs invalid_request_error).
   const { code, type } = parsed.data.error;
-  return { code: code ?? type };
+  return { code: code ?? type, contentRefused: CONTENT_REFUSAL_CODES.has(code) };
 }
 
 function authHeaders(call: ProviderCall): Record<string, string> {

@@ -18,6 +18,13 @@ describe('kindForStatus and isRetryable', () => {
     expect(kindForStatus(status, marker)).toBe(kind);
     expect(isRetryable(kindForStatus(status, marker))).toBe(retryable);
   });
+
+  it('a 400 that refuses the content is refused and stops; the marker means nothing on other statuses', () => {
+    expect(kindForStatus(400, false, true)).toBe('refused');
+    expect(isRetryable('refused')).toBe(false);
+    expect(kindForStatus(500, false, true)).toBe('server');
+    expect(kindForStatus(401, false, true)).toBe('auth');
+  });
 });
 
 describe('safeProviderCode', () => {

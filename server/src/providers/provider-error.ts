@@ -11,6 +11,8 @@ export type ProviderErrorKind =
   | 'unreachable'
   | 'malformed'
   | 'bad_request'
+  /** The provider refused the content itself (a safety or content filter): any provider may again. */
+  | 'refused'
   | 'aborted';
 
 export interface ProviderErrorSummary {
@@ -56,15 +58,16 @@ function describe(summary: ProviderErrorSummary): string {
 
 /**
  * Whether another attempt (this candidate later, or the next one on the route) may succeed.
- * Auth failures stop a route; bad requests and aborts are not transient.
+ * Auth failures and refused content stop a route; bad requests and aborts are not transient.
  */
 export function isRetryable(kind: ProviderErrorKind): boolean {
   return kind === 'rate_limit' || kind === 'server' || kind === 'timeout' || kind === 'unreachable' || kind === 'malformed';
 }
 
 /** HTTP status (plus the protocol's auth-failure marker) -> kind. 2xx never reaches here. */
-export function kindForStatus(status: number, authFailure: boolean): ProviderErrorKind {
+export function kindForStatus(status: number, authFailure: boolean, contentRefused = false): ProviderErrorKind {
   if (status === 401 || status === 403 || authFailure) return 'auth';
+  if (status === 400 && contentRefused) return 'refused';
   if (status === 408) return 'timeout';
   if (status === 429) return 'rate_limit';
   if (status === 409 || status >= 500) return 'server';

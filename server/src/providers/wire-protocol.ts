@@ -18,8 +18,11 @@ export interface ParsedCompletion {
 }
 
 /**
- * A 2xx answer that refuses the prompt itself (Gemini's `promptFeedback.blockReason` with no
- * candidates): a definite answer, not a malformed one, whose reported usage still counts.
+ * A 2xx answer in which the provider's content filter refused the prompt or cut the answer
+ * (Gemini's `promptFeedback.blockReason` or a SAFETY finish, an OpenAI-compatible
+ * `finish_reason: content_filter` or `refusal`, Anthropic's `stop_reason: refusal`): a definite
+ * answer, not a malformed one, whose reported usage still counts. Any text it carries is partial
+ * and is not used.
  */
 export interface ParsedRefusal {
   readonly refused: true;
@@ -34,6 +37,8 @@ export interface ErrorInfo {
   readonly code?: unknown;
   /** A non-401/403 answer that still means "this key is not valid" (Gemini 400 API_KEY_INVALID). */
   readonly authFailure?: boolean;
+  /** A 400 that refuses the content, not the request (Azure's and OpenAI's `content_filter`). */
+  readonly contentRefused?: boolean;
 }
 
 export interface WireProtocol {

@@ -1,8 +1,9 @@
 // Runs one enrichment along its route: tries each candidate in order, moves on after unreachable
 // (5xx, timeout, connection error, malformed answer) and rate-limited attempts, stops on a key the
 // provider rejects (personal key: 424 key_rejected, key marked invalid, audited, never a silent
-// fallback to the platform key), checks the platform quota before a platform attempt, and returns
-// one usage row per attempt for the caller to persist with the idempotency record.
+// fallback to the platform key), stops when a provider refuses the content (422 content_refused:
+// the same text is not sent, and billed, elsewhere), checks the platform quota before a platform
+// attempt, and returns one usage row per attempt for the caller to persist with the idempotency record.
 import { randomUUID } from 'node:crypto';
 import { AppError, costMicros, getProvider } from '@byok/shared';
 import type { AttemptOutcome, EnrichResponse, EnrichTask, ProgressEvent, RouteAttempt } from '@byok/shared/wire/enrich';
@@ -53,8 +54,8 @@ export type RouteOutcome =
 function attemptOutcome(kind: ProviderErrorKind): Exclude<AttemptOutcome, 'ok' | 'skipped'> {
   if (kind === 'auth') return 'key_rejected';
   if (kind === 'rate_limit') return 'rate_limited';
-  // Server errors, timeouts, connection failures, malformed or refused requests: this candidate
-  // could not answer; the next one may.
+  // Server errors, timeouts, connection failures, malformed answers, requests this provider would
+  // not take (e.g. an unknown model): this candidate could not answer; the next one may.
   return 'unreachable';
 }
 
@@ -175,6 +176,16 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
       if (kind === 'aborted') {
         row(candidate, startedAt, ms, error.usage, 'error');
         return { kind: 'aborted', rows };
+      }
+      if (kind === 'refused') {
+        // Recorded as an error with the tokens the provider billed; not in the receipt's attempts,
+        // which only successful answers carry.
+        row(candidate, startedAt, ms, error.usage, 'error');
+        const name = getProvider(candidate.provider).name;
+        const code = error.error.summary.providerCode;
+        const earlier = attempts.length === 0 ? '' : ` Earlier attempts: ${describeAttempts(attempts)}.`;
+        const message = `${name} refused the content${code === undefined ? '' : ` (${code})`}; it was not sent to another provider.${earlier}`;
+        return { kind: 'failed', error: new AppError('content_refused', message), rows };
       }
       const outcome = attemptOutcome(kind);
       row(candidate, startedAt, ms, error.usage, outcome);

@@ -149,7 +149,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'post', path: '/v1/enrich', operationId: 'enrich', summary: 'Summarize and/or extract entities', tag: 'enrichment', auth: 'user',
     body: named('EnrichRequest', EnrichRequest), streams: true,
     success: [{ status: 200, description: 'Result with route, attempts and usage', body: named('EnrichResponse', EnrichResponse) }],
-    errors: [...GRANT_ERRORS, 'plan_limit', 'provider_disabled', 'key_rejected', 'provider_unreachable', 'quota_exceeded'] },
+    errors: [...GRANT_ERRORS, 'plan_limit', 'provider_disabled', 'key_rejected', 'content_refused', 'provider_unreachable', 'quota_exceeded'] },
 
   // Usage
   { method: 'get', path: '/v1/usage', operationId: 'usage', summary: "The caller's calls, totals and groups", tag: 'usage', auth: 'user',
