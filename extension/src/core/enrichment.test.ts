@@ -23,6 +23,18 @@ describe('enrichment', () => {
     await expect.poll(async () => (await services.db.history.get(id))?.progress).toEqual({ done: 2, total: 2, stage: 'merge' });
   });
 
+  it('sends a long URL and a broken title within the companion\'s limits instead of failing the page', async () => {
+    const { services, companion } = harness;
+    const url = `https://example.com/app?state=${'s'.repeat(6000)}`;
+    const title = `Report \ud83d ${'t'.repeat(1200)}`;
+    const entry = await services.enrichment.settle(await services.enrichment.start({ kind: 'page', text: 'Ada Lovelace.', url, title }));
+    expect(entry).toMatchObject({ state: 'done' });
+    const sent = companion.requests.filter((request) => request.path === '/v1/enrich').at(-1);
+    const { input } = sent?.body as { input: { url: string; title: string } };
+    expect(input.url).toBe(url.slice(0, 4096));
+    expect(input.title).toBe(`Report \uFFFD ${'t'.repeat(1200)}`.slice(0, 1000));
+  });
+
   it('makes grants again for the new key when the companion rotated its grant key early', async () => {
     const { services, companion } = harness;
     const key = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });

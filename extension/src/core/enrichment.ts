@@ -1,6 +1,6 @@
 // Runs one enrichment: grants for the user's keys, POST /v1/enrich with streaming progress, and
 // the result (or an error in the user's words) recorded in the history table for the side panel.
-import { getProvider, formatHint } from '@byok/shared';
+import { ENRICH_FIELD_MAX, getProvider, formatHint, toWellFormedText } from '@byok/shared';
 import type { ByokDb, HistoryEntry, RetryInput } from '../db';
 import type { ApiClient } from './api-client';
 import { ExtensionError, toErrorInfo, type ErrorInfo } from './errors';
@@ -69,8 +69,8 @@ export class EnrichmentRunner {
       throw new ExtensionError('invalid_input', 'This enrichment cannot be tried again; start a new one from the page.');
     }
     const controller = this.claim(id);
-    // After a definite answer the companion may have stored it for this request id (a 424, 429 or
-    // 502 is replayed for 24 hours): trying again is a new request. When the outcome is unknown
+    // After a definite answer the companion may have stored it for this request id (a 422, 424, 429
+    // or 502 is replayed for 24 hours): trying again is a new request. When the outcome is unknown
     // (the worker died, the connection broke), the same id gets the stored result if the first
     // attempt finished after all, instead of a second, billed call.
     const requestId = OUTCOME_UNKNOWN.has(entry.error?.code ?? '') ? (entry.requestId ?? entry.id) : crypto.randomUUID();
@@ -165,7 +165,7 @@ export class EnrichmentRunner {
           this.deps.api.enrich(
             {
               task: 'enrich',
-              input: { kind: input.kind, text, url: input.url, title: input.title, contentType: input.contentType },
+              input: { kind: input.kind, text, url: fit(input.url, 'url'), title: fit(input.title, 'title'), contentType: fit(input.contentType, 'contentType') },
               grants,
             },
             {
@@ -221,6 +221,15 @@ export class EnrichmentRunner {
       message: `${provider} refused your key "${rejected.label}" (${formatHint(rejected.hint)}). Rotate it with a working key, then try again.`,
     };
   }
+}
+
+/**
+ * A page's URL, title or type as the companion takes it: within its length limit and well-formed
+ * (a page can have a 10,000-character URL or a broken character in its title; neither is worth a
+ * refused request, and the companion only shows them in prompts).
+ */
+function fit(value: string | undefined, field: keyof typeof ENRICH_FIELD_MAX): string | undefined {
+  return value === undefined ? undefined : toWellFormedText(value.slice(0, ENRICH_FIELD_MAX[field]));
 }
 
 function truncate(text: string): string {

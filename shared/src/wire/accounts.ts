@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { PlanId } from '../plans/plans';
 import { Policy } from '../plans/policy';
-import { Email, Uuid, WrappedDek, b64urlBytes } from './common';
+import { Email, NOT_WELL_FORMED, Uuid, WrappedDek, b64urlBytes, isWellFormedText } from './common';
 
 /** CRYPTO.md section 1 and 8: only PBKDF2-SHA256, 600,000..5,000,000 iterations, 16-byte salt. */
 export const KdfSchema = z.strictObject({
@@ -38,7 +38,7 @@ export const RegisterRequest = z.strictObject({
   email: Email,
   authProof: AuthProof,
   kdf: KdfSchema,
-  inviteCode: z.string().trim().min(1).max(128).optional(),
+  inviteCode: z.string().trim().min(1).max(128).refine(isWellFormedText, NOT_WELL_FORMED).optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Email, Label, ModelId } from './common';
+import { RegisterRequest } from './accounts';
+import { EnrichInput } from './enrich';
 
 // Lone UTF-16 halves, alone and next to ordinary text; JSON.parse produces them from "\ud800".
 const LONE_SURROGATES = ['\ud800', '\udfff', 'Work \ud83d', '\ude00 key', 'a\udc00b'];
@@ -36,5 +38,18 @@ describe('free text that is stored and audited', () => {
     expect(Email.safeParse('alice@exa\udfffmple.com').success).toBe(false);
     expect(Email.safeParse('zoë@example.com').success).toBe(true);
     expect(Email.safeParse('😀@example.com').success).toBe(true);
+  });
+
+  it('the enrich url, title and content type and the invite code refuse a lone surrogate; the text may carry one', () => {
+    const input = { kind: 'page', text: 'Broken \ud800 page text', url: 'https://example.com/a', title: 'Title 🔑', contentType: 'text/html' };
+    expect(EnrichInput.safeParse(input).success).toBe(true);
+    for (const field of ['url', 'title', 'contentType'] as const) {
+      const result = EnrichInput.safeParse({ ...input, [field]: `x\udc00` });
+      expect(result.success, field).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual([field]);
+    }
+    const register = { email: 'a@example.com', authProof: 'A'.repeat(43), kdf: { name: 'PBKDF2-SHA256', iterations: 600_000, salt: 'A'.repeat(22) } };
+    expect(RegisterRequest.safeParse({ ...register, inviteCode: 'abc\ud83d' }).success).toBe(false);
+    expect(RegisterRequest.safeParse({ ...register, inviteCode: ' abc ' }).data?.inviteCode).toBe('abc');
   });
 });

@@ -79,14 +79,24 @@ export const NormalizedBaseUrl = z
 // In a `u` regexp a surrogate pair is one code point, so this matches lone halves only. Not
 // String.prototype.isWellFormed: the extension still supports Firefox 115, which lacks it.
 const LONE_SURROGATE = /\p{Surrogate}/u;
-const NOT_WELL_FORMED = 'must be well-formed Unicode (no lone UTF-16 surrogate)';
+export const NOT_WELL_FORMED = 'must be well-formed Unicode (no lone UTF-16 surrogate)';
 
 /**
  * Free text that reaches the database and the audit log must be well-formed: the audit chain's
  * canonical JSON (RFC 8785) cannot encode a lone surrogate, which would otherwise surface as a 500.
  */
-function isWellFormedText(text: string): boolean {
+export function isWellFormedText(text: string): boolean {
   return !LONE_SURROGATE.test(text);
+}
+
+/** `text` with each lone surrogate replaced by U+FFFD, as TextEncoder would (a client's repair before sending). */
+export function toWellFormedText(text: string): string {
+  return text.replace(/\p{Surrogate}/gu, '\uFFFD');
+}
+
+/** At most `max` UTF-16 units of well-formed text (short fields such as titles, URLs, codes). */
+export function WellFormedText(max: number) {
+  return z.string().max(max).refine(isWellFormedText, NOT_WELL_FORMED);
 }
 
 export const Label = z.string().trim().min(1).max(100).refine(isWellFormedText, NOT_WELL_FORMED);

@@ -3,7 +3,7 @@
 // server asks providers for when extracting entities.
 import { z } from 'zod';
 import { ProviderId } from '../providers/types';
-import { Count, GrantToken, ModelId, Uuid } from './common';
+import { Count, GrantToken, ModelId, Uuid, WellFormedText } from './common';
 
 /** 2 MiB of UTF-8 (API.md "Limits"). */
 export const MAX_ENRICH_TEXT_BYTES = 2 * 1024 * 1024;
@@ -60,12 +60,17 @@ export type EnrichTask = z.infer<typeof EnrichTask>;
 export const InputKind = z.enum(['page', 'selection', 'document']);
 export type InputKind = z.infer<typeof InputKind>;
 
+/** Lengths of the short fields of an enrichment's input, in UTF-16 units. */
+export const ENRICH_FIELD_MAX = { url: 4096, title: 1000, contentType: 200 } as const;
+
 export const EnrichInput = z.strictObject({
   kind: InputKind,
   text: EnrichText,
-  url: z.string().max(4096).optional(),
-  title: z.string().max(1000).optional(),
-  contentType: z.string().max(200).optional(),
+  // Short fields are well-formed (they reach prompts and logs); the text itself may carry a page's
+  // broken characters, which JSON escapes on the way to the provider.
+  url: WellFormedText(ENRICH_FIELD_MAX.url).optional(),
+  title: WellFormedText(ENRICH_FIELD_MAX.title).optional(),
+  contentType: WellFormedText(ENRICH_FIELD_MAX.contentType).optional(),
 });
 export type EnrichInput = z.infer<typeof EnrichInput>;
 
