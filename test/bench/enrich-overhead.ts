@@ -17,7 +17,7 @@ import { createGrant, unwrapDek } from '@byok/shared';
 import { TestClient } from '../../server/src/testing/client';
 import { summaryChunkPrompt } from '../../server/src/enrichment/prompts';
 import { chatRequestBody } from '../../server/src/providers/openai-chat';
-import { readProcStat, STAT_FIELD, USER_HZ } from '../../server/src/services/proc-stat';
+import { readProcStat, STAT_FIELD, USER_HZ } from '../support/proc-stat';
 import { LeakCanary } from '../support/leak-canary';
 import { percentile } from '../support/open-loop';
 import { spawnServer, spawnTsx, type SpawnedProcess, type SpawnedServer } from '../support/spawned-server';

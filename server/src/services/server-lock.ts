@@ -1,107 +1,77 @@
-// Which process serves a data directory: `companion.pid` holds the pid of the running companion.
+// Which process serves a data directory. The companion holds an exclusive SQLite lock on
+// `companion.lock` for as long as it runs (an fcntl lock on POSIX systems, LockFileEx on Windows;
+// SQLite also keeps two connections of one process apart) and writes its pid to `companion.pid` for
+// people and messages. The operating system drops the lock when the process ends, however it ends
+// (exit, crash, kill -9), so a lock is never stale: nothing compares pids, start times or clocks.
 // A second companion on the same directory refuses to start, and the CLI commands that change key
-// files a running server keeps in memory (`master-key rotate`, `grant-keys rotate`) refuse to run
-// while one serves it. A file left by a process that is gone (a crash, `kill -9`) is taken over, and
-// so is one whose pid now belongs to a process that started after the file was written (the pid was
-// reused, typically after a reboot); that check needs Linux's /proc. Elsewhere such a file reads as
-// a running companion, and the message says which file to delete.
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+// files a running server keeps in memory (`master-key rotate`, `grant-keys rotate`) take the same
+// lock while they run.
+import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ensureDataDir } from './data-dir-files';
-import { readProcStat, STAT_FIELD, USER_HZ } from './proc-stat';
 
-export const SERVER_LOCK_FILE = 'companion.pid';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, as another user.
-    return error instanceof Error && 'code' in error && error.code === 'EPERM';
-  }
-}
-
-/** Start times are known to the tick and boot time to the second; the file is written well after. */
-const START_SLACK_MS = 1_000;
-
-/** When process `pid` started (ms since the epoch), from /proc; undefined where that is unknown. */
-function startedAt(pid: number): number | undefined {
-  try {
-    const bootLine = readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .find((line) => line.startsWith('btime '));
-    // Clock ticks since boot.
-    const ticks = readProcStat(`/proc/${pid}/stat`)?.(STAT_FIELD.starttime) ?? Number.NaN;
-    const bootSeconds = Number(bootLine?.slice('btime '.length));
-    if (!Number.isFinite(ticks) || !Number.isFinite(bootSeconds) || bootSeconds <= 0) return undefined;
-    return bootSeconds * 1000 + (ticks * 1000) / USER_HZ;
-  } catch {
-    return undefined;
-  }
-}
-
-function lockPath(dataDir: string): string {
-  return join(dataDir, SERVER_LOCK_FILE);
-}
-
-/** The pid of a live process that holds `dataDir`, or null. */
-export function serverHolding(dataDir: string): number | null {
-  let content: string;
-  let writtenAt: number;
-  try {
-    content = readFileSync(lockPath(dataDir), 'utf8');
-    writtenAt = statSync(lockPath(dataDir)).mtimeMs;
-  } catch {
-    return null;
-  }
-  const pid = Number(content.trim());
-  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
-  // The companion writes the file after it starts: a process that started later only got its pid.
-  const started = startedAt(pid);
-  return started !== undefined && started > writtenAt + START_SLACK_MS ? null : pid;
-}
+export const SERVER_LOCK_FILE = 'companion.lock';
+export const SERVER_PID_FILE = 'companion.pid';
 
 export class DataDirInUse extends Error {
   constructor(
-    readonly pid: number,
-    readonly file: string,
+    /** From `companion.pid`; null when it cannot be read (the holder is still writing it). */
+    readonly pid: number | null,
   ) {
-    super(`A companion (pid ${pid}) is using this data directory. If it is not running, delete ${file}.`);
+    super(`Another process${pid === null ? '' : ` (pid ${pid})`} is using this data directory: a companion, or a key rotation of the admin CLI.`);
     this.name = 'DataDirInUse';
   }
 }
 
-/** Claims `dataDir` for this process; throws DataDirInUse while another live process holds it. */
+function isBusy(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED');
+}
+
+function holderPid(dataDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(dataDir, SERVER_PID_FILE), 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Claims `dataDir` for this process until `release()`; throws DataDirInUse while another holds it. */
 export function claimDataDir(dataDir: string): { release(): void } {
   ensureDataDir(dataDir);
-  const path = lockPath(dataDir);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST') || attempt > 0) throw error;
-      const holder = serverHolding(dataDir);
-      if (holder !== null) throw new DataDirInUse(holder, path);
-      // Left by a process that is gone: take it over (once; a racing claimant wins the retry).
-      try {
-        unlinkSync(path);
-      } catch {
-        // Removed meanwhile.
-      }
-    }
+  const lockFile = join(dataDir, SERVER_LOCK_FILE);
+  // Created 0600 like every file of the directory; it stays empty (no table is ever written).
+  closeSync(openSync(lockFile, 'a', 0o600));
+  const lock = new Database(lockFile, { timeout: 0 });
+  try {
+    // Held from BEGIN until the connection closes: EXCLUSIVE mode never gives the lock back early.
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    if (isBusy(error)) throw new DataDirInUse(holderPid(dataDir));
+    throw error;
+  }
+  const pidFile = join(dataDir, SERVER_PID_FILE);
+  try {
+    writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+  } catch (error) {
+    lock.close();
+    throw error;
   }
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
+      // The pid file goes while the lock is still held: a later holder's file is never removed.
       try {
-        if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+        unlinkSync(pidFile);
       } catch {
         // Already gone.
       }
+      lock.close();
     },
   };
 }

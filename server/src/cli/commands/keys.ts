@@ -2,20 +2,19 @@
 // running server holds in memory, so both hold the data directory's lock while they run
 // (services/server-lock.ts): a running companion makes them refuse (stop it, rotate, start it
 // again), and a companion started meanwhile refuses to start.
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CLI_ACTOR, auditActorOf } from '../../services/admin/actor';
 import { RotationSetupError, rotateMasterKey } from '../../services/admin/master-key-files';
 import { UnknownKekError } from '../../services/admin/master-key-rotation';
 import { GrantKeyService } from '../../services/grant-keys';
 import { loadServerIdentity } from '../../services/server-identity';
-import { claimDataDir, DataDirInUse, SERVER_LOCK_FILE } from '../../services/server-lock';
+import { claimDataDir, DataDirInUse } from '../../services/server-lock';
 import { CliError, EXIT } from '../exit-codes';
 import type { CliRuntime } from '../runtime';
 
 /**
- * Runs `rotate` holding the data directory as a running companion does (its `companion.pid`), so
- * that none serves it meanwhile: one running refuses the rotation (exit 4), and one started during
+ * Runs `rotate` holding the data directory's lock as a running companion does, so that none serves
+ * it meanwhile: one running refuses the rotation (exit 4), and one started during
  * it refuses to start, instead of loading the keys being replaced.
  */
 async function holdingDataDir(dataDir: string, rotate: () => Promise<void>): Promise<void> {
@@ -25,7 +24,7 @@ async function holdingDataDir(dataDir: string, rotate: () => Promise<void>): Pro
   } catch (error) {
     if (!(error instanceof DataDirInUse)) throw error;
     throw new CliError(
-      `A companion (pid ${error.pid}) is serving ${dataDir}: it keeps its keys in memory. Stop it, rotate, then start it again. If it is not running, delete ${join(dataDir, SERVER_LOCK_FILE)}.`,
+      `A companion${error.pid === null ? '' : ` (pid ${error.pid})`} is serving ${dataDir}, or another rotation is running: a companion keeps its keys in memory. Stop it, rotate, then start it again.`,
       EXIT.refused,
       'server_running',
     );
