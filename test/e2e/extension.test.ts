@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import type { TestServer } from '../../server/src/testing/test-server';
+import { TestClient } from '../../server/src/testing/client';
+import { runCli } from '../../server/src/cli/program';
 import { browserOrSkip, dumpExtensionStorage, type ExtensionBrowser } from '../support/chromium';
 import type { FixedPortRelay } from '../support/fixed-port-relay';
 import {
@@ -35,7 +37,8 @@ const OPENAI_KEY = `sk-proj-canary${'Ab3'.repeat(10)}Q7kZ`;
 const OPENAI_ROTATED = `sk-proj-canary${'Xy9'.repeat(10)}R0t8`;
 const ANTHROPIC_KEY = `sk-ant-canary${'Mn5'.repeat(10)}An7h`;
 const GROQ_UNKNOWN = `gsk_canary${'Zz1'.repeat(10)}Rj3c`;
-const ALL_KEYS = [OPENAI_KEY, OPENAI_ROTATED, ANTHROPIC_KEY, GROQ_UNKNOWN];
+const ORG_ANTHROPIC_KEY = `sk-ant-canary${'Or9'.repeat(10)}0rgK`;
+const ALL_KEYS = [OPENAI_KEY, OPENAI_ROTATED, ANTHROPIC_KEY, GROQ_UNKNOWN, ORG_ANTHROPIC_KEY];
 
 const chromePath = browserOrSkip();
 
@@ -236,6 +239,65 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
       throw error;
     } finally {
       await options.close();
+    }
+  });
+
+  it('lets the owner upload an organization key, then delete it and change a role only after a second click', async () => {
+    // The operator's side, through the admin CLI: a plan with organization keys, and a member.
+    const operator = async (...args: string[]): Promise<string> => {
+      let stdout = '';
+      const code = await runCli(['--data-dir', companion.dataDir, '--json', ...args], { stdout: (chunk) => (stdout += chunk), stderr: () => undefined, env: {} });
+      expect(code, args.join(' ')).toBe(0);
+      return stdout;
+    };
+    const { org } = JSON.parse(await operator('org', 'show')) as { org: { plan: string } };
+    await operator('org', 'set-plan', 'business');
+    const { code } = JSON.parse(await operator('invite', 'create')) as { code: string };
+    const member = await new TestClient(companion.baseUrl).register({ email: 'colleague@example.com', inviteCode: code });
+    const roleOf = async (id: string) => (JSON.parse(await operator('member', 'list')) as { members: Array<{ id: string; role: string }> }).members.find((entry) => entry.id === id)?.role;
+    const orgKeyCount = () => (companion.db.prepare('SELECT COUNT(*) AS n FROM org_secrets').get() as { n: number }).n;
+
+    const options = await chromium.page('options.html');
+    try {
+      await options.waitForSelector('#org-keys-title', { timeout: 20_000 });
+      // The plan the operator just set, not the one the session started with.
+      await waitForText(options, 'Policy (business plan)');
+      await options.select('#org-provider', 'anthropic');
+      await typeInto(options, '#org-label', 'Team Claude');
+      await typeInto(options, '#org-key', ORG_ANTHROPIC_KEY);
+      await clickButton(options, 'Upload organization key');
+      await waitForText(options, 'sk-ant-•••0rgK');
+      expect(orgKeyCount()).toBe(1);
+
+      // Deleting a shared key takes a second click, and Cancel keeps it.
+      await clickButton(options, 'Delete organization key Team Claude');
+      await clickButton(options, 'Cancel');
+      await clickButton(options, 'Delete organization key Team Claude');
+      expect(orgKeyCount()).toBe(1);
+      await clickButton(options, 'Delete for everyone');
+      await options.waitForFunction(() => !document.body.innerText.includes('Team Claude'), { timeout: 20_000, polling: 100 });
+      expect(orgKeyCount()).toBe(0);
+
+      // A role change is only proposed by the select; nothing changes until it is confirmed.
+      const select = `select[aria-label="Role of colleague@example.com"]`;
+      await options.waitForSelector(select, { timeout: 20_000 });
+      await options.select(select, 'admin');
+      await clickButton(options, 'Cancel');
+      expect(await options.$eval(select, (node) => (node as HTMLSelectElement).value)).toBe('member');
+      expect(await roleOf(member.userId)).toBe('member');
+      await options.select(select, 'admin');
+      await clickButton(options, 'Make admin');
+      await options.waitForFunction(() => !Array.from(document.querySelectorAll('button')).some((button) => button.textContent === 'Make admin'), { timeout: 20_000, polling: 100 });
+      expect(await roleOf(member.userId)).toBe('admin');
+      await options.screenshot({ path: join(ARTIFACTS, 'options-admin-confirmed.png'), fullPage: true });
+      expect(await text(options)).not.toContain(ORG_ANTHROPIC_KEY);
+    } catch (error) {
+      await options.screenshot({ path: join(ARTIFACTS, 'failed-options-confirm.png'), fullPage: true });
+      throw error;
+    } finally {
+      await options.close();
+      // The later tests run under the plan they were written for.
+      await operator('org', 'set-plan', org.plan);
     }
   });
 

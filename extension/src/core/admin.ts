@@ -27,13 +27,14 @@ export class AdminService {
       }
     };
     const { from, to } = currentMonth();
+    const me = await section('me', () => this.api.me());
     const policy = await section('policy', () => this.api.getPolicy());
     const members = await section('members', () => this.api.members());
     const audit = await section('audit', () => this.api.adminAudit(50));
     const auditVerify = await section('audit-verify', () => this.api.verifyAudit());
     const usage = await section('usage', () => this.api.usage({ from, to, groupBy: 'member' }, true));
     const orgKeys = await section('org-keys', () => this.api.orgSecrets());
-    return { policy, members, audit, auditVerify, usage, orgKeys, missing };
+    return { plan: me?.org.plan ?? null, policy, members, audit, auditVerify, usage, orgKeys, missing };
   }
 
   /** CRYPTO.md section 4: the plaintext travels only inside an org-secret-upload JWE. */

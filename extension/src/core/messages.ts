@@ -37,6 +37,8 @@ export interface ProfileView {
 }
 
 export interface AdminOverview {
+  /** The organization's plan now (the operator changes it with the CLI; the session's copy may be older). */
+  plan: string | null;
   policy: Policy | null;
   members: MemberView[] | null;
   audit: AuditEvent[] | null;

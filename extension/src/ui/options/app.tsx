@@ -63,7 +63,7 @@ export function OptionsApp() {
         {data && (
           <>
             {data.policy ? (
-              <PolicyEditor initial={data.policy} plan={account.plan} onSaved={() => void overview.reload()} />
+              <PolicyEditor initial={data.policy} plan={data.plan ?? account.plan} onSaved={() => void overview.reload()} />
             ) : (
               <Missing what="The policy editor" />
             )}
