@@ -309,6 +309,10 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     await clickButton(popup, 'Save key');
     await popup.waitForSelector('[data-outbox-state="pending"]', { timeout: 20_000 });
     await waitForText(popup, 'Sealed on this device');
+    // Trying again while it is still down says why the key is still waiting.
+    await clickButton(popup, 'Upload now');
+    await waitForText(popup, 'Last try:');
+    await waitForText(popup, 'attempt(s)');
     await popup.screenshot({ path: join(ARTIFACTS, 'popup-outbox.png') });
     await expectNoPlaintext();
     await env.reopenRelay();
