@@ -261,6 +261,16 @@ describe('admin CLI next to a running server', () => {
     await harness.server.close();
     expect(existsSync(join(dataDir, 'companion.pid'))).toBe(false);
     expect((await cli(dataDir, ['grant-keys', 'rotate'])).code).toBe(0);
+    // A generation past due is rotated once, not twice (opening the file used to rotate it first):
+    // the new generation alone remains, the old one retired when it fell due, an hour ago.
+    const file = join(dataDir, 'grant-keys.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { generations: Array<{ createdAt: number; retiredAt: number | null }> };
+    writeFileSync(file, JSON.stringify({ generations: stored.generations.slice(0, 1).map((generation) => ({ ...generation, createdAt: Date.now() - 25 * 3_600_000, retiredAt: null })) }));
+    const due = await cli(dataDir, ['--json', 'grant-keys', 'rotate']);
+    expect(due.code).toBe(0);
+    const after = JSON.parse(readFileSync(file, 'utf8')) as { generations: Array<{ keys: Array<{ kid: string }> }> };
+    expect(after.generations).toHaveLength(1);
+    expect(due.json<{ kids: string[] }>().kids).toEqual(after.generations[0]?.keys.map((key) => key.kid));
     // A pid file with no lock behind it (left by kill -9, its pid gone or reused) keeps nothing out.
     for (const pid of ['999999999', String(process.pid)]) {
       writeFileSync(join(dataDir, 'companion.pid'), `${pid}\n`);

@@ -72,14 +72,18 @@ export class GrantKeyService {
     private readonly clock: () => number,
   ) {}
 
-  static async open(dataDir: string, audience: string, clock: () => number = Date.now): Promise<GrantKeyService> {
+  /**
+   * Loads the generations and rotates them if due (a companion starting). `rotateIfDue: false` is
+   * for a caller about to rotate anyway (`grant-keys rotate`), which would otherwise rotate twice.
+   */
+  static async open(dataDir: string, audience: string, clock: () => number = Date.now, options: { rotateIfDue?: boolean } = {}): Promise<GrantKeyService> {
     const service = new GrantKeyService(dataDir, audience, clock);
     const path = join(dataDir, FILE);
     if (existsSync(path)) {
       const stored = JSON.parse(readFileSync(path, 'utf8')) as { generations: Generation[] };
       service.generations = await Promise.all(stored.generations.map(load));
     }
-    await service.rotateIfDue();
+    if (options.rotateIfDue !== false) await service.rotateIfDue();
     return service;
   }
 

@@ -77,7 +77,7 @@ export function registerKeyCommands(program: Command, runtime: CliRuntime): void
       runtime.run(command, (context) =>
         holdingDataDir(context.dataDir, async () => {
           const identity = await loadServerIdentity(context.dataDir);
-          const service = await GrantKeyService.open(context.dataDir, identity.audience);
+          const service = await GrantKeyService.open(context.dataDir, identity.audience, Date.now, { rotateIfDue: false });
           await service.rotate();
           const kids = service.keySet().keys.map((key) => key.kid);
           context.db
