@@ -301,6 +301,28 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     }
   });
 
+  it('says when a provider refused the content, which went to no other provider', async () => {
+    for (const provider of ['anthropic', 'openai'] as const) env.emulator.setBehavior({ provider }, { blockPrompt: 'PROHIBITED_CONTENT' });
+    const sent = env.emulator.requests.length;
+    const article = await chromium.browser.newPage();
+    try {
+      await article.goto(siteUrl, { waitUntil: 'domcontentloaded' });
+      await menu({ menuItemId: 'byok-enrich-selection', selectionText: 'A passage the provider will not take.' });
+      const panel = await chromium.page('sidepanel.html');
+      await panel.waitForSelector('[data-testid="result"][data-state="error"] [data-error-code="content_refused"]', { timeout: 60_000 });
+      await waitForText(panel, 'The provider refused this content');
+      await waitForText(panel, 'it was not sent to another provider');
+      await panel.screenshot({ path: join(ARTIFACTS, 'sidepanel-content-refused.png'), fullPage: true });
+      await panel.close();
+      // The summary and the entities were asked of the first provider at once; nothing went further.
+      const providers = new Set(env.emulator.requests.slice(sent).map((request) => request.provider));
+      expect(providers.size).toBe(1);
+    } finally {
+      for (const provider of ['anthropic', 'openai'] as const) env.emulator.setBehavior({ provider }, null);
+      await article.close();
+    }
+  });
+
   it('keeps a key saved while the companion is down in the outbox and uploads it when it is back', async () => {
     await relay.close();
     await companion.restart();

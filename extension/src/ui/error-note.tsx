@@ -23,7 +23,7 @@ export function describeError(error: ErrorInfo, companionUrl?: string): ErrorAdv
     case 'content_refused':
       return {
         title: 'The provider refused this content',
-        advice: `${error.message} Its content filter declined the text, so it was not sent to another provider (it would have been billed twice). Try a different part of the page, or put another key first in the Keys tab.`,
+        advice: `${error.message} Try a different part of the page, or put another key first in the Keys tab and try again.`,
       };
     case 'quota_exceeded':
       return { title: 'Monthly platform quota reached', advice: "Your organization used this month's platform calls or budget. Add your own key (Keys tab), or ask an admin to raise the quota." };

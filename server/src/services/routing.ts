@@ -182,9 +182,11 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
         // which only successful answers carry.
         row(candidate, startedAt, ms, error.usage, 'error');
         const name = getProvider(candidate.provider).name;
+        // A filter's reason is worth naming (SAFETY, content_filter); a plain `refusal` says nothing more.
         const code = error.error.summary.providerCode;
+        const reason = code === undefined || code === 'refusal' ? '' : ` (${code})`;
         const earlier = attempts.length === 0 ? '' : ` Earlier attempts: ${describeAttempts(attempts)}.`;
-        const message = `${name} refused the content${code === undefined ? '' : ` (${code})`}; it was not sent to another provider.${earlier}`;
+        const message = `${name} refused the content${reason}; it was not sent to another provider.${earlier}`;
         return { kind: 'failed', error: new AppError('content_refused', message), rows };
       }
       const outcome = attemptOutcome(kind);
