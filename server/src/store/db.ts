@@ -10,6 +10,31 @@ export type Db = Database.Database;
 export const DATABASE_FILE = 'byok.sqlite';
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const MIGRATION_NAME = /^(\d{3,})-[a-z0-9-]+\.sql$/;
+const BUSY_TIMEOUT_MS = 5_000;
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * `journal_mode = WAL` on a new file can answer SQLITE_BUSY at once, without the busy handler, while
+ * another process switches the same file (about one start in forty with two processes starting
+ * together): it is tried again for as long as the busy timeout would have waited.
+ */
+function switchToWal(db: Db): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+      // Only at start-up, before anything is served: a synchronous pause is fine here.
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+}
 
 export function openDatabase(dataDir: string, options: { migrationsDir?: string } = {}): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -20,8 +45,8 @@ export function openDatabase(dataDir: string, options: { migrationsDir?: string 
     chmodSync(path, 0o600);
     // First: switching to WAL takes a lock, and another process starting on the same new file (a
     // companion and the CLI during an upgrade) must be waited for, not answered "database is locked".
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    switchToWal(db);
     db.pragma('foreign_keys = ON');
     // Deleted and overwritten ciphertext must not linger in free pages or the WAL.
     db.pragma('secure_delete = ON');
