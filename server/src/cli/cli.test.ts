@@ -3,8 +3,7 @@
 // backup that restores to a working server, master-key rotation in file and environment mode).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putOrgKey, startAdminTestServer } from '../http/routes/admin-test-support';
@@ -13,6 +12,7 @@ import { loadMasterKek } from '../services/master-kek';
 import type { TestUser } from '../testing/client';
 import { runCli } from './program';
 import { loadConfig } from '../config';
+import { useTempDirs } from '../testing/temp-dirs';
 
 interface Ran {
   code: number;
@@ -32,15 +32,7 @@ async function cli(dataDir: string, args: string[], env: Record<string, string |
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }
 
-const tempDirs: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('byok-cli-', 'all').make;
 
 describe('admin CLI on its own', () => {
   it('org, plan and policy commands with exit codes and cli audit events', async () => {

@@ -1,24 +1,16 @@
 // Secret files in the data directory: created 0600, stable across starts, never in the database;
 // the master KEK from BYOK_MASTER_KEY or master.key, which is never generated under organization keys.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadMasterKek } from './master-kek';
 import { loadServerIdentity } from './server-identity';
 import { startTestServer } from '../testing/test-server';
 import { putOrgKey, startAdminTestServer } from '../http/routes/admin-test-support';
+import { useTempDirs } from '../testing/temp-dirs';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'byok-dd-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('byok-dd-').make;
 
 function mode(path: string): string {
   return (statSync(path).mode & 0o777).toString(8);

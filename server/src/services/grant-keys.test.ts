@@ -1,20 +1,16 @@
 // Grant key rotation with an injected clock: 24 h lifetime, 10 min grace for the previous pair,
 // private halves only in grant-keys.json (mode 0600), reloaded on restart.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GRANT_KEY_GRACE_MS, GRANT_KEY_MAX_AGE_MS, GrantKeyService } from './grant-keys';
+import { useTempDirs } from '../testing/temp-dirs';
 
 describe('GrantKeyService', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const dirs = useTempDirs('byok-gk-');
 
   it('rotates after 24 h and keeps the previous pair for 10 minutes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'byok-gk-'));
-    dirs.push(dir);
+    const dir = dirs.make();
     let now = 1_000_000_000_000;
     const service = await GrantKeyService.open(dir, 'byok-companion:test', () => now);
     const first = service.keySet();
@@ -46,8 +42,7 @@ describe('GrantKeyService', () => {
   });
 
   it('gives a generation long past its 24 hours no grace when a restart rotates it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'byok-gk-'));
-    dirs.push(dir);
+    const dir = dirs.make();
     let now = 1_000_000_000_000;
     const before = await GrantKeyService.open(dir, 'byok-companion:test', () => now);
     const oldKids = before.keySet().keys.map((key) => key.kid);

@@ -1,22 +1,14 @@
 // The data directory's lock: one holder at a time, in this process or another, named by its pid;
 // free again the moment its holder ends, however it ends; and blind to clocks and pid files.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimDataDir, DataDirInUse, SERVER_PID_FILE } from './server-lock';
+import { useTempDirs } from '../testing/temp-dirs';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'byok-lock-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('byok-lock-').make;
 
 function refusal(dataDir: string): DataDirInUse {
   try {

@@ -1,21 +1,13 @@
 // The database opener: pragmas the threat model relies on and the numbered migration runner.
-import { mkdtempSync, rmSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, readMigrations } from './db';
+import { useTempDirs } from '../testing/temp-dirs';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'byok-db-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('byok-db-').make;
 
 /** Opens (and so migrates) `dataDir` in a process of its own; resolves with its exit code and stderr. */
 function openInAnotherProcess(dataDir: string): Promise<{ code: number | null; stderr: string }> {

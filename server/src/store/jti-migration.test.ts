@@ -1,21 +1,19 @@
 // Migration 006: grant_jti rebuilt WITHOUT ROWID keeps every recorded jti, still refuses a repeat,
 // and keeps the exp index the purge uses.
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrationStep } from '../testing/migration-step';
 import { JtiStore } from './jti-store';
+import { useTempDirs } from '../testing/temp-dirs';
 
 const KEYED = '006-grant-jti-keyed.sql';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+// Each migration step's directory, removed after its test.
+const dirs = useTempDirs('byok-migration-');
 
 describe(`migration ${KEYED}`, () => {
   it('keeps the recorded jtis, refuses them again and keeps the purge index', () => {
     const step = migrationStep(KEYED);
-    dirs.push(step.root);
+    dirs.keep(step.root);
     const before = step.before();
     const old = new JtiStore(before);
     for (let index = 0; index < 50; index++) expect(old.record(`jti-${index}`, 1_000 + index)).toBe(true);

@@ -1,16 +1,14 @@
 // Migration 004 (keyless entries): rebuilding `secrets` keeps every row, the index and the foreign
 // key, and makes iv, ct and wrapped_dek nullable only together.
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrationStep } from '../testing/migration-step';
 import { migrate, type Db } from './db';
+import { useTempDirs } from '../testing/temp-dirs';
 
 const KEYLESS = '004-keyless-secrets.sql';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+// Each migration step's directory, removed after its test.
+const dirs = useTempDirs('byok-migration-');
 
 const ORG = '00000000-0000-4000-8000-000000000001';
 const ALICE = '00000000-0000-4000-8000-0000000000a1';
@@ -41,7 +39,7 @@ const rows = (db: Db): unknown[] => db.prepare('SELECT * FROM secrets ORDER BY i
 describe(`migration ${KEYLESS}`, () => {
   it('keeps every row, the index and the foreign key of secrets', () => {
     const step = migrationStep(KEYLESS);
-    dirs.push(step.root);
+    dirs.keep(step.root);
     const before = step.before();
     seed(before);
     const kept = rows(before);

@@ -1,20 +1,14 @@
 // lastUsedAt moves at most once a minute (key-columns.ts): calls within the minute leave the row,
 // and so its page, untouched.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openDatabase } from './db';
 import { SecretsStore } from './secrets-store';
+import { useTempDirs } from '../testing/temp-dirs';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const dirs = useTempDirs('byok-last-used-');
 
 it('marks a key used at most once a minute', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'byok-last-used-'));
-  dirs.push(dir);
+  const dir = dirs.make();
   const db = openDatabase(dir);
   const at = (seconds: number): string => new Date(Date.UTC(2026, 10, 22, 12, 0, seconds)).toISOString();
   db.prepare("INSERT INTO orgs (id, name, plan, policy, created_at) VALUES ('o', 'Acme', 'pro', NULL, ?)").run(at(0));

@@ -1,28 +1,21 @@
 // The daily usage rollup (migration 005) on a real SQLite file: its triggers keep it equal to a
 // recount of usage_events through writes, rolled-back transactions, refused idempotent repeats,
 // direct deletes and updates; and the migration back-fills it from the rows already stored.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrationStep } from '../testing/migration-step';
 import { openDatabase, type Db } from './db';
 import { UsageStore, type NewUsageRow } from './usage-store';
+import { useTempDirs } from '../testing/temp-dirs';
 
 const ROLLUP = '005-usage-daily.sql';
 
-const dirs: string[] = [];
 const dbs: Db[] = [];
+// Registered before the directories' clean-up, so each test's databases close before their files go.
 afterEach(() => {
   for (const db of dbs.splice(0)) db.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'byok-usage-daily-'));
-  dirs.push(dir);
-  return dir;
-}
+const dirs = useTempDirs('byok-usage-daily-');
+const tempDir = dirs.make;
 
 const BUCKET = 'org_id, day, user_id, provider, model, source';
 const rollup = (db: Db): unknown[] => db.prepare(`SELECT ${BUCKET}, calls, input_tokens, output_tokens, cost_micros FROM usage_daily ORDER BY ${BUCKET}`).all();
@@ -113,7 +106,7 @@ describe('usage_daily', () => {
 
   it(`migration ${ROLLUP} back-fills the rollup from the rows already stored`, () => {
     const step = migrationStep(ROLLUP);
-    dirs.push(step.root);
+    dirs.keep(step.root);
     const before = step.before();
     expect(before.prepare("SELECT 1 FROM sqlite_master WHERE name = 'usage_daily'").get()).toBeUndefined();
     const insert = before.prepare(
