@@ -1,7 +1,7 @@
 // The data directory's lock: one holder at a time, in this process or another, named by its pid;
 // free again the moment its holder ends, however it ends; and blind to clocks and pid files.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,19 @@ function holdInAnotherProcess(dataDir: string): Promise<{ pid: number; kill(): P
   });
 }
 
+/** Whether a claim from another process succeeds now: 'claimed', or 'refused <pid>'. */
+async function claimFromAnotherProcess(dataDir: string): Promise<string> {
+  const lock = fileURLToPath(new URL('./server-lock.ts', import.meta.url));
+  const code = `const { claimDataDir, DataDirInUse } = await import(${JSON.stringify(lock)});
+try { claimDataDir(${JSON.stringify(dataDir)}).release(); process.stdout.write('claimed'); }
+catch (error) { if (!(error instanceof DataDirInUse)) throw error; process.stdout.write('refused ' + error.pid); }`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  await new Promise((resolve) => child.once('close', resolve));
+  return out;
+}
+
 describe('claimDataDir', () => {
   it('admits one holder at a time in this process, names it, and is free again once released', () => {
     const dataDir = tempDir();
@@ -54,6 +67,19 @@ describe('claimDataDir', () => {
     expect(existsSync(join(dataDir, SERVER_PID_FILE))).toBe(false);
     claimDataDir(dataDir).release();
   });
+
+  it('stays held against other processes after this one was refused a second claim', async () => {
+    // Closing any descriptor of the file would drop this process's POSIX lock: a refused second
+    // claim must not open the file, or another process could then take the directory.
+    const dataDir = tempDir();
+    const claim = claimDataDir(dataDir);
+    expect(refusal(dataDir).pid).toBe(process.pid);
+    expect(await claimFromAnotherProcess(dataDir)).toBe(`refused ${process.pid}`);
+    // The lock leaves no journal or other file beside it.
+    expect(readdirSync(dataDir).sort()).toEqual(['companion.lock', 'companion.pid']);
+    claim.release();
+    expect(await claimFromAnotherProcess(dataDir)).toBe('claimed');
+  }, 30_000);
 
   it('keeps another process out while it holds the directory, and is free the moment it is killed', async () => {
     const dataDir = tempDir();
@@ -70,7 +96,7 @@ describe('claimDataDir', () => {
     claim.release();
   }, 30_000);
 
-  it('trusts no pid file and no clock: a live holder stays a holder, a pid file alone holds nothing', () => {
+  it('trusts no pid file and no clock: a live holder stays a holder, a pid file alone holds nothing', async () => {
     const dataDir = tempDir();
     const claim = claimDataDir(dataDir);
     // The clock stepped (NTP at boot): the pid file now looks written long before its process
@@ -81,10 +107,10 @@ describe('claimDataDir', () => {
     }
     // Someone edited the pid file: the refusal still stands, only the name it gives changes.
     writeFileSync(join(dataDir, SERVER_PID_FILE), 'not a pid\n');
-    expect(refusal(dataDir).pid).toBeNull();
+    expect(await claimFromAnotherProcess(dataDir)).toBe('refused null');
     claim.release();
     // A pid file naming this live process, with no lock behind it, keeps nobody out.
     writeFileSync(join(dataDir, SERVER_PID_FILE), `${process.pid}\n`);
     claimDataDir(dataDir).release();
-  });
+  }, 30_000);
 });

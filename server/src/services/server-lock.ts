@@ -6,7 +6,11 @@
 // A second companion on the same directory refuses to start, and the CLI commands that change key
 // files a running server keeps in memory (`master-key rotate`, `grant-keys rotate`) take the same
 // lock while they run.
-import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+//
+// POSIX locks belong to the process, and closing any descriptor of the file drops them all: this
+// process never opens `companion.lock` with node:fs once it may hold it, and refuses a second claim
+// of a directory it holds before touching the file.
+import { closeSync, openSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDataDir } from './data-dir-files';
@@ -28,6 +32,18 @@ function isBusy(error: unknown): boolean {
   return error instanceof Error && 'code' in error && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED');
 }
 
+/** Directories this process holds (real paths). */
+const held = new Set<string>();
+
+/** Creates the lock file 0600 if it is missing; an existing one is not opened (see above). */
+function ensureLockFile(lockFile: string): void {
+  try {
+    closeSync(openSync(lockFile, 'wx', 0o600));
+  } catch (error) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+  }
+}
+
 function holderPid(dataDir: string): number | null {
   try {
     const pid = Number(readFileSync(join(dataDir, SERVER_PID_FILE), 'utf8').trim());
@@ -40,11 +56,15 @@ function holderPid(dataDir: string): number | null {
 /** Claims `dataDir` for this process until `release()`; throws DataDirInUse while another holds it. */
 export function claimDataDir(dataDir: string): { release(): void } {
   ensureDataDir(dataDir);
+  const key = realpathSync(dataDir);
+  if (held.has(key)) throw new DataDirInUse(process.pid);
   const lockFile = join(dataDir, SERVER_LOCK_FILE);
-  // Created 0600 like every file of the directory; it stays empty (no table is ever written).
-  closeSync(openSync(lockFile, 'a', 0o600));
+  // Created 0600 like every file of the directory; it stays empty (no table is ever written, and
+  // without a journal no other file appears beside it).
+  ensureLockFile(lockFile);
   const lock = new Database(lockFile, { timeout: 0 });
   try {
+    lock.pragma('journal_mode = MEMORY');
     // Held from BEGIN until the connection closes: EXCLUSIVE mode never gives the lock back early.
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');
@@ -53,11 +73,13 @@ export function claimDataDir(dataDir: string): { release(): void } {
     if (isBusy(error)) throw new DataDirInUse(holderPid(dataDir));
     throw error;
   }
+  held.add(key);
   const pidFile = join(dataDir, SERVER_PID_FILE);
   try {
     writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
   } catch (error) {
     lock.close();
+    held.delete(key);
     throw error;
   }
   let released = false;
@@ -72,6 +94,7 @@ export function claimDataDir(dataDir: string): { release(): void } {
         // Already gone.
       }
       lock.close();
+      held.delete(key);
     },
   };
 }
