@@ -311,7 +311,7 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
       const panel = await chromium.page('sidepanel.html');
       await panel.waitForSelector('[data-testid="result"][data-state="error"] [data-error-code="content_refused"]', { timeout: 60_000 });
       await waitForText(panel, 'The provider refused this content');
-      await waitForText(panel, 'it was not sent to another provider');
+      await waitForText(panel, 'no further provider was tried');
       await panel.screenshot({ path: join(ARTIFACTS, 'sidepanel-content-refused.png'), fullPage: true });
       await panel.close();
       // The summary and the entities were asked of the first provider at once; nothing went further.

@@ -121,7 +121,7 @@ describe('routing through POST /v1/enrich', () => {
     const response = await enrich({ grants: [await h.grant(google.secretId), await h.grant(openai.secretId)] }, { 'x-request-id': requestId });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('content_refused');
-    expect(response.body.error.message).toBe('Google Gemini refused the content (PROHIBITED_CONTENT); it was not sent to another provider.');
+    expect(response.body.error.message).toBe('Google Gemini refused the content (PROHIBITED_CONTENT); no further provider was tried.');
     // Neither the member's next key nor the platform's google and groq keys saw the text.
     expect(h.emulator.requests.map((request) => request.provider)).toEqual(['google']);
     const [row] = usageRows(requestId);
@@ -146,7 +146,7 @@ describe('routing through POST /v1/enrich', () => {
     h.emulator.setBehavior({ provider: 'google' }, null);
     h.emulator.setBehavior({ provider: 'openai' }, null);
     expect(cut.status).toBe(422);
-    expect(cut.body.error.message).toBe('OpenAI refused the content (content_filter); it was not sent to another provider. Earlier attempts: google (byok): unreachable.');
+    expect(cut.body.error.message).toBe('OpenAI refused the content (content_filter); no further provider was tried. Earlier attempts: google (byok): unreachable.');
     expect(h.emulator.requests.map((request) => request.provider)).toEqual(['google', 'openai']);
   });
 

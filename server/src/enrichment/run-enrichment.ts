@@ -124,6 +124,8 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
   let total = planned.summaryChunks + planned.merges + planned.entityChunks;
   let done = 0;
   let unparsed = 0;
+  /** The first content refusal: it decides the failure even when another call failed first. */
+  let refusal: ProviderError | undefined;
 
   const finished = (stage: string): void => {
     done += 1;
@@ -137,6 +139,7 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
       try {
         completion = await target.adapter.complete({ ...target.call, signal: controller.signal }, prompt);
       } catch (error) {
+        if (error instanceof ProviderError && error.kind === 'refused') refusal ??= error;
         // A refused prompt (Gemini blockReason) was still billed: count its reported tokens.
         if (error instanceof ProviderError && error.summary.usage !== undefined) {
           usage.inputTokens += error.summary.usage.inputTokens;
@@ -215,7 +218,10 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
     await Promise.allSettled([...inFlight]);
     // Anything but a ProviderError is a bug: let it surface as one.
     if (!(error instanceof ProviderError)) throw error;
-    throw new EnrichmentFailure(error, { ...usage });
+    // A refusal of the text stops the route, where a chunk's 503 or 429 would move it on: it wins
+    // over whichever failure came first (unless the caller went away).
+    const reported = refusal !== undefined && error.kind !== 'aborted' ? refusal : error;
+    throw new EnrichmentFailure(reported, { ...usage });
   } finally {
     options.signal?.removeEventListener('abort', onCallerAbort);
   }

@@ -36,8 +36,12 @@ const ErrorBody = z.object({
   }),
 });
 
-/** Finish reasons with which Gemini's filters stop a candidate (its text, if any, is cut short). */
-const CONTENT_FILTER_FINISH: ReadonlySet<string> = new Set(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'RECITATION']);
+/**
+ * Finish reasons with which Gemini's filters stop a candidate over the text (its own, if any, is cut
+ * short). Not RECITATION: that is about the answer resembling published text, which another
+ * provider may well not produce.
+ */
+const CONTENT_FILTER_FINISH: ReadonlySet<string> = new Set(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII']);
 
 function headers(call: ProviderCall): Record<string, string> {
   return call.apiKey === null ? { ...JSON_HEADERS } : { ...JSON_HEADERS, 'x-goog-api-key': call.apiKey };
@@ -77,8 +81,11 @@ export const geminiProtocol: WireProtocol = {
       return { refused: true, reason: candidate.finishReason, inputTokens, outputTokens };
     }
     const parts = candidate.content?.parts ?? [];
+    const text = parts.filter((part) => part.thought !== true).map((part) => part.text ?? '').join('');
+    // Stopped for recitation before any text: no answer (the next candidate may give one).
+    if (text === '' && candidate.finishReason === 'RECITATION') return null;
     return {
-      text: parts.filter((part) => part.thought !== true).map((part) => part.text ?? '').join(''),
+      text,
       inputTokens,
       outputTokens,
       finishReason: candidate.finishReason ?? null,

@@ -102,10 +102,13 @@ describe('refusals the emulator does not give', () => {
     expect((await createHttpAdapter(openAiChatProtocol, answering(both)).complete(call('openai', 'gpt-4o-mini'), PROMPT)).text).toBe('A summary.');
   });
 
-  it.each(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'RECITATION'])('a Gemini candidate that finished with %s is refused, its partial text dropped', async (finishReason) => {
+  it.each(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII'])('a Gemini candidate that finished with %s is refused, its partial text dropped', async (finishReason) => {
     const body = { candidates: [{ content: { parts: [{ text: 'The first' }] }, finishReason }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2 } };
     const error = await failure(createHttpAdapter(geminiProtocol, answering(body)).complete(call('google', 'gemini-2.5-flash'), PROMPT));
     expect(error.summary).toMatchObject({ kind: 'refused', providerCode: finishReason, usage: { inputTokens: 9, outputTokens: 2 } });
+    // RECITATION is no refusal of the text: with nothing written it is no answer, and the route moves on.
+    const recited = { candidates: [{ content: { parts: [] }, finishReason: 'RECITATION' }], usageMetadata: { promptTokenCount: 9 } };
+    expect((await failure(createHttpAdapter(geminiProtocol, answering(recited)).complete(call('google', 'gemini-2.5-flash'), PROMPT))).kind).toBe('malformed');
     // Other finish reasons are answers (MAX_TOKENS: a summary cut at the budget is still one).
     const cut = { candidates: [{ content: { parts: [{ text: 'The first' }] }, finishReason: 'MAX_TOKENS' }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2 } };
     expect((await createHttpAdapter(geminiProtocol, answering(cut)).complete(call('google', 'gemini-2.5-flash'), PROMPT)).text).toBe('The first');

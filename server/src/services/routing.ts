@@ -186,7 +186,7 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
         const code = error.error.summary.providerCode;
         const reason = code === undefined || code === 'refusal' ? '' : ` (${code})`;
         const earlier = attempts.length === 0 ? '' : ` Earlier attempts: ${describeAttempts(attempts)}.`;
-        const message = `${name} refused the content${reason}; it was not sent to another provider.${earlier}`;
+        const message = `${name} refused the content${reason}; no further provider was tried.${earlier}`;
         return { kind: 'failed', error: new AppError('content_refused', message), rows };
       }
       const outcome = attemptOutcome(kind);
