@@ -94,9 +94,12 @@ export function toWellFormedText(text: string): string {
   return text.replace(/\p{Surrogate}/gu, '\uFFFD');
 }
 
-/** At most `max` UTF-16 units of well-formed text (short fields such as titles, URLs, codes). */
-export function WellFormedText(max: number) {
-  return z.string().max(max).refine(isWellFormedText, NOT_WELL_FORMED);
+/**
+ * At most `max` UTF-16 units, lone surrogates replaced by U+FFFD: for short descriptive fields (a
+ * page's title or URL) that a broken page can carry and that are only shown, never matched.
+ */
+export function RepairedText(max: number) {
+  return z.string().max(max).transform(toWellFormedText);
 }
 
 export const Label = z.string().trim().min(1).max(100).refine(isWellFormedText, NOT_WELL_FORMED);

@@ -3,7 +3,7 @@
 // server asks providers for when extracting entities.
 import { z } from 'zod';
 import { ProviderId } from '../providers/types';
-import { Count, GrantToken, ModelId, Uuid, WellFormedText } from './common';
+import { Count, GrantToken, ModelId, RepairedText, Uuid } from './common';
 
 /** 2 MiB of UTF-8 (API.md "Limits"). */
 export const MAX_ENRICH_TEXT_BYTES = 2 * 1024 * 1024;
@@ -66,11 +66,11 @@ export const ENRICH_FIELD_MAX = { url: 4096, title: 1000, contentType: 200 } as 
 export const EnrichInput = z.strictObject({
   kind: InputKind,
   text: EnrichText,
-  // Short fields are well-formed (they reach prompts and logs); the text itself may carry a page's
-  // broken characters, which JSON escapes on the way to the provider.
-  url: WellFormedText(ENRICH_FIELD_MAX.url).optional(),
-  title: WellFormedText(ENRICH_FIELD_MAX.title).optional(),
-  contentType: WellFormedText(ENRICH_FIELD_MAX.contentType).optional(),
+  // A page's broken characters in these are repaired, not refused (the text itself keeps them: JSON
+  // escapes them on the way to the provider).
+  url: RepairedText(ENRICH_FIELD_MAX.url).optional(),
+  title: RepairedText(ENRICH_FIELD_MAX.title).optional(),
+  contentType: RepairedText(ENRICH_FIELD_MAX.contentType).optional(),
 });
 export type EnrichInput = z.infer<typeof EnrichInput>;
 
