@@ -9,13 +9,14 @@ import { useTempDirs } from '../testing/temp-dirs';
 
 const ROLLUP = '005-usage-daily.sql';
 
+const dirs = useTempDirs('byok-usage-daily-');
+const tempDir = dirs.make;
 const dbs: Db[] = [];
-// Registered before the directories' clean-up, so each test's databases close before their files go.
+// Registered after the directories' clean-up: vitest runs after-hooks last registered first, so each
+// test's databases close before their files go.
 afterEach(() => {
   for (const db of dbs.splice(0)) db.close();
 });
-const dirs = useTempDirs('byok-usage-daily-');
-const tempDir = dirs.make;
 
 const BUCKET = 'org_id, day, user_id, provider, model, source';
 const rollup = (db: Db): unknown[] => db.prepare(`SELECT ${BUCKET}, calls, input_tokens, output_tokens, cost_micros FROM usage_daily ORDER BY ${BUCKET}`).all();

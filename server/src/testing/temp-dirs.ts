@@ -16,7 +16,16 @@ export interface TempDirs {
 export function useTempDirs(prefix: string, removeAfter: 'each' | 'all' = 'each'): TempDirs {
   const made: string[] = [];
   (removeAfter === 'each' ? afterEach : afterAll)(() => {
-    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+    const failures: unknown[] = [];
+    for (const dir of made.splice(0)) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    // Every directory was tried; the first failure is reported.
+    if (failures.length > 0) throw failures[0];
   });
   const keep = (dir: string): string => {
     made.push(dir);
