@@ -246,19 +246,20 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     // The operator's side, through the admin CLI: a plan with organization keys, and a member.
     const operator = async (...args: string[]): Promise<string> => {
       let stdout = '';
-      const code = await runCli(['--data-dir', companion.dataDir, '--json', ...args], { stdout: (chunk) => (stdout += chunk), stderr: () => undefined, env: {} });
-      expect(code, args.join(' ')).toBe(0);
+      let stderr = '';
+      const code = await runCli(['--data-dir', companion.dataDir, '--json', ...args], { stdout: (chunk) => (stdout += chunk), stderr: (chunk) => (stderr += chunk), env: {} });
+      if (code !== 0) throw new Error(`${args.join(' ')}: exit ${code} ${stderr}`);
       return stdout;
     };
-    const { org } = JSON.parse(await operator('org', 'show')) as { org: { plan: string } };
-    await operator('org', 'set-plan', 'business');
-    const { code } = JSON.parse(await operator('invite', 'create')) as { code: string };
-    const member = await new TestClient(companion.baseUrl).register({ email: 'colleague@example.com', inviteCode: code });
     const roleOf = async (id: string) => (JSON.parse(await operator('member', 'list')) as { members: Array<{ id: string; role: string }> }).members.find((entry) => entry.id === id)?.role;
     const orgKeyCount = () => (companion.db.prepare('SELECT COUNT(*) AS n FROM org_secrets').get() as { n: number }).n;
-
-    const options = await chromium.page('options.html');
+    const { org } = JSON.parse(await operator('org', 'show')) as { org: { plan: string } };
+    let options: Page | undefined;
     try {
+      await operator('org', 'set-plan', 'business');
+      const { code } = JSON.parse(await operator('invite', 'create')) as { code: string };
+      const member = await new TestClient(companion.baseUrl).register({ email: 'colleague@example.com', inviteCode: code });
+      options = await chromium.page('options.html');
       await options.waitForSelector('#org-keys-title', { timeout: 20_000 });
       // The plan the operator just set, not the one the session started with.
       await waitForText(options, 'Policy (business plan)');
@@ -292,11 +293,13 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
       await options.screenshot({ path: join(ARTIFACTS, 'options-admin-confirmed.png'), fullPage: true });
       expect(await text(options)).not.toContain(ORG_ANTHROPIC_KEY);
     } catch (error) {
-      await options.screenshot({ path: join(ARTIFACTS, 'failed-options-confirm.png'), fullPage: true });
+      await options?.screenshot({ path: join(ARTIFACTS, 'failed-options-confirm.png'), fullPage: true });
       throw error;
     } finally {
-      await options.close();
-      // The later tests run under the plan they were written for.
+      await options?.close();
+      // The later tests run as they were written for: their plan, and no organization key (the
+      // colleague stays, an admin, in a list no later test reads).
+      companion.db.prepare('DELETE FROM org_secrets').run();
       await operator('org', 'set-plan', org.plan);
     }
   });
@@ -305,39 +308,47 @@ describe.skipIf(chromePath === null)('extension end to end (Chromium)', () => {
     for (const provider of ['anthropic', 'openai'] as const) env.emulator.setBehavior({ provider }, { blockPrompt: 'PROHIBITED_CONTENT' });
     const sent = env.emulator.requests.length;
     const article = await chromium.browser.newPage();
+    let panel: Page | undefined;
     try {
       await article.goto(siteUrl, { waitUntil: 'domcontentloaded' });
       await menu({ menuItemId: 'byok-enrich-selection', selectionText: 'A passage the provider will not take.' });
-      const panel = await chromium.page('sidepanel.html');
+      panel = await chromium.page('sidepanel.html');
       await panel.waitForSelector('[data-testid="result"][data-state="error"] [data-error-code="content_refused"]', { timeout: 60_000 });
       await waitForText(panel, 'The provider refused this content');
       await waitForText(panel, 'no further provider was tried');
       await panel.screenshot({ path: join(ARTIFACTS, 'sidepanel-content-refused.png'), fullPage: true });
-      await panel.close();
       // The summary and the entities were asked of the first provider at once; nothing went further.
       const providers = new Set(env.emulator.requests.slice(sent).map((request) => request.provider));
       expect(providers.size).toBe(1);
     } finally {
       for (const provider of ['anthropic', 'openai'] as const) env.emulator.setBehavior({ provider }, null);
+      await panel?.close();
       await article.close();
     }
   });
 
   it('keeps a key saved while the companion is down in the outbox and uploads it when it is back', async () => {
     await relay.close();
-    await companion.restart();
-    // Down: the relay's port refuses connections until it opens again.
-    await addKey('groq', 'Offline', GROQ_UNKNOWN);
-    await clickButton(popup, 'Save key');
-    await popup.waitForSelector('[data-outbox-state="pending"]', { timeout: 20_000 });
-    await waitForText(popup, 'Sealed on this device');
-    // Trying again while it is still down says why the key is still waiting.
-    await clickButton(popup, 'Upload now');
-    await waitForText(popup, 'Last try:');
-    await waitForText(popup, 'attempt(s)');
-    await popup.screenshot({ path: join(ARTIFACTS, 'popup-outbox.png') });
-    await expectNoPlaintext();
-    await env.reopenRelay();
+    let reopened = false;
+    try {
+      await companion.restart();
+      // Down: the relay's port refuses connections until it opens again.
+      await addKey('groq', 'Offline', GROQ_UNKNOWN);
+      await clickButton(popup, 'Save key');
+      await popup.waitForSelector('[data-outbox-state="pending"]', { timeout: 20_000 });
+      await waitForText(popup, 'Sealed on this device');
+      // Trying again while it is still down says why the key is still waiting.
+      await clickButton(popup, 'Upload now');
+      await waitForText(popup, 'Last try:');
+      await waitForText(popup, 'attempt(s)');
+      await popup.screenshot({ path: join(ARTIFACTS, 'popup-outbox.png') });
+      await expectNoPlaintext();
+      await env.reopenRelay();
+      reopened = true;
+    } finally {
+      // The later tests need the companion reachable, whatever failed here.
+      if (!reopened) await env.reopenRelay();
+    }
     await popup.reload();
     await waitForText(popup, 'gsk_•••Rj3c');
     await popup.waitForFunction(() => !document.querySelector('[data-testid="outbox"]'), { timeout: 20_000 });

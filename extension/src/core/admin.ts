@@ -27,7 +27,8 @@ export class AdminService {
       }
     };
     const { from, to } = currentMonth();
-    const me = await section('me', () => this.api.me());
+    // Only the heading's plan: any failure here falls back to the session's copy.
+    const me = await this.api.me().catch(() => null);
     const policy = await section('policy', () => this.api.getPolicy());
     const members = await section('members', () => this.api.members());
     const audit = await section('audit', () => this.api.adminAudit(50));

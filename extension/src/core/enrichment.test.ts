@@ -33,6 +33,10 @@ describe('enrichment', () => {
     const { input } = sent?.body as { input: { url: string; title: string } };
     expect(input.url).toBe(url.slice(0, 4096));
     expect(input.title).toBe(`Report \uFFFD ${'t'.repeat(1200)}`.slice(0, 1000));
+    // A surrogate pair cut in two by the limit leaves a replacement character, not half a pair.
+    await services.enrichment.settle(await services.enrichment.start({ kind: 'page', text: 'Ada.', url: 'https://example.com/', title: `${'a'.repeat(999)}😀` }));
+    const cut = companion.requests.filter((request) => request.path === '/v1/enrich').at(-1)?.body as { input: { title: string } };
+    expect(cut.input.title).toBe(`${'a'.repeat(999)}\uFFFD`);
   });
 
   it('makes grants again for the new key when the companion rotated its grant key early', async () => {

@@ -2,7 +2,7 @@
 // the extension's core uses. It checks what the real server checks at the crypto boundary
 // (sealed-blob shape, grants opened with the shared openGrant, seals opened with the data key
 // from the grant), so unit tests fail when the extension sends something the server would refuse.
-import { EnrichRequest, getProvider, isSealedBlob, openGrant, openSealed, secretAad, type GrantKeySet, type SealedBlob } from '@byok/shared';
+import { EnrichRequest, getProvider, hasPayloadTooLargeIssue, isSealedBlob, openGrant, openSealed, secretAad, type GrantKeySet, type SealedBlob } from '@byok/shared';
 import type { SecretView } from '../core/companion-types';
 
 interface StoredSecret {
@@ -202,8 +202,13 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
         return json(204, null);
       }
       if (path === '/v1/enrich') {
-        // The real companion's schema: a body it would refuse is refused here too.
-        if (!EnrichRequest.safeParse(body).success) return error(400, 'bad_request', 'The body does not match the schema.');
+        // The real companion's schema: a body it would refuse is refused here too, with its status and
+        // the fields named.
+        const parsed = EnrichRequest.safeParse(body);
+        if (!parsed.success) {
+          if (hasPayloadTooLargeIssue(parsed.error)) return error(413, 'payload_too_large', 'input.text is over 2 MiB of UTF-8.');
+          return error(400, 'bad_request', parsed.error.issues.map((issue) => `body.${issue.path.join('.')}: ${issue.message}`).join('; '));
+        }
         const grants = (body?.grants as string[]) ?? [];
         for (const grant of grants) {
           const opened = await openOrNull(grant, 'enrich');

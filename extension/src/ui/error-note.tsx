@@ -23,7 +23,7 @@ export function describeError(error: ErrorInfo, companionUrl?: string): ErrorAdv
     case 'content_refused':
       return {
         title: 'The provider refused this content',
-        advice: `${error.message} Try a different part of the page, or put another key first in the Keys tab and try again.`,
+        advice: `${error.message} Try a different part of the page. "Try again" asks the same provider again unless you first move another key to the top of the Keys tab in the toolbar popup.`,
       };
     case 'quota_exceeded':
       return { title: 'Monthly platform quota reached', advice: "Your organization used this month's platform calls or budget. Add your own key (Keys tab), or ask an admin to raise the quota." };
