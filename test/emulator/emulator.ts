@@ -186,7 +186,7 @@ export async function startEmulator(): Promise<Emulator> {
     if (response.destroyed) return;
 
     if (failing && state) {
-      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || behavior.blockPrompt !== undefined || behavior.filterAnswer;
+      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || ((behavior.blockPrompt !== undefined || behavior.filterAnswer === true) && protocol !== 'ollama');
       if (applies) state.remaining -= 1;
       if (behavior.drop) return void request.socket.destroy();
       if (behavior.hang) return;
