@@ -237,6 +237,21 @@ describe('routing through POST /v1/enrich', () => {
       expect(response.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.source}:${attempt.outcome}`)).toEqual(['openai:byok:unreachable', 'anthropic:org:ok']);
       const anthropicCall = h.emulator.requests.filter((request) => request.provider === 'anthropic').at(-1);
       expect(anthropicCall?.headers['x-api-key']).toBe(orgKey);
+
+      // An admin deletes the organization key while the personal key's attempt is still running:
+      // the route skips it and goes on to the platform, and the failed attempt's row is kept.
+      h.emulator.setBehavior({ key: personal.key }, { serverError: 500, latencyMs: 300 });
+      const pending = enrich({ grants: [await h.grant(personal.secretId)] });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      h.server.db.prepare('DELETE FROM org_secrets').run();
+      const skipped = await pending;
+      expect(skipped.status).toBe(200);
+      expect(skipped.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.source}:${attempt.outcome}`)).toEqual([
+        'openai:byok:unreachable',
+        'anthropic:org:skipped',
+        'groq:platform:ok',
+      ]);
+      expect(usageRows(skipped.body.requestId).map((row) => `${row.provider}:${row.outcome}`)).toEqual(['openai:unreachable', 'groq:ok']);
     } finally {
       h.server.db.prepare("UPDATE orgs SET plan = 'pro'").run();
       h.server.db.prepare('DELETE FROM org_secrets').run();

@@ -19,7 +19,7 @@ import type { GrantsService, ReleasedKeys } from './grants';
 import { operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 import { buildRouteSteps, type Candidate } from './route-candidates';
-import { executeRoute } from './routing';
+import { executeRoute, RouteCrash, type RouteOutcome } from './routing';
 
 export interface EnrichmentDeps {
   readonly grants: GrantsService;
@@ -131,13 +131,17 @@ export class EnrichmentService {
           ...(body.model === undefined ? {} : { model: body.model }),
         });
         const allowedBaseUrls = [...policy.allowedBaseUrls, ...this.operatorAllowed];
-        const outcome = await executeRoute(
+        let outcome: RouteOutcome;
+        try {
+          outcome = await executeRoute(
           {
             adapters: deps.adapters,
             usage: deps.usage,
             allowedBaseUrls,
             timeoutMs: deps.timeoutMs,
             onKeyRejected: (candidate, status) => this.keyRejected(principal, candidate, status),
+            onKeyUnavailable: (candidate, error) =>
+              deps.logger.warn({ requestId, provider: candidate.provider, source: candidate.source, code: error instanceof AppError ? error.code : 'internal' }, 'a key could not be opened; the route skipped it'),
             reservations: { store: deps.reservations, hold: (release) => reservations.push(release) },
           },
           {
@@ -153,7 +157,19 @@ export class EnrichmentService {
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
           },
           steps,
-        );
+          );
+        } catch (error) {
+          if (!(error instanceof RouteCrash)) throw error;
+          // Calls made before the failure may have been billed: their rows are kept, the answer is not
+          // stored (a retry of the id runs again), and the failure goes on as it was.
+          released.dispose();
+          if (error.rows.length > 0) {
+            await deps.commits
+              .run(() => deps.usage.record(error.rows, null))
+              .catch((commitError: unknown) => deps.logger.error({ requestId, err: commitError }, 'the usage rows of a failed route could not be written'));
+          }
+          throw error.reason;
+        }
         // The keys are not needed past the provider calls: drop them before touching the database.
         released.dispose();
         if (outcome.kind === 'aborted') {

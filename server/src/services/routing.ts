@@ -25,6 +25,8 @@ export interface RouteEnvironment {
   readonly timeoutMs: number;
   /** A provider refused a key: personal keys are marked invalid and audited; shared ones reported. */
   onKeyRejected(candidate: Candidate, status: number | undefined): void;
+  /** A key could not be opened (an organization key deleted meanwhile, or one that no longer decrypts): it is skipped. */
+  onKeyUnavailable?(candidate: Candidate, error: unknown): void;
   readonly clock?: () => number;
   /**
    * Counts platform calls in flight against the call quota. `hold` keeps each reservation made for
@@ -82,10 +84,42 @@ function quotaRefusal(env: RouteEnvironment, request: RouteRequest): AppError | 
   return null;
 }
 
+/**
+ * A route that ended in an unexpected error (a bug, a failing database write): the usage rows of the
+ * attempts made before it, which providers may have billed, still need committing.
+ */
+export class RouteCrash extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly rows: readonly NewUsageRow[],
+  ) {
+    super('the route ended in an unexpected error');
+    this.name = 'RouteCrash';
+  }
+}
+
 export async function executeRoute(env: RouteEnvironment, request: RouteRequest, steps: readonly RouteStep[]): Promise<RouteOutcome> {
+  const rows: NewUsageRow[] = [];
+  try {
+    return await runRoute(env, request, steps, rows);
+  } catch (error) {
+    throw new RouteCrash(error, rows);
+  }
+}
+
+async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: readonly RouteStep[], rows: NewUsageRow[]): Promise<RouteOutcome> {
   const clock = env.clock ?? Date.now;
   const attempts: RouteAttempt[] = [];
-  const rows: NewUsageRow[] = [];
+  // Progress counts on across candidates: a route that moves on does not start its count again.
+  let progressBefore = 0;
+  let progressHere = 0;
+  const onProgress =
+    request.onProgress === undefined
+      ? undefined
+      : (event: ProgressEvent): void => {
+          progressHere = event.done;
+          request.onProgress?.({ ...event, done: progressBefore + event.done, total: progressBefore + event.total });
+        };
   const totals = { inputTokens: 0, outputTokens: 0, costMicros: 0, calls: 0 };
 
   const row = (candidate: Candidate, startedAt: number, latencyMs: number, usage: EnrichmentUsage, outcome: UsageOutcome): void => {
@@ -132,7 +166,16 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
       env.reservations?.hold(env.reservations.store.reserve(request.orgId, estimatedCost));
     }
     const started = performance.now();
-    let apiKey: string | null = await candidate.openKey();
+    let apiKey: string | null;
+    try {
+      apiKey = await candidate.openKey();
+    } catch (error) {
+      // No call was made with it, so no usage row: the route moves on as past a key without a grant.
+      env.onKeyUnavailable?.(candidate, error);
+      attempts.push({ provider: candidate.provider, source: candidate.source, outcome: 'skipped', ms: 0 });
+      continue;
+    }
+    progressHere = 0;
     try {
       const output = await runEnrichment(
         {
@@ -145,7 +188,7 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
           text: request.text,
           ...(request.title === undefined ? {} : { title: request.title }),
           ...(request.signal === undefined ? {} : { signal: request.signal }),
-          ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+          ...(onProgress === undefined ? {} : { onProgress }),
         },
       );
       const ms = performance.now() - started;
@@ -192,6 +235,7 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
       const outcome = attemptOutcome(kind);
       row(candidate, startedAt, ms, error.usage, outcome);
       attempts.push({ provider: candidate.provider, source: candidate.source, outcome, ms: Math.round(ms) });
+      progressBefore += progressHere;
       if (outcome === 'key_rejected') env.onKeyRejected(candidate, error.error.summary.status);
       if (outcome === 'key_rejected' && candidate.source === 'byok') {
         const name = getProvider(candidate.provider).name;
@@ -202,6 +246,8 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
       apiKey = null;
     }
   }
+  // A client that left while the last candidate failed gets no stored 502 for its id: it may retry.
+  if (request.signal?.aborted) return { kind: 'aborted', rows };
   if (attempts.length === 0) return { kind: 'failed', error: new AppError('provider_unreachable', 'No provider can serve this request under the current policy.'), rows };
   return { kind: 'failed', error: new AppError('provider_unreachable', `No provider in the route answered. Attempts: ${describeAttempts(attempts)}.`), rows };
 }

@@ -45,12 +45,15 @@ describe('UsageStore', () => {
     expect(store.storedResponse('user', 'r1')?.body).toEqual({ ok: 2 });
   });
 
-  it('a second request with the same id writes nothing (billed once)', () => {
+  it('a second run with the same id keeps the first answer and records the calls it made', () => {
+    // Only reachable across processes or a clock step (one process claims the id first), and then
+    // the second run's provider calls did happen: their rows are the truth about what was billed.
     const store = new UsageStore(db, () => now);
     store.record([usageRow()], { userId: 'user', requestId: 'dup', response: { status: 200, body: 1 } });
     let alongside = 0;
     expect(store.record([usageRow(), usageRow()], { userId: 'user', requestId: 'dup', response: { status: 200, body: 2 } }, () => { alongside += 1; })).toBe(false);
-    expect((db.prepare('SELECT COUNT(*) AS n FROM usage_events').get() as { n: number }).n).toBe(1);
+    expect(store.storedResponse('user', 'dup')?.body).toBe(1);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM usage_events').get() as { n: number }).n).toBe(3);
     expect(alongside).toBe(0);
   });
 

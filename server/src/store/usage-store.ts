@@ -90,15 +90,18 @@ export class UsageStore {
         alongside: (() => void) | undefined,
         now: string,
       ): boolean => {
+        let stored = true;
         if (idempotency) {
           // An expired record of the same id is replaced: the 24-hour window has passed.
           this.deleteExpiredRecord.run(idempotency.userId, idempotency.requestId, this.windowStart());
           const inserted = this.insertRecord.run(idempotency.userId, idempotency.requestId, idempotency.response.status, JSON.stringify(idempotency.response.body), now);
-          if (inserted.changes !== 1) return false;
+          stored = inserted.changes === 1;
         }
+        // The calls happened either way: their rows are written even when another request's answer
+        // for the same id was stored first.
         for (const row of rows) this.insertRow.run(row);
-        alongside?.();
-        return true;
+        if (stored) alongside?.();
+        return stored;
       },
     ).immediate;
   }
@@ -106,8 +109,8 @@ export class UsageStore {
   /**
    * Writes the usage rows of one request and, when the client named the request, its stored
    * answer, atomically; `alongside` runs in the same transaction (e.g. marking the key used).
-   * Returns false when another request with the same id won the race (its rows and answer
-   * stand; ours are not written).
+   * Returns false when another request with the same id won the race: its answer stands and ours
+   * is not stored, but our rows are written (those calls were made).
    */
   record(
     rows: readonly NewUsageRow[],

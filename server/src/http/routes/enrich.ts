@@ -10,6 +10,7 @@ import { principalOf } from '../../services/principal';
 import type { Logger } from '../../logger';
 import type { StoredResponse } from '../../store/usage-store';
 import { clientRequestId, REQUEST_ID_RULE, requestIdOf } from '../middleware/request-id';
+import { toAppError } from '../middleware/error-handler';
 import { describeIssues } from '../validate';
 import type { RouteContext } from './context';
 
@@ -87,9 +88,11 @@ export function enrichRoutes(context: RouteContext, service: EnrichmentService, 
       if (result.aborted || response.destroyed) return;
       endStream(response, result);
     } catch (error) {
-      // Headers are gone: the failure becomes the stream's error frame, with no internals.
-      const known = error instanceof AppError ? error : new AppError('internal', 'Internal error.');
-      if (!(error instanceof AppError)) logger.error({ requestId, err: error }, 'enrichment stream failed');
+      // Headers are gone: the failure becomes the stream's error frame, with no internals, and the
+      // same code and message a JSON answer would carry (a full disk says so).
+      const mapped = toAppError(error);
+      const known = mapped ?? new AppError('internal', 'Internal error.');
+      if (mapped === undefined || known.status >= 500) logger.error({ requestId, err: error }, 'enrichment stream failed');
       if (!response.destroyed) response.end(frame('error', known.toBody()));
     }
   });
