@@ -420,6 +420,23 @@ describe('usage, CSV, verify and metrics', () => {
     // An enrich grant does not verify.
     const wrongPurpose = await h.request<ErrorBody>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: await h.grant(good.secretId, 'enrich') } });
     expect(wrongPurpose.body.error.code).toBe('grant_invalid');
+
+    // The key is rotated while a verify of the old one waits on the provider: the old key's verdict
+    // does not land on the new key, which stays unverified.
+    const rotating = await h.addKey('openai', { register: false });
+    h.emulator.setBehavior({ provider: 'openai' }, { latencyMs: 400 });
+    const pending = h.request<{ status: string; detail: string }>('POST', `/v1/secrets/${rotating.secretId}/verify`, { body: { grant: await h.grant(rotating.secretId, 'verify') } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const newKey = h.canary.key('openai');
+    h.emulator.addKey('openai', newKey);
+    const rotated = await h.client.putKey(h.owner, { provider: 'openai', apiKey: newKey, secretId: rotating.secretId });
+    expect(rotated.status).toBe(200);
+    const stale = await pending;
+    h.emulator.setBehavior({ provider: 'openai' }, null);
+    expect(stale.body.status).toBe('invalid');
+    expect(stale.body.detail).toContain('rotated meanwhile');
+    const after = await h.request<{ secrets: Array<{ id: string; status: string }> }>('GET', '/v1/secrets');
+    expect(after.body.secrets.find((secret) => secret.id === rotating.secretId)?.status).toBe('unverified');
   });
 
   it('exposes Prometheus metrics by route template and provider outcome, without user data', async () => {

@@ -111,6 +111,7 @@ export class EnrichmentService {
           defaultModel: record.defaultModel,
           releasedKey: released.get(record.id)?.apiKey,
           keyless: record.wrappedDek === null,
+          version: record.version,
         }));
         const orgKeys = deps.orgSecretsStore.listForOrg(principal.orgId).map((record) => ({
           secretId: record.id,
@@ -237,7 +238,7 @@ export class EnrichmentService {
       deps.logger.warn({ provider: candidate.provider, source: candidate.source, status }, 'a shared key was refused by its provider');
       return;
     }
-    deps.secretsStore.setStatus(candidate.secretId, 'invalid', null);
+    if (candidate.version !== undefined) deps.secretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
     deps.audit.append({
       orgId: principal.orgId,
       actor: principal.userId,

@@ -83,7 +83,10 @@ export class KeyVerificationService {
     }
 
     const at = new Date(clock()).toISOString();
-    if (result.status !== 'unreachable') deps.secretsStore.setStatus(secretId, result.status, at);
+    if (result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, record.version)) {
+      // Rotated while the provider answered: the verdict is about the key it replaced.
+      result = { ...result, detail: `${result.detail}; the key was rotated meanwhile, so its status is unchanged` };
+    }
     deps.audit.append({
       orgId: principal.orgId,
       actor: principal.userId,

@@ -21,6 +21,8 @@ export interface Candidate {
   readonly label: string | null;
   readonly baseUrl: string;
   readonly contextTokens: number;
+  /** A personal key's version when the route was built: a rejection marks only that version invalid. */
+  readonly version?: number;
   openKey(): Promise<string | null>;
 }
 
@@ -36,6 +38,7 @@ export interface PersonalKeyInfo {
   readonly releasedKey: string | undefined;
   /** An entry stored without a key (keyRequired: false): used without a grant, no key sent. */
   readonly keyless?: boolean;
+  readonly version?: number;
 }
 
 export interface OrgKeyInfo {
@@ -131,7 +134,17 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       const apiKey = keyless ? null : (key.releasedKey ?? null);
       steps.push({
         kind: 'try',
-        candidate: { provider, model, source: 'byok', secretId: key.secretId, label: key.label, baseUrl, contextTokens: contextFor(provider, model), openKey: async () => apiKey },
+        candidate: {
+          provider,
+          model,
+          source: 'byok',
+          secretId: key.secretId,
+          label: key.label,
+          baseUrl,
+          contextTokens: contextFor(provider, model),
+          ...(key.version === undefined ? {} : { version: key.version }),
+          openKey: async () => apiKey,
+        },
       });
     }
   }

@@ -191,9 +191,16 @@ export class SecretsStore {
   }
 
   /** Records the outcome of a verification or of a provider refusing the key. */
-  setStatus(id: string, status: SecretStatus, verifiedAt: string | null): void {
-    if (verifiedAt === null) this.statements.prepare('UPDATE secrets SET status = ? WHERE id = ?').run(status, id);
-    else this.statements.prepare('UPDATE secrets SET status = ?, last_verified_at = ? WHERE id = ?').run(status, verifiedAt, id);
+  /**
+   * Sets what a provider said about the key at `version`; false when it has been rotated since (a
+   * verdict on the old key must not land on the new one, which starts `unverified`).
+   */
+  setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
+    const changed =
+      verifiedAt === null
+        ? this.statements.prepare('UPDATE secrets SET status = ? WHERE id = ? AND version = ?').run(status, id, version)
+        : this.statements.prepare('UPDATE secrets SET status = ?, last_verified_at = ? WHERE id = ? AND version = ?').run(status, verifiedAt, id, version);
+    return changed.changes === 1;
   }
 
   listOrgSummaries(orgId: string): OrgSecretSummaryRecord[] {
