@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrgSecretsService } from '../../server/src/services/admin/org-secrets';
 import { OrgSecretsStore } from '../../server/src/services/admin/org-secrets-store';
 import { estimateEnrichmentTokens } from '../../server/src/enrichment/run-enrichment';
+import { CSV_PAGE_ROWS } from '../../server/src/http/routes/usage';
+import { UsageStore } from '../../server/src/store/usage-store';
 import { countTokens } from '../emulator/content';
 import { closedPort, startHarness, type Harness } from './harness';
 
@@ -396,6 +398,22 @@ describe('usage, CSV, verify and metrics', () => {
     expect(lines).toHaveLength(mine.length + 1);
     expect(csv.text).toContain(`"'=HYPERLINK(""http://x"")"`);
     expect(csv.text).not.toMatch(/(^|,)=HYPERLINK/m);
+
+    // An export over several pages (streamed a page at a time) has every row once, oldest first.
+    const bulk = Array.from({ length: 2 * CSV_PAGE_ROWS + 123 }, (_, index) => ({
+      id: randomUUID(), orgId: h.owner.orgId, userId: h.owner.userId, requestId: 'csv-bulk',
+      at: new Date(Date.UTC(2026, 10, 2) + Math.floor(index / 3) * 1000).toISOString(),
+      provider: 'openai', model: 'gpt-4o-mini', source: 'byok' as const, secretId: null, task: 'summary' as const,
+      inputTokens: 1, outputTokens: 1, costMicros: 1, latencyMs: 1, outcome: 'ok' as const,
+    }));
+    new UsageStore(h.server.db).record(bulk, null);
+    try {
+      const big = await h.request('GET', '/v1/usage.csv?from=2026-11-02&to=2026-11-03');
+      const ids = big.text.trim().split('\r\n').slice(1).map((line) => line.split(',')[0]);
+      expect(ids).toEqual(bulk.map((row) => row.id));
+    } finally {
+      h.server.db.prepare("DELETE FROM usage_events WHERE request_id = 'csv-bulk'").run();
+    }
   });
 
   it('verifies a key: valid, invalid, unreachable; status and audit follow', async () => {

@@ -11,8 +11,15 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+export const USAGE_CSV_HEADER = `${USAGE_CSV_COLUMNS.join(',')}\r\n`;
+
+/** The lines of `rows`, each ended by CRLF. */
+export function usageCsvLines(rows: readonly UsageRow[]): string {
+  let out = '';
+  for (const row of rows) out += `${USAGE_CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\r\n`;
+  return out;
+}
+
 export function usageCsv(rows: readonly UsageRow[]): string {
-  const lines = [USAGE_CSV_COLUMNS.join(',')];
-  for (const row of rows) lines.push(USAGE_CSV_COLUMNS.map((column) => csvCell(row[column])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return USAGE_CSV_HEADER + usageCsvLines(rows);
 }

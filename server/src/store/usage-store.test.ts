@@ -103,6 +103,24 @@ describe('UsageStore', () => {
     expect(store.monthToDate('org', false)).toEqual({ calls: 3, costMicros: 6842 });
   });
 
+  it('pages one user’s rows without losing or repeating any, rows of the same instant included', () => {
+    const store = new UsageStore(db, () => now);
+    const same = '2026-11-05T00:00:00.000Z';
+    store.record([...Array.from({ length: 7 }, () => usageRow({ at: same })), usageRow({ at: '2026-11-04T00:00:00.000Z' }), usageRow({ at: '2026-11-06T00:00:00.000Z' })], null);
+    const from = new Date('2026-11-01T00:00:00Z');
+    const to = new Date('2026-12-01T00:00:00Z');
+    const paged: Array<string | number> = [];
+    let page = store.rowsForUserPage('user', from, to, null, 2);
+    while (page.rows.length > 0) {
+      expect(page.rows.length).toBeLessThanOrEqual(2);
+      paged.push(...page.rows.map((row) => row.id));
+      page = store.rowsForUserPage('user', from, to, page.next, 2);
+    }
+    const all = store.rowsForUser('user', from, to).map((row) => row.id);
+    expect(all).toHaveLength(9);
+    expect(paged).toEqual(all);
+  });
+
   it('lists one user’s rows in a half-open range, oldest first', () => {
     const store = new UsageStore(db, () => now);
     store.record([usageRow({ at: '2026-11-02T00:00:00.000Z' }), usageRow({ at: '2026-11-01T00:00:00.000Z' }), usageRow({ at: '2026-12-01T00:00:00.000Z' }), usageRow({ userId: 'x' })], null);

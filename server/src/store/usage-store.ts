@@ -37,6 +37,12 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A stored row as the usage queries read it back: the new row without its owner and request. */
 type UsageDbRow = Omit<NewUsageRow, 'orgId' | 'userId' | 'requestId'>;
 
+/** Where a page of one user's rows ends: its last row's time and rowid. */
+export interface UsagePosition {
+  readonly at: string;
+  readonly rowid: number;
+}
+
 type Statement = Database.Statement<unknown[]>;
 
 export class UsageStore {
@@ -48,6 +54,7 @@ export class UsageStore {
   private readonly selectRecord: Statement;
   private readonly platformMonth: Statement;
   private readonly trackedMonth: Statement;
+  private readonly selectUserPage: Statement;
   /** The write of `record`, wrapped once (better-sqlite3 builds four wrappers per transaction()). */
   private readonly writeTransaction: (
     rows: readonly NewUsageRow[],
@@ -79,6 +86,12 @@ export class UsageStore {
               COALESCE(SUM(cost_micros), 0) AS cost
        FROM usage_events
        WHERE org_id = ? AND source = 'platform' AND outcome IN ('ok', 'unreachable', 'rate_limited', 'key_rejected', 'error') AND at >= ?`,
+    );
+    this.selectUserPage = db.prepare(
+      `SELECT rowid AS position, id, at, provider, model, source, secret_id AS secretId, task, input_tokens AS inputTokens,
+              output_tokens AS outputTokens, cost_micros AS costMicros, latency_ms AS latencyMs, outcome
+       FROM usage_events WHERE user_id = ? AND at >= ? AND at < ? AND (at > ? OR (at = ? AND rowid > ?))
+       ORDER BY at ASC, rowid ASC LIMIT ?`,
     );
     this.trackedMonth = db.prepare(
       `SELECT COUNT(*) AS calls FROM usage_events WHERE org_id = ? AND source IN ('byok', 'org') AND outcome = 'ok' AND task != 'verify' AND at >= ?`,
@@ -146,16 +159,28 @@ export class UsageStore {
     return { calls, costMicros: platform.cost };
   }
 
-  /** One user's rows in [from, to), oldest first, for the CSV export. */
+  /** One user's rows in [from, to), oldest first (all of them: the CSV export reads them in pages). */
   rowsForUser(userId: string, from: Date, to: Date): UsageRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, at, provider, model, source, secret_id AS secretId, task, input_tokens AS inputTokens,
-                output_tokens AS outputTokens, cost_micros AS costMicros, latency_ms AS latencyMs, outcome
-         FROM usage_events WHERE user_id = ? AND at >= ? AND at < ? ORDER BY at ASC, rowid ASC`,
-      )
-      .all(userId, from.toISOString(), to.toISOString()) as UsageDbRow[];
-    return rows.map((row) => ({ ...row, provider: row.provider as UsageRow['provider'] }));
+    const rows: UsageRow[] = [];
+    for (let page = this.rowsForUserPage(userId, from, to, null, 10_000); page.rows.length > 0; page = this.rowsForUserPage(userId, from, to, page.next, 10_000)) {
+      rows.push(...page.rows);
+    }
+    return rows;
+  }
+
+  /**
+   * Up to `limit` of one user's rows in [from, to), oldest first, after the position `after` (null:
+   * from the start); `next` is where the following page starts. Pages are separate queries (keyset on
+   * `at` then rowid), so nothing holds the connection between them.
+   */
+  rowsForUserPage(userId: string, from: Date, to: Date, after: UsagePosition | null, limit: number): { rows: UsageRow[]; next: UsagePosition | null } {
+    const start = after ?? { at: '', rowid: 0 };
+    const found = this.selectUserPage.all(userId, from.toISOString(), to.toISOString(), start.at, start.at, start.rowid, limit) as Array<UsageDbRow & { position: number }>;
+    const last = found.at(-1);
+    return {
+      rows: found.map(({ position: _position, ...row }) => ({ ...row, provider: row.provider as UsageRow['provider'] })),
+      next: last === undefined ? null : { at: last.at, rowid: last.position },
+    };
   }
 
   private windowStart(): string {
