@@ -132,8 +132,17 @@ describe('every endpoint with an id, aimed at other tenants', () => {
       const own = await world.request<{ events: Array<{ actor: string }> }>('GET', '/v1/audit?limit=500&before=9007199254740991', { token: attacker.tenant.user.accessToken });
       expect(own.status).toBe(200);
       for (const event of own.body.events) expect(event.actor).toBe(attacker.tenant.user.userId);
-      const usage = await world.request<{ recent: Array<{ secretId?: string }> }>('GET', '/v1/usage', { token: attacker.tenant.user.accessToken });
-      for (const victim of tenants.filter((t) => t !== attacker)) expect(usage.text.includes(`Notes of ${victim.tenant.label}`)).toBe(false);
+      // A member's usage is exactly their own rows: every tenant has at least one (beforeAll), so a
+      // listing that took in another's would show more calls and foreign row ids.
+      const usage = await world.request<{ totals: { calls: number }; recent: Array<{ id: string }> }>('GET', '/v1/usage?from=2000-01-01&to=2100-01-01', { token: attacker.tenant.user.accessToken });
+      expect(usage.status).toBe(200);
+      const ownRows = world.harness.server.db.prepare('SELECT id FROM usage_events WHERE user_id = ?').all(attacker.tenant.user.userId) as Array<{ id: string }>;
+      expect(ownRows.length).toBeGreaterThan(0);
+      expect(usage.body.totals.calls).toBe(ownRows.length);
+      const ownIds = new Set(ownRows.map((row) => row.id));
+      for (const row of usage.body.recent) expect(ownIds.has(row.id)).toBe(true);
+      const csv = await world.request('GET', '/v1/usage.csv?from=2000-01-01&to=2100-01-01', { token: attacker.tenant.user.accessToken });
+      expect(csv.text.trim().split('\r\n').slice(1).map((line) => line.split(',')[0]).sort()).toEqual([...ownIds].sort());
     }
   });
 
