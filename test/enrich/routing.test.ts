@@ -435,6 +435,13 @@ describe('usage, CSV, verify and metrics', () => {
     expect(secrets.body.secrets.find((secret) => secret.id === bad.secretId)?.status).toBe('invalid');
     const audit = await h.request<{ events: Array<{ action: string; target: string }> }>('GET', '/v1/audit');
     expect(audit.body.events.filter((event) => event.target === good.secretId).map((event) => event.action)).toEqual(expect.arrayContaining(['key.verified', 'key.verify_failed']));
+    // A verify grant for another of the caller's keys is refused before anything is opened: the
+    // grant is not used up and still verifies its own key.
+    const forGood = await h.grant(good.secretId, 'verify');
+    const wrongKey = await h.request<ErrorBody>('POST', `/v1/secrets/${bad.secretId}/verify`, { body: { grant: forGood } });
+    expect(wrongKey.status).toBe(400);
+    expect(wrongKey.body.error.code).toBe('grant_invalid');
+    expect((await h.request<{ status: string }>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: forGood } })).body.status).toBe('valid');
     // An enrich grant does not verify.
     const wrongPurpose = await h.request<ErrorBody>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: await h.grant(good.secretId, 'enrich') } });
     expect(wrongPurpose.body.error.code).toBe('grant_invalid');

@@ -75,7 +75,11 @@ export class GrantsService {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async openGrants(principal: Principal, grants: readonly string[], purpose: Exclude<GrantPurpose, 'org-secret-upload'>): Promise<ReleasedKeys> {
+  /**
+   * `onlySecretId` (verify: the key in the path) refuses a grant for any other key with the claim
+   * checks, before that key is looked up or opened and before its jti is used up.
+   */
+  async openGrants(principal: Principal, grants: readonly string[], purpose: Exclude<GrantPurpose, 'org-secret-upload'>, onlySecretId?: string): Promise<ReleasedKeys> {
     if (grants.length > MAX_GRANTS_PER_REQUEST) throw new AppError('bad_request', `grants: at most ${MAX_GRANTS_PER_REQUEST} per request.`);
     const now = Math.floor(this.clock() / 1000);
     const decrypted: OpenedGrant[] = [];
@@ -84,6 +88,7 @@ export class GrantsService {
       // Every grant's header and claims first, then each sid (README, order of checks): a request
       // with one expired grant is 401 grant_expired whatever its other grants name.
       for (const token of grants) decrypted.push(await this.grantKeys.openGrant(token, { userId: principal.userId, purpose, now }));
+      if (onlySecretId !== undefined && decrypted.some((grant) => grant.sid !== onlySecretId)) throw new AppError('grant_invalid', 'The grant is not for this key.');
       for (const grant of decrypted) opened.push({ grant, ...this.liveSecret(principal, grant) });
       this.checkNotReplayed(principal, opened);
       const released: ReleasedKey[] = [];

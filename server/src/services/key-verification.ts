@@ -53,7 +53,7 @@ export class KeyVerificationService {
       throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
     }
 
-    const released = grant === undefined ? undefined : await deps.grants.openGrants(principal, [grant], 'verify');
+    const released = grant === undefined ? undefined : await deps.grants.openGrants(principal, [grant], 'verify', secretId);
     const startedAt = clock();
     const started = performance.now();
     let result: VerifySecretResponse;
