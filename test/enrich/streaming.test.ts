@@ -100,5 +100,8 @@ describe('streaming enrichment', () => {
     // Far fewer calls than the 60-chunk job would have made.
     expect(settled).toBeLessThan(20);
     h.emulator.setBehavior({ provider: 'aleph-alpha' }, null);
+    // The abandoned stream is counted as 499 (client closed), not as the 200 it had started.
+    const metrics = await h.request('GET', '/metrics');
+    expect(metrics.text).toMatch(/byok_http_requests_total\{[^}]*route="\/v1\/enrich"[^}]*status="499"[^}]*\} 1/);
   });
 });

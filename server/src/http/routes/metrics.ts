@@ -12,6 +12,9 @@ function routeTemplate(request: Request): string {
   return 'unmatched';
 }
 
+/** The status proxies (nginx) record for a request whose client closed the connection first. */
+const CLIENT_CLOSED = 499;
+
 export function observeRequests(metrics: Metrics): RequestHandler {
   return (request, response, next) => {
     const started = process.hrtime.bigint();
@@ -20,7 +23,10 @@ export function observeRequests(metrics: Metrics): RequestHandler {
       if (done) return;
       done = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observeRequest(METHODS.has(request.method) ? request.method : 'OTHER', routeTemplate(request), response.statusCode, seconds);
+      // A response that never finished (its client left) is counted as 499, as proxies log it, not
+      // as the status it was about to send or had started to stream.
+      const status = response.writableFinished ? response.statusCode : CLIENT_CLOSED;
+      metrics.observeRequest(METHODS.has(request.method) ? request.method : 'OTHER', routeTemplate(request), status, seconds);
     };
     response.on('finish', observe);
     response.on('close', observe);
