@@ -442,6 +442,21 @@ describe('usage, CSV, verify and metrics', () => {
     expect(wrongKey.status).toBe(400);
     expect(wrongKey.body.error.code).toBe('grant_invalid');
     expect((await h.request<{ status: string }>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: forGood } })).body.status).toBe('valid');
+    // A client that leaves while the provider is asked still leaves the call's usage row.
+    h.emulator.setBehavior({ provider: 'anthropic' }, { latencyMs: 400 });
+    const leaving = new AbortController();
+    const leftId = `verify-left-${Date.now()}`;
+    const left = fetch(`${h.server.baseUrl}/v1/secrets/${good.secretId}/verify`, {
+      method: 'POST',
+      signal: leaving.signal,
+      headers: { authorization: `Bearer ${h.owner.accessToken}`, 'content-type': 'application/json', 'x-request-id': leftId },
+      body: JSON.stringify({ grant: await h.grant(good.secretId, 'verify') }),
+    }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    leaving.abort();
+    await left;
+    await expect.poll(() => usageRows(leftId).map((row) => row.outcome)).toEqual(['error']);
+    h.emulator.setBehavior({ provider: 'anthropic' }, null);
     // An enrich grant does not verify.
     const wrongPurpose = await h.request<ErrorBody>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: await h.grant(good.secretId, 'enrich') } });
     expect(wrongPurpose.body.error.code).toBe('grant_invalid');

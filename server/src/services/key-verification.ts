@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, getProvider, type ProviderId } from '@byok/shared';
 import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
+import type { UsageOutcome } from '@byok/shared/wire/usage';
+import { ProviderError } from '../providers/provider-error';
 import type { ProviderAdapters } from '../providers/registry';
 import type { AccountsStore } from '../store/accounts-store';
 import type { SecretsStore } from '../store/secrets-store';
@@ -56,6 +58,31 @@ export class KeyVerificationService {
     const released = grant === undefined ? undefined : await deps.grants.openGrants(principal, [grant], 'verify', secretId);
     const startedAt = clock();
     const started = performance.now();
+    // The check is a provider call like any other: one usage row, whatever its outcome.
+    const recordCall = (model: string, outcome: UsageOutcome): void => {
+      deps.usage.record(
+        [
+          {
+            id: randomUUID(),
+            orgId: principal.orgId,
+            userId: principal.userId,
+            requestId,
+            at: new Date(startedAt).toISOString(),
+            provider,
+            model,
+            source: 'byok',
+            secretId,
+            task: 'verify',
+            inputTokens: 0,
+            outputTokens: 0,
+            costMicros: 0,
+            latencyMs: Math.round(performance.now() - started),
+            outcome,
+          },
+        ],
+        null,
+      );
+    };
     let result: VerifySecretResponse;
     try {
       let apiKey: string | null = null;
@@ -78,6 +105,10 @@ export class KeyVerificationService {
       });
       // The adapter has screened the model id against the key (http-adapter.ts, safeModelId).
       result = { status: outcome.status, ...(outcome.model === undefined ? {} : { model: outcome.model }), detail: outcome.detail };
+    } catch (error) {
+      // The client left while the provider was asked: the call may have been made, so it has its row.
+      if (error instanceof ProviderError && error.kind === 'aborted') recordCall(record.defaultModel ?? entry.defaultModel, 'error');
+      throw error;
     } finally {
       released?.dispose();
     }
@@ -95,28 +126,7 @@ export class KeyVerificationService {
       provider,
       detail: { label: record.label, status: result.status },
     });
-    deps.usage.record(
-      [
-        {
-          id: randomUUID(),
-          orgId: principal.orgId,
-          userId: principal.userId,
-          requestId,
-          at: new Date(startedAt).toISOString(),
-          provider,
-          model: result.model ?? record.defaultModel ?? entry.defaultModel,
-          source: 'byok',
-          secretId,
-          task: 'verify',
-          inputTokens: 0,
-          outputTokens: 0,
-          costMicros: 0,
-          latencyMs: Math.round(performance.now() - started),
-          outcome: result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : 'unreachable',
-        },
-      ],
-      null,
-    );
+    recordCall(result.model ?? record.defaultModel ?? entry.defaultModel, result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : 'unreachable');
     return result;
   }
 }
