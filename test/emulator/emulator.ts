@@ -10,6 +10,8 @@ import {
   authErrorReply,
   blockedPromptReply,
   filteredAnswerReply,
+  exhaustedBudgetReply,
+  requestedOutputTokens,
   completionReply,
   modelListReply,
   presentedKey,
@@ -186,7 +188,7 @@ export async function startEmulator(): Promise<Emulator> {
     if (response.destroyed) return;
 
     if (failing && state) {
-      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || ((behavior.blockPrompt !== undefined || behavior.filterAnswer === true) && protocol !== 'ollama');
+      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || behavior.exhaustBudget || ((behavior.blockPrompt !== undefined || behavior.filterAnswer === true) && protocol !== 'ollama');
       if (applies) state.remaining -= 1;
       if (behavior.drop) return void request.socket.destroy();
       if (behavior.hang) return;
@@ -239,7 +241,10 @@ export async function startEmulator(): Promise<Emulator> {
       reportedUsage.push({ provider, ...refusal.usage });
       return sendJson(response, refusal);
     }
-    const reply = (failing && behavior.filterAnswer ? filteredAnswerReply(protocol, input) : null) ?? completionReply(protocol, input, broken);
+    const reply =
+      (failing && behavior.exhaustBudget ? exhaustedBudgetReply(protocol, input, requestedOutputTokens(protocol, parsed)) : null) ??
+      (failing && behavior.filterAnswer ? filteredAnswerReply(protocol, input) : null) ??
+      completionReply(protocol, input, broken);
     reportedUsage.push({ provider, ...reply.usage });
     return sendJson(response, { status: 200, body: reply.body });
   }

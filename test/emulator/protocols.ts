@@ -147,6 +147,48 @@ function textOf(content: unknown): string {
   return '';
 }
 
+/** The output budget a request asked for, in each protocol's own field (0 when it set none). */
+export function requestedOutputTokens(protocol: Protocol, body: unknown): number {
+  const record = asRecord(body);
+  const value =
+    protocol === 'gemini'
+      ? asRecord(record.generationConfig).maxOutputTokens
+      : protocol === 'ollama'
+        ? asRecord(record.options).num_predict
+        : (record.max_completion_tokens ?? record.max_tokens);
+  return typeof value === 'number' ? value : 0;
+}
+
+/**
+ * A reasoning model that spent its whole output budget thinking: billed for all of it, no text,
+ * ended the protocol's way for a full budget (`length`, `max_tokens`, `MAX_TOKENS`).
+ */
+export function exhaustedBudgetReply(protocol: Protocol, input: ChatInput, budget: number): { body: unknown; usage: AnswerUsage } {
+  const inputTokens = countTokens(input.system) + countTokens(input.user);
+  const usage = { inputTokens, outputTokens: budget };
+  const body = completionBody(protocol, input, '', inputTokens, budget) as Record<string, unknown>;
+  switch (protocol) {
+    case 'openai':
+    case 'azure': {
+      const [choice] = body.choices as Array<Record<string, unknown>>;
+      return { body: { ...body, choices: [{ ...choice, message: { role: 'assistant', content: '', refusal: null }, finish_reason: 'length' }] }, usage };
+    }
+    case 'anthropic':
+      return { body: { ...body, content: [], stop_reason: 'max_tokens' }, usage };
+    case 'gemini':
+      return {
+        body: {
+          candidates: [{ content: { role: 'model' }, finishReason: 'MAX_TOKENS', index: 0 }],
+          usageMetadata: { promptTokenCount: inputTokens, candidatesTokenCount: 0, thoughtsTokenCount: budget, totalTokenCount: inputTokens + budget },
+          modelVersion: input.model,
+        },
+        usage,
+      };
+    case 'ollama':
+      return { body: { ...body, done_reason: 'length' }, usage };
+  }
+}
+
 /** Reads the prompt out of each protocol's request body; null when the body is not of that shape. */
 export function readChatInput(protocol: Protocol, body: unknown, pathModel: string | null): ChatInput | null {
   const record = asRecord(body);

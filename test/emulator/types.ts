@@ -43,6 +43,11 @@ export interface Behavior {
    * refusal`), the tokens so far counted. Ollama has no filter and answers.
    */
   readonly filterAnswer?: boolean;
+  /**
+   * A reasoning model spends the whole output budget the request asked for on thinking: billed for
+   * it, no text, finished for length (`length`, `max_tokens`, `MAX_TOKENS`).
+   */
+  readonly exhaustBudget?: boolean;
   /** The first N entity answers are not valid JSON (then valid ones). */
   readonly invalidEntitiesFirst?: number;
   /** Apply the failure knobs only this many times, then behave. */

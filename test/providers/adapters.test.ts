@@ -200,6 +200,17 @@ describe.each(EMULATED_PROVIDERS)('%s adapter', (provider) => {
     emulator.setBehavior({ provider }, null);
   });
 
+  it('maps an answer with no text (a reasoning model that thought through its whole budget) to malformed, its tokens billed', async () => {
+    const prompt = summaryChunkPrompt(TEXT, { index: 0, total: 1 });
+    emulator.setBehavior({ provider }, { exhaustBudget: true });
+    const empty = await failure(adapter().complete(callFor(provider), prompt));
+    emulator.setBehavior({ provider }, null);
+    expect(empty.kind).toBe('malformed');
+    expect(empty.retryable).toBe(true);
+    // The default models take no reasoning headroom: the budget asked for is the prompt's own.
+    expect(empty.summary.usage).toEqual({ inputTokens: countTokens(prompt.system) + countTokens(prompt.user), outputTokens: prompt.maxOutputTokens });
+  });
+
   it('verifies: valid for a known key, invalid for an unknown one, unreachable on 5xx', async () => {
     const valid = await adapter().verify(callFor(provider));
     expect(valid.status).toBe('valid');

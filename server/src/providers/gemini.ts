@@ -6,7 +6,7 @@
 // refusals of the content, not malformed answers.
 import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
-import { JSON_HEADERS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
+import { JSON_HEADERS, REASONING_HEADROOM_TOKENS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 const GenerateBody = z.object({
   candidates: z
@@ -43,6 +43,18 @@ const ErrorBody = z.object({
  */
 const CONTENT_FILTER_FINISH: ReadonlySet<string> = new Set(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII']);
 
+/**
+ * The output budget and thinking settings for `model`. Gemini's thinking counts against
+ * `maxOutputTokens` and is on by default from 2.5: 2.5 Flash and Flash-Lite can turn it off; other
+ * thinking models (2.5 Pro cannot go below 128 tokens, Gemini 3 thinks by level) get headroom.
+ */
+function thinkingFor(model: string, maxOutputTokens: number): Record<string, unknown> {
+  const id = model.replace(/^models\//, '');
+  if (/^gemini-2\.5-flash/.test(id)) return { maxOutputTokens, thinkingConfig: { thinkingBudget: 0 } };
+  if (/^gemini-(1\.|2\.0)/.test(id)) return { maxOutputTokens };
+  return { maxOutputTokens: maxOutputTokens + REASONING_HEADROOM_TOKENS };
+}
+
 function headers(call: ProviderCall): Record<string, string> {
   return call.apiKey === null ? { ...JSON_HEADERS } : { ...JSON_HEADERS, 'x-goog-api-key': call.apiKey };
 }
@@ -57,7 +69,7 @@ export const geminiProtocol: WireProtocol = {
       systemInstruction: { parts: [{ text: prompt.system }] },
       contents: [{ role: 'user', parts: [{ text: prompt.user }] }],
       generationConfig: {
-        maxOutputTokens: prompt.maxOutputTokens,
+        ...thinkingFor(call.model, prompt.maxOutputTokens),
         temperature: 0.2,
         ...(prompt.json ? { responseMimeType: 'application/json' } : {}),
       },

@@ -83,6 +83,17 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
       });
     }
     const usageReported = parsed.inputTokens !== null || parsed.outputTokens !== null;
+    if (parsed.text.trim() === '') {
+      // No answer, though billed: typically a reasoning model that spent its whole output budget
+      // thinking (finish reason length / MAX_TOKENS). Malformed, so the route moves on; the tokens count.
+      throw new ProviderError({
+        provider: call.provider,
+        kind: 'malformed',
+        status: 200,
+        detail: 'empty answer',
+        usage: { inputTokens: parsed.inputTokens ?? 0, outputTokens: parsed.outputTokens ?? 0 },
+      });
+    }
     return {
       text: parsed.text,
       usage: { inputTokens: parsed.inputTokens ?? 0, outputTokens: parsed.outputTokens ?? 0 },

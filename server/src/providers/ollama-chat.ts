@@ -5,6 +5,9 @@ import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
 import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
 
+/** The catalog's context for Ollama models, used when the caller does not say. */
+const DEFAULT_CONTEXT_TOKENS = 8_192;
+
 const ChatBody = z.object({
   message: z.object({ content: z.string() }),
   done: z.boolean().optional(),
@@ -28,7 +31,9 @@ export const ollamaChatProtocol: WireProtocol = {
         { role: 'system', content: prompt.system },
         { role: 'user', content: prompt.user },
       ],
-      options: { num_predict: prompt.maxOutputTokens, temperature: 0.2 },
+      // Ollama's default context (2,048-4,096 tokens) would silently cut the prompt the chunk was
+      // sized for: ask for the catalog's context (the server caps it at what the model allows).
+      options: { num_predict: prompt.maxOutputTokens, num_ctx: call.contextTokens ?? DEFAULT_CONTEXT_TOKENS, temperature: 0.2 },
       ...(prompt.json ? { format: 'json' } : {}),
     };
     return { url: joinUrl(call.baseUrl, '/api/chat'), method: 'POST', headers: headers(call), body: JSON.stringify(body) };

@@ -3,7 +3,7 @@
 // (compatible servers may omit one: a missing count is 0, the reported one is kept).
 import { z } from 'zod';
 import type { ProviderCall, Prompt } from './types';
-import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
+import { JSON_HEADERS, REASONING_HEADROOM_TOKENS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 const ContentPart = z.object({ type: z.string(), text: z.string().optional() });
 
@@ -34,6 +34,11 @@ function isOpenAiReasoningModel(model: string): boolean {
   return /^(gpt-5|o\d)/.test(model);
 }
 
+/** Models whose reasoning tokens count against the output limit (OpenAI's, and gpt-oss on Groq or vLLM). */
+function reasons(model: string): boolean {
+  return isOpenAiReasoningModel(model) || /gpt-oss/.test(model);
+}
+
 /** The JSON body of a chat completion request, shared with Azure's variant. */
 export function chatRequestBody(call: ProviderCall, prompt: Prompt, includeModel: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -44,7 +49,7 @@ export function chatRequestBody(call: ProviderCall, prompt: Prompt, includeModel
   };
   if (includeModel) body.model = call.model;
   const usesCompletionTokens = call.provider === 'openai' || call.provider === 'azure-openai';
-  body[usesCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = prompt.maxOutputTokens;
+  body[usesCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = prompt.maxOutputTokens + (reasons(call.model) ? REASONING_HEADROOM_TOKENS : 0);
   if (!isOpenAiReasoningModel(call.model)) body.temperature = 0.2;
   if (prompt.json && JSON_MODE_PROVIDERS.has(call.provider)) body.response_format = { type: 'json_object' };
   return body;
@@ -62,7 +67,7 @@ export function parseChatCompletion(body: unknown): ParsedCompletion | ParsedRef
   const inputTokens = parsed.data.usage?.prompt_tokens ?? null;
   const outputTokens = parsed.data.usage?.completion_tokens ?? null;
   const content = choice.message.content;
-  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((part) => part.text ?? '').join('') : '';
+  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('') : '';
   // Azure's output filter ends the answer with `content_filter` (empty or partial text); OpenAI puts
   // a model's refusal in `message.refusal` with no content.
   if (choice.finish_reason === 'content_filter') return { refused: true, reason: 'content_filter', inputTokens, outputTokens };

@@ -14,6 +14,8 @@ export interface ProviderCall {
   readonly allowedBaseUrls: readonly string[];
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** The context the input was chunked for (Ollama is asked for that much; others know their own). */
+  readonly contextTokens?: number;
 }
 
 /** What a prompt is for; the builtin provider answers from `purpose` and `source` instead of the text. */

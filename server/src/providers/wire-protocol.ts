@@ -65,6 +65,13 @@ export function pathSegment(value: string, provider: string): string {
   return encodeURIComponent(value);
 }
 
+/**
+ * Output tokens added to a reasoning model's budget: its hidden reasoning is billed as output and
+ * counts against the same limit, so the answer's own budget alone often leaves it no room to
+ * answer at all. The limit is a cap; only what is used is billed.
+ */
+export const REASONING_HEADROOM_TOKENS = 4_096;
+
 export const JSON_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json',
   accept: 'application/json',
