@@ -1,7 +1,8 @@
 // Chunk boundaries: paragraphs first, then sentences, then whitespace; sizes from the catalog context.
 import { describe, expect, it } from 'vitest';
-import { MAX_CHUNK_CHARS, MIN_CHUNK_CHARS, chunkCharsForContext, chunkText, estimateTokens } from './chunking';
+import { MAX_CHUNK_CHARS, MIN_CHUNK_CHARS, chunkCharsForContext, chunkCharsForText, chunkText, estimateTokens } from './chunking';
 import { splitParagraphs, splitSentences } from './text-split';
+import { createLimiter } from './limiter';
 
 describe('splitSentences', () => {
   it('splits on sentence ends but not on abbreviations or initials', () => {
@@ -79,5 +80,62 @@ describe('chunkCharsForContext', () => {
     expect(estimateTokens('x'.repeat(small)) + 2048 + 400).toBeLessThanOrEqual(8_192);
     expect(chunkCharsForContext(1_000_000)).toBe(MAX_CHUNK_CHARS);
     expect(chunkCharsForContext(100)).toBe(MIN_CHUNK_CHARS);
+  });
+});
+
+describe('dense and hostile text', () => {
+  it('splits a long line of periods that end nothing in linear time (it was quadratic: minutes for 400,000 characters)', () => {
+    // Lower-case continuations and abbreviations: no period here ends a sentence.
+    const line = 'see fig. 3 and more. '.repeat(20_000);
+    const chunks = chunkText(line, 16_000);
+    expect(chunks.join(' ').replace(/\s+/g, ' ').trim()).toBe(line.replace(/\s+/g, ' ').trim());
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThanOrEqual(16_000);
+  });
+
+  it('sizes chunks of CJK text by its tokens, splits it on 。！？ and never cuts an emoji in half', () => {
+    const sentence = '東京は日本の首都であり、多くの人々が暮らしています。';
+    const text = sentence.repeat(4_000);
+    const budget = chunkCharsForContext(8_192);
+    const chunks = chunkText(text, chunkCharsForText(text, budget));
+    expect(chunks.length).toBeGreaterThan(1);
+    // Each chunk fits the tokens the character budget was meant for (4 characters a token).
+    for (const chunk of chunks) expect(estimateTokens(chunk)).toBeLessThanOrEqual(Math.ceil(budget / 4));
+    // Cut at a full stop, not mid-sentence.
+    for (const chunk of chunks) expect(chunk.endsWith('。')).toBe(true);
+    expect(splitSentences('一つ目。二つ目！三つ目？')).toEqual(['一つ目。', '二つ目！', '三つ目？']);
+    const emoji = `x${'😀'.repeat(60_000)}`;
+    for (const chunk of chunkText(emoji, chunkCharsForText(emoji, budget))) {
+      expect(/\p{Surrogate}/u.test(chunk), 'a lone surrogate').toBe(false);
+    }
+  });
+});
+
+describe('createLimiter', () => {
+  it('never runs more than its limit, even when a call arrives as a slot is handed over', async () => {
+    const limit = createLimiter(1);
+    let running = 0;
+    let peak = 0;
+    const body = async (): Promise<void> => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running -= 1;
+    };
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const first = limit(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await gate;
+      running -= 1;
+    });
+    const waiting = limit(body);
+    open();
+    // A new call in the turns between the first task's end and the waiter's start.
+    await Promise.resolve();
+    await Promise.resolve();
+    const late = limit(body);
+    await Promise.all([first, waiting, late]);
+    expect(peak).toBe(1);
   });
 });

@@ -3,9 +3,35 @@
 import { OUTPUT_TOKENS, PROMPT_OVERHEAD_TOKENS } from './prompts';
 import { splitParagraphs, splitSentences } from './text-split';
 
-/** Conservative token estimate: 4 characters per token is a typical English average; callers keep a margin. */
+/**
+ * Conservative token estimate: 4 characters per token for alphabetic text (a typical English
+ * average), one token per CJK character and two per character outside the BMP (emoji), which
+ * tokenizers split finely. Callers keep a margin.
+ */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  let narrow = 0;
+  let wide = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      wide += 2;
+      index += 1;
+    } else if ((code >= 0x2e80 && code <= 0x9fff) || (code >= 0xac00 && code <= 0xd7af) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xff00 && code <= 0xffef)) {
+      wide += 1;
+    } else {
+      narrow += 1;
+    }
+  }
+  return Math.ceil(narrow / 4 + wide);
+}
+
+/**
+ * `maxChars` for this text: the character budget assumes 4 characters per token, so a denser text
+ * (CJK, emoji) gets proportionally fewer characters per chunk.
+ */
+export function chunkCharsForText(text: string, maxChars: number): number {
+  const density = estimateTokens(text) / Math.max(1, text.length / 4);
+  return density <= 1 ? maxChars : Math.max(Math.min(MIN_CHUNK_CHARS, maxChars), Math.floor(maxChars / density));
 }
 
 /** Chunks stay well under large contexts so map calls stay quick and parallel (about 24k tokens). */
@@ -27,7 +53,10 @@ function hardSplit(text: string, maxChars: number): string[] {
   let rest = text;
   while (rest.length > maxChars) {
     const space = rest.lastIndexOf(' ', maxChars);
-    const cut = space > maxChars / 2 ? space : maxChars;
+    let cut = space > maxChars / 2 ? space : maxChars;
+    // Never between the two halves of a surrogate pair (an emoji): a lone half is invalid text.
+    const before = rest.charCodeAt(cut - 1);
+    if (before >= 0xd800 && before <= 0xdbff) cut -= 1;
     pieces.push(rest.slice(0, cut).trim());
     rest = rest.slice(cut).trim();
   }

@@ -7,14 +7,17 @@ export function createLimiter(limit: number): Limiter {
   let active = 0;
   const waiting: Array<() => void> = [];
 
+  // A finished task hands its slot straight to the next waiter (`active` stays as it is), so a call
+  // arriving in between cannot take it as well.
   const release = (): void => {
-    active -= 1;
-    waiting.shift()?.();
+    const next = waiting.shift();
+    if (next) next();
+    else active -= 1;
   };
 
   return async <T>(task: () => Promise<T>): Promise<T> => {
     if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
+    else active += 1;
     try {
       return await task();
     } finally {

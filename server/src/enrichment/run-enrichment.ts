@@ -5,7 +5,7 @@
 import type { EnrichTask, Entity, ProgressEvent } from '@byok/shared/wire/enrich';
 import { ProviderError } from '../providers/provider-error';
 import type { ProviderAdapter, ProviderCall, Prompt } from '../providers/types';
-import { chunkCharsForContext, chunkText, estimateTokens } from './chunking';
+import { chunkCharsForContext, chunkCharsForText, chunkText, estimateTokens } from './chunking';
 import { countEntities, parseEntitiesAnswer } from './entities';
 import { createLimiter } from './limiter';
 import { entitiesPrompt, entitiesRepairPrompt, OUTPUT_TOKENS, PROMPT_OVERHEAD_TOKENS, summaryChunkPrompt, summaryMergePrompt } from './prompts';
@@ -113,7 +113,7 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
   if (options.signal?.aborted) throw new EnrichmentFailure(new ProviderError({ provider, kind: 'aborted' }), { inputTokens: 0, outputTokens: 0, calls: 0 });
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-  const maxChars = chunkCharsForContext(target.contextTokens);
+  const maxChars = chunkCharsForText(options.text, chunkCharsForContext(target.contextTokens));
   const chunks = chunkText(options.text, maxChars);
   const wantsSummary = options.task !== 'entities';
   const wantsEntities = options.task !== 'summary';
