@@ -33,6 +33,21 @@ describe('parseEntitiesAnswer', () => {
     const empty = parseEntitiesAnswer('{"entities":[{"type":"person","text":""}]}');
     expect(empty.ok).toBe(false);
   });
+
+  it('keeps the complete entities of an answer cut off by its output budget, marked partial', () => {
+    const cut = parseEntitiesAnswer('{"entities": [{"type": "person", "text": "Ada Lovelace"}, {"type": "org", "text": "Royal Society"}, {"type": "locat');
+    expect(cut).toEqual({
+      ok: true,
+      partial: true,
+      entities: [
+        { type: 'person', text: 'Ada Lovelace' },
+        { type: 'organization', text: 'Royal Society' },
+      ],
+    });
+    // A brace inside a text only loses that one object.
+    const brace = parseEntitiesAnswer('```json\n{"entities": [{"type": "product", "text": "a {b"}, {"type": "person", "text": "Grace Hopper"}, {');
+    expect(brace).toMatchObject({ ok: true, entities: [{ type: 'person', text: 'Grace Hopper' }] });
+  });
 });
 
 describe('countEntities', () => {

@@ -13,7 +13,7 @@ const TYPE_SYNONYMS: Record<string, EntityType> = {
 };
 
 export type ParseEntitiesResult =
-  | { readonly ok: true; readonly entities: ReadonlyArray<{ type: EntityType; text: string }> }
+  | { readonly ok: true; readonly entities: ReadonlyArray<{ type: EntityType; text: string }>; readonly partial?: true }
   | { readonly ok: false; readonly problem: string };
 
 /** The JSON object in an answer, tolerating a code fence or prose around it. */
@@ -49,9 +49,33 @@ function normalizeTypes(value: unknown): unknown {
   };
 }
 
+/**
+ * The complete entity objects of an answer cut off by its output budget (`{"entities": [{...},
+ * {...}, {"type": "per`): a long chunk can have more mentions than the budget holds, and asking
+ * again with the same budget would be cut off the same way.
+ */
+function salvageCutOff(answer: string): unknown {
+  const list = /"entities"\s*:\s*\[/.exec(answer);
+  if (list === null) return undefined;
+  const items: unknown[] = [];
+  for (const match of answer.slice(list.index + list[0].length).matchAll(/\{[^{}]*\}/g)) {
+    try {
+      items.push(JSON.parse(match[0]) as unknown);
+    } catch {
+      // A fragment that is not a whole object (a brace inside a string): skipped.
+    }
+  }
+  return items.length === 0 ? undefined : { entities: items };
+}
+
 export function parseEntitiesAnswer(answer: string): ParseEntitiesResult {
   const json = extractJson(answer);
-  if (json === undefined) return { ok: false, problem: 'the answer is not JSON' };
+  if (json === undefined) {
+    const salvaged = salvageCutOff(answer);
+    const parsed = salvaged === undefined ? undefined : ProviderEntitiesPayload.safeParse(normalizeTypes(salvaged));
+    if (parsed?.success) return { ok: true, entities: parsed.data.entities, partial: true };
+    return { ok: false, problem: 'the answer is not JSON' };
+  }
   const parsed = ProviderEntitiesPayload.safeParse(normalizeTypes(json));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
