@@ -8,6 +8,7 @@ import { createOutboundClient, type OutboundClient } from '../../server/src/outb
 import { ProviderError } from '../../server/src/providers/provider-error';
 import { createProviderAdapters, type ProviderAdapters } from '../../server/src/providers/registry';
 import type { ProviderCall } from '../../server/src/providers/types';
+import { REASONING_HEADROOM_TOKENS } from '../../server/src/providers/wire-protocol';
 import { summaryChunkPrompt, entitiesPrompt } from '../../server/src/enrichment/prompts';
 import { startEmulator, EMULATED_PROVIDERS, type Emulator, type EmulatedProvider } from '../emulator';
 import { countTokens } from '../emulator/content';
@@ -207,8 +208,10 @@ describe.each(EMULATED_PROVIDERS)('%s adapter', (provider) => {
     emulator.setBehavior({ provider }, null);
     expect(empty.kind).toBe('malformed');
     expect(empty.retryable).toBe(true);
-    // The default models take no reasoning headroom: the budget asked for is the prompt's own.
-    expect(empty.summary.usage).toEqual({ inputTokens: countTokens(prompt.system) + countTokens(prompt.user), outputTokens: prompt.maxOutputTokens });
+    // Billed for the whole budget it asked for: the prompt's own, plus headroom for Gemini's default
+    // (a Gemini 3 model, which thinks).
+    const budget = prompt.maxOutputTokens + (provider === 'google' ? REASONING_HEADROOM_TOKENS : 0);
+    expect(empty.summary.usage).toEqual({ inputTokens: countTokens(prompt.system) + countTokens(prompt.user), outputTokens: budget });
   });
 
   it('verifies: valid for a known key, invalid for an unknown one, unreachable on 5xx', async () => {

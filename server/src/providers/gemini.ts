@@ -45,12 +45,14 @@ const CONTENT_FILTER_FINISH: ReadonlySet<string> = new Set(['SAFETY', 'PROHIBITE
 
 /**
  * The output budget and thinking settings for `model`. Gemini's thinking counts against
- * `maxOutputTokens` and is on by default from 2.5: 2.5 Flash and Flash-Lite can turn it off; other
- * thinking models (2.5 Pro cannot go below 128 tokens, Gemini 3 thinks by level) get headroom.
+ * `maxOutputTokens` and is on by default from 2.5: 2.5 Flash and Flash-Lite can turn it off;
+ * Gemini 3 thinks by level (`low` is the least every Gemini 3 model takes); other thinking models
+ * (2.5 Pro cannot go below 128 tokens) get headroom.
  */
 function thinkingFor(model: string, maxOutputTokens: number): Record<string, unknown> {
   const id = model.replace(/^models\//, '');
   if (/^gemini-2\.5-flash/.test(id)) return { maxOutputTokens, thinkingConfig: { thinkingBudget: 0 } };
+  if (/^gemini-3/.test(id)) return { maxOutputTokens: maxOutputTokens + REASONING_HEADROOM_TOKENS, thinkingConfig: { thinkingLevel: 'low' } };
   if (/^gemini-(1\.|2\.0)/.test(id)) return { maxOutputTokens };
   return { maxOutputTokens: maxOutputTokens + REASONING_HEADROOM_TOKENS };
 }

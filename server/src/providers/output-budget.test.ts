@@ -36,7 +36,7 @@ describe('output budgets', () => {
     ['gemini-2.5-flash-lite', { maxOutputTokens: 512, thinkingConfig: { thinkingBudget: 0 } }],
     ['gemini-2.0-flash', { maxOutputTokens: 512 }],
     ['gemini-2.5-pro', { maxOutputTokens: 512 + REASONING_HEADROOM_TOKENS }],
-    ['gemini-3-pro-preview', { maxOutputTokens: 512 + REASONING_HEADROOM_TOKENS }],
+    ['gemini-3-flash-preview', { maxOutputTokens: 512 + REASONING_HEADROOM_TOKENS, thinkingConfig: { thinkingLevel: 'low' } }],
   ] as const)('Gemini %s', (model, expected) => {
     const config = bodyOf(geminiProtocol.buildCompletion(call('google', model), PROMPT)).generationConfig as Record<string, unknown>;
     expect({ maxOutputTokens: config.maxOutputTokens, ...(config.thinkingConfig === undefined ? {} : { thinkingConfig: config.thinkingConfig }) }).toEqual(expected);

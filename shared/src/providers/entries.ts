@@ -61,7 +61,6 @@ export const PROVIDERS: readonly ProviderEntry[] = [
       model('claude-sonnet-4-5', 200_000, 3, 15),
       model('claude-opus-4-5', 200_000, 5, 25),
       model('claude-opus-4-1', 200_000, 15, 75),
-      model('claude-3-5-haiku-latest', 200_000, 0.8, 4),
     ],
     defaultModel: 'claude-haiku-4-5',
   },
@@ -77,13 +76,16 @@ export const PROVIDERS: readonly ProviderEntry[] = [
     baseUrlHostPattern: null,
     local: false,
     offline: false,
+    // Google's deprecation page names gemini-3-flash-preview as the replacement for 2.5 Flash, whose
+    // shutdown it dates June 2026; 2.5 Flash-Lite and 2.5 Pro stay listed until Google confirms
+    // their end. gemini-2.0-flash was shut down on 2026-06-01.
     models: [
-      model('gemini-2.5-flash', 1_048_576, 0.3, 2.5),
+      model('gemini-3-flash-preview', 1_048_576, 0.5, 3),
       model('gemini-2.5-flash-lite', 1_048_576, 0.1, 0.4),
+      model('gemini-2.5-flash', 1_048_576, 0.3, 2.5),
       model('gemini-2.5-pro', 1_048_576, 1.25, 10),
-      model('gemini-2.0-flash', 1_048_576, 0.1, 0.4),
     ],
-    defaultModel: 'gemini-2.5-flash',
+    defaultModel: 'gemini-3-flash-preview',
   },
   {
     id: 'mistral',
@@ -102,7 +104,6 @@ export const PROVIDERS: readonly ProviderEntry[] = [
       model('mistral-medium-latest', 131_072, 0.4, 2),
       model('mistral-large-latest', 262_144, 0.5, 1.5),
       model('ministral-8b-latest', 131_072, 0.1, 0.1),
-      model('open-mistral-nemo', 131_072, 0.15, 0.15),
     ],
     defaultModel: 'mistral-small-latest',
   },
