@@ -221,6 +221,19 @@ export async function startEmulator(): Promise<Emulator> {
     }
 
     const models = (PROVIDERS.find((entry) => entry.id === provider)?.models ?? []).map((entry) => entry.id);
+    if (found.kind === 'models' && behavior.modelsScopeDenied && protocol === 'openai') {
+      return sendJson(response, {
+        status: 401,
+        body: {
+          error: {
+            message: 'You have insufficient permissions for this operation. Missing scopes: api.model.read. Check that you have the correct role in your organization and project, and if you are using a restricted API key, that it has the necessary scopes.',
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        },
+      });
+    }
     if (found.kind === 'models') return sendJson(response, { status: 200, body: modelListReply(protocol, models) });
 
     let parsed: unknown;

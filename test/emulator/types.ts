@@ -48,6 +48,11 @@ export interface Behavior {
    * it, no text, finished for length (`length`, `max_tokens`, `MAX_TOKENS`).
    */
   readonly exhaustBudget?: boolean;
+  /**
+   * OpenAI-compatible only: the model list answers 401 "insufficient permissions ... Missing scopes:
+   * api.model.read", as for an OpenAI restricted key that may chat but not list models.
+   */
+  readonly modelsScopeDenied?: boolean;
   /** The first N entity answers are not valid JSON (then valid ones). */
   readonly invalidEntitiesFirst?: number;
   /** Apply the failure knobs only this many times, then behave. */

@@ -227,6 +227,24 @@ describe.each(EMULATED_PROVIDERS)('%s adapter', (provider) => {
   });
 });
 
+describe('verify with a restricted key', () => {
+  it('an OpenAI key that may chat but not list models is valid, checked with one token of chat; an invalid one stays invalid', async () => {
+    emulator.reset();
+    emulator.setBehavior({ provider: 'openai' }, { modelsScopeDenied: true });
+    try {
+      const restricted = await adapters.forProvider('openai').verify(callFor('openai'));
+      expect(restricted).toMatchObject({ status: 'valid', detail: 'the key works for chat; it may not list models' });
+      expect(emulator.requests.map((request) => `${request.method} ${request.path.replace(/^.*\/v1\//, '/v1/')}`)).toEqual(['GET /v1/models', 'POST /v1/chat/completions']);
+      expect((JSON.parse(emulator.requests[1]?.body ?? '{}') as { max_completion_tokens: number }).max_completion_tokens).toBe(1);
+      // A key the provider does not know is refused at the chat step too.
+      const unknown = await adapters.forProvider('openai').verify(callFor('openai', { apiKey: freshKey('openai') }));
+      expect(unknown.status).toBe('invalid');
+    } finally {
+      emulator.setBehavior({ provider: 'openai' }, null);
+    }
+  });
+});
+
 describe('key placement details', () => {
   it('Gemini never puts the key in the URL', async () => {
     emulator.reset();

@@ -15,6 +15,9 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** ProviderError detail of a 401/403 for a permission the key lacks (it is not an invalid key). */
+const MISSING_SCOPE = 'missing_scope';
+
 const PLAUSIBLE_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 /**
@@ -62,6 +65,7 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
       provider: call.provider,
       kind: kindForStatus(response.status, info.authFailure === true, info.contentRefused === true),
       status: response.status,
+      ...(info.missingScope === true ? { detail: MISSING_SCOPE } : {}),
       ...(providerCode === undefined ? {} : { providerCode }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
@@ -102,6 +106,23 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
     };
   }
 
+  /**
+   * A key refused only the model list for lack of that permission (an OpenAI restricted key) is
+   * asked for one token of chat instead: what the product uses it for.
+   */
+  async function verifyByChat(call: ProviderCall): Promise<VerifyResult> {
+    try {
+      await complete(call, { purpose: 'summary-chunk', system: 'Answer with one word.', user: 'Say OK.', source: 'Say OK.', maxOutputTokens: 1, json: false });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (error.kind === 'auth') return { status: 'invalid', detail: `the provider refused the key (${error.message})` };
+      if (error.kind === 'aborted') throw error;
+      // Any answer (even an empty or refused one) came from a key the provider accepted.
+      if (error.summary.status !== 200) return { status: 'unreachable', detail: `the provider could not be reached (${error.message})` };
+    }
+    return { status: 'valid', model: call.model, detail: 'the key works for chat; it may not list models' };
+  }
+
   async function verify(call: ProviderCall): Promise<VerifyResult> {
     try {
       const body = await exchange(call, protocol.buildVerify(call));
@@ -113,6 +134,7 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
       return { status: 'valid', ...(model === undefined ? {} : { model }), detail: `the key works; ${models.length} models visible` };
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
+      if (error.kind === 'auth' && error.summary.detail === MISSING_SCOPE) return verifyByChat(call);
       if (error.kind === 'auth') return { status: 'invalid', detail: `the provider refused the key (${error.message})` };
       if (error.kind === 'aborted') throw error;
       return { status: 'unreachable', detail: `the provider could not be reached (${error.message})` };

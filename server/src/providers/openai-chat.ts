@@ -22,7 +22,7 @@ const ChatCompletionBody = z.object({
 const ModelListBody = z.object({ data: z.array(z.object({ id: z.string() })) });
 
 const OpenAiErrorBody = z.object({
-  error: z.object({ type: z.unknown().optional(), code: z.unknown().optional() }),
+  error: z.object({ type: z.unknown().optional(), code: z.unknown().optional(), message: z.unknown().optional() }),
 });
 
 // Providers whose chat endpoint accepts `response_format: { type: "json_object" }`; LM Studio only
@@ -80,12 +80,14 @@ export function parseModelList(body: unknown): readonly string[] | null {
   return parsed.success ? parsed.data.data.map((entry) => entry.id) : null;
 }
 
-export function openAiErrorInfo(_status: number, body: unknown): ErrorInfo {
+export function openAiErrorInfo(status: number, body: unknown): ErrorInfo {
   const parsed = OpenAiErrorBody.safeParse(body);
   if (!parsed.success) return {};
   // `code` is the more specific of the two (invalid_api_key vs invalid_request_error).
-  const { code, type } = parsed.data.error;
-  return { code: code ?? type, contentRefused: CONTENT_REFUSAL_CODES.has(code) };
+  const { code, type, message } = parsed.data.error;
+  // The message is only tested, never kept (providers echo keys in it).
+  const missingScope = (status === 401 || status === 403) && typeof message === 'string' && /missing scopes|insufficient permissions/i.test(message);
+  return { code: code ?? type, contentRefused: CONTENT_REFUSAL_CODES.has(code), ...(missingScope ? { missingScope } : {}) };
 }
 
 function authHeaders(call: ProviderCall): Record<string, string> {

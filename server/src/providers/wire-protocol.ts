@@ -39,6 +39,8 @@ export interface ErrorInfo {
   readonly authFailure?: boolean;
   /** A 400 that refuses the content, not the request (Azure's and OpenAI's `content_filter`). */
   readonly contentRefused?: boolean;
+  /** A 401/403 for a key that works but lacks this endpoint's permission (OpenAI's restricted keys). */
+  readonly missingScope?: boolean;
 }
 
 export interface WireProtocol {
