@@ -428,6 +428,13 @@ describe('usage, CSV, verify and metrics', () => {
     const down = await h.request<{ status: string }>('POST', `/v1/secrets/${good.secretId}/verify`, { body: { grant: await h.grant(good.secretId, 'verify') } });
     h.emulator.setBehavior({ provider: 'anthropic' }, null);
     expect(down.body.status).toBe('unreachable');
+    // A rate limit is unreachable for the key's status, and recorded as rate_limited.
+    h.emulator.setBehavior({ provider: 'anthropic' }, { rateLimit: { retryAfterSeconds: 1 } });
+    const limitedId = `verify-limited-${Date.now()}`;
+    const limited = await h.request<{ status: string }>('POST', `/v1/secrets/${good.secretId}/verify`, { headers: { 'x-request-id': limitedId }, body: { grant: await h.grant(good.secretId, 'verify') } });
+    h.emulator.setBehavior({ provider: 'anthropic' }, null);
+    expect(limited.body.status).toBe('unreachable');
+    expect(usageRows(limitedId).map((row) => row.outcome)).toEqual(['rate_limited']);
     const secrets = await h.request<{ secrets: Array<{ id: string; status: string; lastVerifiedAt: string | null }> }>('GET', '/v1/secrets');
     const goodView = secrets.body.secrets.find((secret) => secret.id === good.secretId);
     expect(goodView?.status).toBe('valid');

@@ -137,6 +137,7 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
       if (error.kind === 'auth' && error.summary.detail === MISSING_SCOPE) return verifyByChat(call);
       if (error.kind === 'auth') return { status: 'invalid', detail: `the provider refused the key (${error.message})` };
       if (error.kind === 'aborted') throw error;
+      if (error.kind === 'rate_limit') return { status: 'unreachable', detail: `the provider is rate limiting (${error.message})`, rateLimited: true };
       return { status: 'unreachable', detail: `the provider could not be reached (${error.message})` };
     }
   }

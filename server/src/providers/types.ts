@@ -53,6 +53,8 @@ export interface VerifyResult {
   readonly model?: string;
   /** Safe, human-readable detail: never provider message text. */
   readonly detail: string;
+  /** An `unreachable` that was the provider's rate limit (429), for the usage row. */
+  readonly rateLimited?: true;
 }
 
 export interface ProviderAdapter {

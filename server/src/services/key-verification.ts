@@ -84,6 +84,7 @@ export class KeyVerificationService {
       );
     };
     let result: VerifySecretResponse;
+    let rateLimited = false;
     try {
       let apiKey: string | null = null;
       if (released) {
@@ -105,6 +106,7 @@ export class KeyVerificationService {
       });
       // The adapter has screened the model id against the key (http-adapter.ts, safeModelId).
       result = { status: outcome.status, ...(outcome.model === undefined ? {} : { model: outcome.model }), detail: outcome.detail };
+      rateLimited = outcome.rateLimited === true;
     } catch (error) {
       // The client left while the provider was asked: the call may have been made, so it has its row.
       if (error instanceof ProviderError && error.kind === 'aborted') recordCall(record.defaultModel ?? entry.defaultModel, 'error');
@@ -126,7 +128,10 @@ export class KeyVerificationService {
       provider,
       detail: { label: record.label, status: result.status },
     });
-    recordCall(result.model ?? record.defaultModel ?? entry.defaultModel, result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : 'unreachable');
+    recordCall(
+      result.model ?? record.defaultModel ?? entry.defaultModel,
+      result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : rateLimited ? 'rate_limited' : 'unreachable',
+    );
     return result;
   }
 }
