@@ -44,8 +44,18 @@ export async function launchFirefoxWithExtension(executablePath: string, extensi
       // Firefox never reports the end of a navigation to an extension page over BiDi (the page
       // loads; the command does not return), so the load is awaited in the page itself.
       void tab.goto(url).catch(() => undefined);
-      await tab.waitForFunction((expected: string) => location.href === expected && document.readyState === 'complete', { timeout: 20_000, polling: 100 }, url);
-      return tab;
+      // A poll that lands while the tab swaps documents can fail inside Firefox's BiDi ("right-hand
+      // side of 'in' should be an object, got null"): poll again until the deadline.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          await tab.waitForFunction((expected: string) => location.href === expected && document.readyState === 'complete', { timeout: Math.max(1, deadline - Date.now()), polling: 100 }, url);
+          return tab;
+        } catch (error) {
+          if (Date.now() >= deadline || !(error instanceof Error) || !/protocol error/i.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     },
     async close() {
       await browser.close().catch(() => undefined);
