@@ -13,7 +13,9 @@
 import { closeSync, openSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { isSqliteBusy } from '../store/db';
 import { ensureDataDir } from './data-dir-files';
+import { errorCodeOf } from './error-code';
 
 export const SERVER_LOCK_FILE = 'companion.lock';
 export const SERVER_PID_FILE = 'companion.pid';
@@ -28,10 +30,6 @@ export class DataDirInUse extends Error {
   }
 }
 
-function isBusy(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED');
-}
-
 /** Directories this process holds (real paths). */
 const held = new Set<string>();
 
@@ -40,7 +38,7 @@ function ensureLockFile(lockFile: string): void {
   try {
     closeSync(openSync(lockFile, 'wx', 0o600));
   } catch (error) {
-    if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+    if (errorCodeOf(error) !== 'EEXIST') throw error;
   }
 }
 
@@ -70,7 +68,7 @@ export function claimDataDir(dataDir: string): { release(): void } {
     lock.exec('BEGIN EXCLUSIVE');
   } catch (error) {
     lock.close();
-    if (isBusy(error)) throw new DataDirInUse(holderPid(dataDir));
+    if (isSqliteBusy(error)) throw new DataDirInUse(holderPid(dataDir));
     throw error;
   }
   held.add(key);

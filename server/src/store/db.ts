@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorCodeOf } from '../services/error-code';
 
 export type Db = Database.Database;
 
@@ -12,8 +13,10 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const MIGRATION_NAME = /^(\d{3,})-[a-z0-9-]+\.sql$/;
 const BUSY_TIMEOUT_MS = 5_000;
 
-function isBusy(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY');
+/** SQLITE_BUSY (and its extended codes) or SQLITE_LOCKED: another connection holds the lock asked for. */
+export function isSqliteBusy(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
 }
 
 /**
@@ -29,7 +32,7 @@ function switchToWal(db: Db): void {
       db.pragma('journal_mode = WAL');
       return;
     } catch (error) {
-      if (!isBusy(error) || Date.now() > deadline) throw error;
+      if (!isSqliteBusy(error) || Date.now() > deadline) throw error;
       // Only at start-up, before anything is served: a synchronous pause is fine here.
       Atomics.wait(pause, 0, 0, 20);
     }
