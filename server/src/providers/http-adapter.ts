@@ -106,6 +106,15 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
     };
   }
 
+  /** What a failed check says about the key; a caller that went away is rethrown. */
+  function failedVerify(error: unknown): VerifyResult {
+    if (!(error instanceof ProviderError)) throw error;
+    if (error.kind === 'auth') return { status: 'invalid', detail: `the provider refused the key (${error.message})` };
+    if (error.kind === 'aborted') throw error;
+    if (error.kind === 'rate_limit') return { status: 'unreachable', detail: `the provider is rate limiting (${error.message})`, rateLimited: true };
+    return { status: 'unreachable', detail: `the provider could not be reached (${error.message})` };
+  }
+
   /**
    * A key refused only the model list for lack of that permission (an OpenAI restricted key) is
    * asked for one token of chat instead: what the product uses it for.
@@ -114,11 +123,8 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
     try {
       await complete(call, { purpose: 'summary-chunk', system: 'Answer with one word.', user: 'Say OK.', source: 'Say OK.', maxOutputTokens: 1, json: false });
     } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      if (error.kind === 'auth') return { status: 'invalid', detail: `the provider refused the key (${error.message})` };
-      if (error.kind === 'aborted') throw error;
       // Any answer (even an empty or refused one) came from a key the provider accepted.
-      if (error.summary.status !== 200) return { status: 'unreachable', detail: `the provider could not be reached (${error.message})` };
+      if (!(error instanceof ProviderError && error.summary.status === 200)) return failedVerify(error);
     }
     return { status: 'valid', model: call.model, detail: 'the key works for chat; it may not list models' };
   }
@@ -133,12 +139,8 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
       const model = listed === undefined || safeModelId(listed, call.apiKey) ? listed : call.model;
       return { status: 'valid', ...(model === undefined ? {} : { model }), detail: `the key works; ${models.length} models visible` };
     } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      if (error.kind === 'auth' && error.summary.detail === MISSING_SCOPE) return verifyByChat(call);
-      if (error.kind === 'auth') return { status: 'invalid', detail: `the provider refused the key (${error.message})` };
-      if (error.kind === 'aborted') throw error;
-      if (error.kind === 'rate_limit') return { status: 'unreachable', detail: `the provider is rate limiting (${error.message})`, rateLimited: true };
-      return { status: 'unreachable', detail: `the provider could not be reached (${error.message})` };
+      if (error instanceof ProviderError && error.kind === 'auth' && error.summary.detail === MISSING_SCOPE) return verifyByChat(call);
+      return failedVerify(error);
     }
   }
 
