@@ -48,6 +48,11 @@ export function chunkCharsForContext(contextTokens: number): number {
   return Math.max(MIN_CHUNK_CHARS, Math.min(MAX_CHUNK_CHARS, chars));
 }
 
+/** Characters per chunk of `text` for a model with `contextTokens`: what chunking and the cost estimate both use. */
+export function chunkCharsFor(text: string, contextTokens: number): number {
+  return chunkCharsForText(text, chunkCharsForContext(contextTokens));
+}
+
 function hardSplit(text: string, maxChars: number): string[] {
   const pieces: string[] = [];
   let rest = text;

@@ -5,7 +5,7 @@
 import type { EnrichTask, Entity, ProgressEvent } from '@byok/shared/wire/enrich';
 import { ProviderError } from '../providers/provider-error';
 import type { ProviderAdapter, ProviderCall, Prompt } from '../providers/types';
-import { chunkCharsForContext, chunkCharsForText, chunkText, estimateTokens } from './chunking';
+import { chunkCharsFor, chunkText, estimateTokens } from './chunking';
 import { countEntities, parseEntitiesAnswer } from './entities';
 import { createLimiter } from './limiter';
 import { entitiesPrompt, entitiesRepairPrompt, OUTPUT_TOKENS, PROMPT_OVERHEAD_TOKENS, summaryChunkPrompt, summaryMergePrompt } from './prompts';
@@ -93,7 +93,7 @@ function plannedCalls(task: EnrichTask, chunks: number): { summaryChunks: number
  * Platform calls in flight hold this against the cost cap until their real usage is on record.
  */
 export function estimateEnrichmentTokens(task: EnrichTask, text: string, contextTokens: number): { inputTokens: number; outputTokens: number } {
-  const chunks = Math.max(1, Math.ceil(text.length / chunkCharsForContext(contextTokens)));
+  const chunks = Math.max(1, Math.ceil(text.length / chunkCharsFor(text, contextTokens)));
   const calls = plannedCalls(task, chunks);
   const documentTokens = estimateTokens(text);
   const count = calls.summaryChunks + calls.merges + calls.entityChunks;
@@ -113,7 +113,7 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
   if (options.signal?.aborted) throw new EnrichmentFailure(new ProviderError({ provider, kind: 'aborted' }), { inputTokens: 0, outputTokens: 0, calls: 0 });
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-  const maxChars = chunkCharsForText(options.text, chunkCharsForContext(target.contextTokens));
+  const maxChars = chunkCharsFor(options.text, target.contextTokens);
   const chunks = chunkText(options.text, maxChars);
   const wantsSummary = options.task !== 'entities';
   const wantsEntities = options.task !== 'summary';
