@@ -106,7 +106,10 @@ describe('UsageStore', () => {
   it('pages one user’s rows without losing or repeating any, rows of the same instant included', () => {
     const store = new UsageStore(db, () => now);
     const same = '2026-11-05T00:00:00.000Z';
-    store.record([...Array.from({ length: 7 }, () => usageRow({ at: same })), usageRow({ at: '2026-11-04T00:00:00.000Z' }), usageRow({ at: '2026-11-06T00:00:00.000Z' })], null);
+    const sameInstant = Array.from({ length: 7 }, () => usageRow({ at: same }));
+    const first = usageRow({ at: '2026-11-04T00:00:00.000Z' });
+    const last = usageRow({ at: '2026-11-06T00:00:00.000Z' });
+    store.record([...sameInstant, first, last], null);
     const from = new Date('2026-11-01T00:00:00Z');
     const to = new Date('2026-12-01T00:00:00Z');
     const paged: Array<string | number> = [];
@@ -116,15 +119,15 @@ describe('UsageStore', () => {
       paged.push(...page.rows.map((row) => row.id));
       page = store.rowsForUserPage('user', from, to, page.next, 2);
     }
-    const all = store.rowsForUser('user', from, to).map((row) => row.id);
-    expect(all).toHaveLength(9);
-    expect(paged).toEqual(all);
+    // Oldest first; rows of one instant in the order they were written.
+    expect(paged).toEqual([first, ...sameInstant, last].map((row) => row.id));
   });
 
   it('lists one user’s rows in a half-open range, oldest first', () => {
     const store = new UsageStore(db, () => now);
     store.record([usageRow({ at: '2026-11-02T00:00:00.000Z' }), usageRow({ at: '2026-11-01T00:00:00.000Z' }), usageRow({ at: '2026-12-01T00:00:00.000Z' }), usageRow({ userId: 'x' })], null);
-    const rows = store.rowsForUser('user', new Date('2026-11-01T00:00:00Z'), new Date('2026-12-01T00:00:00Z'));
+    const { rows, next } = store.rowsForUserPage('user', new Date('2026-11-01T00:00:00Z'), new Date('2026-12-01T00:00:00Z'), null, 100);
+    expect(next).toEqual({ at: '2026-11-02T00:00:00.000Z', rowid: expect.any(Number) });
     expect(rows.map((row) => row.at)).toEqual(['2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z']);
   });
 });

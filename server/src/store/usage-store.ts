@@ -159,15 +159,6 @@ export class UsageStore {
     return { calls, costMicros: platform.cost };
   }
 
-  /** One user's rows in [from, to), oldest first (all of them: the CSV export reads them in pages). */
-  rowsForUser(userId: string, from: Date, to: Date): UsageRow[] {
-    const rows: UsageRow[] = [];
-    for (let page = this.rowsForUserPage(userId, from, to, null, 10_000); page.rows.length > 0; page = this.rowsForUserPage(userId, from, to, page.next, 10_000)) {
-      rows.push(...page.rows);
-    }
-    return rows;
-  }
-
   /**
    * Up to `limit` of one user's rows in [from, to), oldest first, after the position `after` (null:
    * from the start); `next` is where the following page starts. Pages are separate queries (keyset on
