@@ -19,7 +19,7 @@ import type { GrantsService, ReleasedKeys } from './grants';
 import { operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 import { buildRouteSteps, type Candidate } from './route-candidates';
-import { executeRoute, RouteCrash, type RouteOutcome } from './routing';
+import { executeRoute, RouteCrash } from './routing';
 
 export interface EnrichmentDeps {
   readonly grants: GrantsService;
@@ -132,9 +132,7 @@ export class EnrichmentService {
           ...(body.model === undefined ? {} : { model: body.model }),
         });
         const allowedBaseUrls = [...policy.allowedBaseUrls, ...this.operatorAllowed];
-        let outcome: RouteOutcome;
-        try {
-          outcome = await executeRoute(
+        const outcome = await executeRoute(
           {
             adapters: deps.adapters,
             usage: deps.usage,
@@ -158,19 +156,7 @@ export class EnrichmentService {
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
           },
           steps,
-          );
-        } catch (error) {
-          if (!(error instanceof RouteCrash)) throw error;
-          // Calls made before the failure may have been billed: their rows are kept, the answer is not
-          // stored (a retry of the id runs again), and the failure goes on as it was.
-          released.dispose();
-          if (error.rows.length > 0) {
-            await deps.commits
-              .run(() => deps.usage.record(error.rows, null))
-              .catch((commitError: unknown) => deps.logger.error({ requestId, err: commitError }, 'the usage rows of a failed route could not be written'));
-          }
-          throw error.reason;
-        }
+        ).catch((error: unknown) => this.afterCrash(error, released, requestId));
         // The keys are not needed past the provider calls: drop them before touching the database.
         released.dispose();
         if (outcome.kind === 'aborted') {
@@ -194,6 +180,21 @@ export class EnrichmentService {
       }
     };
     return { kind: 'run', run, dispose: finish };
+  }
+
+  /**
+   * A route that ended in an unexpected error: calls made before it may have been billed, so their
+   * rows are written; the answer is not stored (a retry of the id runs again), and the error goes on.
+   */
+  private async afterCrash(error: unknown, released: ReleasedKeys, requestId: string): Promise<never> {
+    if (!(error instanceof RouteCrash)) throw error;
+    released.dispose();
+    if (error.rows.length > 0) {
+      await this.deps.commits
+        .run(() => this.deps.usage.record(error.rows, null))
+        .catch((commitError: unknown) => this.deps.logger.error({ requestId, err: commitError }, 'the usage rows of a failed route could not be written'));
+    }
+    throw error.reason;
   }
 
   /** The caller's organization and policy, the policy's verdict on a named provider, then the grants. */
