@@ -8,6 +8,7 @@ import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
 import type { UsageOutcome } from '@byok/shared/wire/usage';
 import { ProviderError } from '../providers/provider-error';
 import type { ProviderAdapters } from '../providers/registry';
+import type { VerifyResult } from '../providers/types';
 import type { AccountsStore } from '../store/accounts-store';
 import type { SecretsStore } from '../store/secrets-store';
 import type { UsageStore } from '../store/usage-store';
@@ -83,8 +84,7 @@ export class KeyVerificationService {
         null,
       );
     };
-    let result: VerifySecretResponse;
-    let rateLimited = false;
+    let verdict: VerifyResult;
     try {
       let apiKey: string | null = null;
       if (released) {
@@ -95,7 +95,7 @@ export class KeyVerificationService {
       const baseUrl = baseUrlFor(provider, record.baseUrl, deps.operatorBaseUrls);
       if (baseUrl === null) throw new AppError('bad_request', 'The key has no usable base URL.');
       const allowedBaseUrls = [...policy.allowedBaseUrls, ...operatorAllowedBaseUrls(deps.operatorBaseUrls)];
-      const outcome = await deps.adapters.forProvider(provider).verify({
+      verdict = await deps.adapters.forProvider(provider).verify({
         provider,
         model: record.defaultModel ?? entry.defaultModel,
         apiKey,
@@ -104,9 +104,6 @@ export class KeyVerificationService {
         timeoutMs: deps.timeoutMs,
         ...(signal === undefined ? {} : { signal }),
       });
-      // The adapter has screened the model id against the key (http-adapter.ts, safeModelId).
-      result = { status: outcome.status, ...(outcome.model === undefined ? {} : { model: outcome.model }), detail: outcome.detail };
-      rateLimited = outcome.rateLimited === true;
     } catch (error) {
       // The client left while the provider was asked: the call may have been made, so it has its row.
       if (error instanceof ProviderError && error.kind === 'aborted') recordCall(record.defaultModel ?? entry.defaultModel, 'error');
@@ -115,6 +112,8 @@ export class KeyVerificationService {
       released?.dispose();
     }
 
+    // The adapter has screened the model id against the key (http-adapter.ts, safeModelId).
+    let result: VerifySecretResponse = { status: verdict.status, ...(verdict.model === undefined ? {} : { model: verdict.model }), detail: verdict.detail };
     const at = new Date(clock()).toISOString();
     if (result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, record.version)) {
       // Rotated while the provider answered: the verdict is about the key it replaced.
@@ -130,7 +129,7 @@ export class KeyVerificationService {
     });
     recordCall(
       result.model ?? record.defaultModel ?? entry.defaultModel,
-      result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : rateLimited ? 'rate_limited' : 'unreachable',
+      result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : verdict.rateLimited ? 'rate_limited' : 'unreachable',
     );
     return result;
   }
