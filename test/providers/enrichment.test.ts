@@ -150,6 +150,17 @@ describe('runEnrichment', () => {
     expect(failure.usage.inputTokens).toBeGreaterThan(0);
   });
 
+  it('tells the provider the context it chunked for (Ollama sizes its window by it)', async () => {
+    const ollama: EnrichmentTarget = {
+      adapter: adapters.forProvider('ollama'),
+      call: { provider: 'ollama', model: 'llama3.2', apiKey: null, baseUrl: emulator.urls.ollama, allowedBaseUrls: [emulator.urls.ollama] },
+      contextTokens: 16_384,
+    };
+    await runEnrichment(ollama, { task: 'summary', text: 'Ada Lovelace wrote programs.' });
+    const sent = JSON.parse(emulator.requests[0]?.body ?? '{}') as { options?: { num_ctx?: number } };
+    expect(sent.options?.num_ctx).toBe(16_384);
+  });
+
   it('runs the builtin provider through the same pipeline, offline and free', async () => {
     const builtin: EnrichmentTarget = {
       adapter: adapters.forProvider('builtin'),

@@ -137,7 +137,8 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
       if (controller.signal.aborted) throw new ProviderError({ provider, kind: 'aborted' });
       let completion;
       try {
-        completion = await target.adapter.complete({ ...target.call, signal: controller.signal }, prompt);
+        // The provider is told the context the input was chunked for (Ollama sizes its window by it).
+        completion = await target.adapter.complete({ ...target.call, contextTokens: target.contextTokens, signal: controller.signal }, prompt);
       } catch (error) {
         if (error instanceof ProviderError && error.kind === 'refused') refusal ??= error;
         // A refused prompt (Gemini blockReason) was still billed: count its reported tokens.

@@ -180,15 +180,7 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
       const output = await runEnrichment(
         {
           adapter: env.adapters.forProvider(candidate.provider),
-          call: {
-            provider: candidate.provider,
-            model: candidate.model,
-            apiKey,
-            baseUrl: candidate.baseUrl,
-            allowedBaseUrls: env.allowedBaseUrls,
-            timeoutMs: env.timeoutMs,
-            contextTokens: candidate.contextTokens,
-          },
+          call: { provider: candidate.provider, model: candidate.model, apiKey, baseUrl: candidate.baseUrl, allowedBaseUrls: env.allowedBaseUrls, timeoutMs: env.timeoutMs },
           contextTokens: candidate.contextTokens,
         },
         {
