@@ -260,6 +260,47 @@ describe('routing through POST /v1/enrich', () => {
     }
   });
 
+  it('marks a refused organization key invalid, but not the key an admin put in its place while the call ran', async () => {
+    deleteAllKeys();
+    h.server.db.prepare("UPDATE orgs SET plan = 'business'").run();
+    const { services, db } = h.server;
+    const orgSecrets = new OrgSecretsService(db, services.accountsStore, new OrgSecretsStore(db), services.audit, services.grantKeys, services.jtis, services.masterKek);
+    const orgSecretId = randomUUID();
+    const putOrgKey = async (apiKey: string) => {
+      const upload = await createOrgUploadGrant({ keySet: await h.client.grantKeys(), userId: h.owner.userId, secretId: orgSecretId, apiKey });
+      await orgSecrets.put(h.owner.orgId, h.owner.userId, orgSecretId, { provider: 'anthropic', label: 'org anthropic', upload });
+    };
+    const orgKeyRow = () => db.prepare('SELECT status, version FROM org_secrets WHERE id = ?').get(orgSecretId) as { status: string; version: number };
+    try {
+      // A key the provider does not know: refused, marked invalid, and the route goes on to the platform.
+      await putOrgKey(h.canary.key('anthropic'));
+      const refused = await enrich({ grants: [] });
+      expect(refused.status).toBe(200);
+      expect(refused.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.source}:${attempt.outcome}`)).toEqual(['anthropic:org:key_rejected', 'groq:platform:ok']);
+      expect(orgKeyRow()).toEqual({ status: 'invalid', version: 1 });
+
+      // Rotated while the refused key's call waits on the provider: the verdict was about the old key.
+      await putOrgKey(h.canary.key('anthropic'));
+      expect(orgKeyRow()).toEqual({ status: 'unverified', version: 2 });
+      h.emulator.setBehavior({ provider: 'anthropic' }, { latencyMs: 300 });
+      const anthropicCalls = h.emulator.requests.filter((request) => request.provider === 'anthropic').length;
+      const pending = enrich({ grants: [] });
+      await expect.poll(() => h.emulator.requests.filter((request) => request.provider === 'anthropic').length, { interval: 5 }).toBe(anthropicCalls + 1);
+      const fresh = h.canary.key('anthropic');
+      h.emulator.addKey('anthropic', fresh);
+      await putOrgKey(fresh);
+      const overlapped = await pending;
+      expect(overlapped.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['anthropic:key_rejected', 'groq:ok']);
+      expect(orgKeyRow()).toEqual({ status: 'unverified', version: 3 });
+      h.emulator.setBehavior({ provider: 'anthropic' }, null);
+      expect((await enrich({ grants: [] })).body.route).toMatchObject({ provider: 'anthropic', source: 'org', secretId: orgSecretId });
+    } finally {
+      h.emulator.setBehavior({ provider: 'anthropic' }, null);
+      h.server.db.prepare("UPDATE orgs SET plan = 'pro'").run();
+      h.server.db.prepare('DELETE FROM org_secrets').run();
+    }
+  });
+
   it('reaches Azure OpenAI through the operator base URL with the deployment path and api-key', async () => {
     deleteAllKeys();
     h.emulator.reset();

@@ -103,23 +103,29 @@ export class EnrichmentService {
 
     const run = async (options: RunOptions): Promise<StoredResponse & { aborted: boolean }> => {
       try {
-        const personal = deps.secretsStore.listForUser(principal.userId).map((record) => ({
-          secretId: record.id,
-          provider: record.provider,
-          label: record.label,
-          baseUrl: record.baseUrl,
-          defaultModel: record.defaultModel,
-          releasedKey: released.get(record.id)?.apiKey,
-          keyless: record.wrappedDek === null,
-          version: record.version,
-        }));
+        const personal = deps.secretsStore.listForUser(principal.userId).map((record) => {
+          // A released key keeps the base URL and version it was opened with: the row may have been
+          // rotated while its grant was being recorded, and the key goes only where it was sealed for.
+          const release = released.get(record.id);
+          return {
+            secretId: record.id,
+            provider: record.provider,
+            label: record.label,
+            baseUrl: release?.baseUrl ?? record.baseUrl,
+            defaultModel: record.defaultModel,
+            releasedKey: release?.apiKey,
+            keyless: record.wrappedDek === null,
+            version: release?.version ?? record.version,
+          };
+        });
         const orgKeys = deps.orgSecretsStore.listForOrg(principal.orgId).map((record) => ({
           secretId: record.id,
           provider: record.provider,
           label: record.label,
           baseUrl: record.baseUrl,
           defaultModel: record.defaultModel,
-          open: async () => (await deps.orgSecrets.open(principal.orgId, record.id)).apiKey,
+          version: record.version,
+          open: async () => (await deps.orgSecrets.open(principal.orgId, record.id, record.version)).apiKey,
         }));
         const steps = buildRouteSteps({
           policy,
@@ -235,7 +241,9 @@ export class EnrichmentService {
     const { deps } = this;
     if (candidate.source !== 'byok' || candidate.secretId === null) {
       // Shared keys are the operator's or the admins' to fix; the route moves on without them.
-      if (candidate.source === 'org' && candidate.secretId !== null) deps.orgSecretsStore.setStatus(candidate.secretId, 'invalid', null);
+      if (candidate.source === 'org' && candidate.secretId !== null && candidate.version !== undefined) {
+        deps.orgSecretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
+      }
       deps.logger.warn({ provider: candidate.provider, source: candidate.source, status }, 'a shared key was refused by its provider');
       return;
     }

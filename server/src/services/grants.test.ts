@@ -41,7 +41,7 @@ const testConsumer: RouteMount = (context) => {
     const body = request.body as { grants: string[] };
     const keys = await context.services.grants.openGrants(principalOf(request), body.grants, purpose);
     try {
-      response.json({ keys: keys.list().map(({ secretId, provider, apiKey }) => ({ secretId, provider, apiKey })) });
+      response.json({ keys: keys.list().map(({ secretId, provider, baseUrl, version, apiKey }) => ({ secretId, provider, baseUrl, version, apiKey })) });
     } finally {
       keys.dispose();
     }
@@ -123,11 +123,22 @@ describe('grants', () => {
     const response = await consume(grants);
     expect(response.status).toBe(200);
     expect(response.body.keys).toEqual([
-      { secretId: keyA, provider: 'openai', apiKey: KEY_A },
-      { secretId: keyB, provider: 'anthropic', apiKey: KEY_B },
+      { secretId: keyA, provider: 'openai', baseUrl: '', version: 1, apiKey: KEY_A },
+      { secretId: keyB, provider: 'anthropic', baseUrl: '', version: 1, apiKey: KEY_B },
     ]);
     const rows = server.db.prepare('SELECT COUNT(*) AS n FROM grant_jti').get() as { n: number };
     expect(rows.n).toBeGreaterThanOrEqual(2);
+  });
+
+  it('releases a key with the base URL and version of the row it was opened from', async () => {
+    // Routing and verify send the key where this row was sealed for, and a provider's verdict lands
+    // on this version only, whatever the row says by the time the call is made.
+    const first = await client.putKey(user, { provider: 'groq', apiKey: 'gsk_GRANTgrantGRANTgrant000003' });
+    const secretId = first.sent.secretId;
+    const rotated = await client.putKey(user, { provider: 'groq', apiKey: 'gsk_GRANTgrantGRANTgrant000004', secretId });
+    expect([first.status, rotated.status]).toEqual([201, 200]);
+    const response = await consume([await client.grant(user, secretId, { keySet })]);
+    expect(response.body.keys).toEqual([{ secretId, provider: 'groq', baseUrl: '', version: 2, apiKey: 'gsk_GRANTgrantGRANTgrant000004' }]);
   });
 
   it('also accepts a grant to the P-256 key', async () => {

@@ -21,6 +21,8 @@ export interface ReleasedKey {
   baseUrl: string;
   defaultModel: string | null;
   label: string;
+  /** The row's version when it was opened: a verdict about this key lands on this version only. */
+  version: number;
   apiKey: string;
 }
 
@@ -102,7 +104,7 @@ export class GrantsService {
           if (isCryptoError(error)) throw new AppError('grant_invalid', INVALID);
           throw error;
         }
-        released.push({ secretId: record.id, provider: record.provider, baseUrl: record.baseUrl, defaultModel: record.defaultModel, label: record.label, apiKey });
+        released.push({ secretId: record.id, provider: record.provider, baseUrl: record.baseUrl, defaultModel: record.defaultModel, label: record.label, version: record.version, apiKey });
       }
       const keys = new ReleasedKeys(released);
       try {

@@ -85,14 +85,23 @@ export class KeyVerificationService {
       );
     };
     let verdict: VerifyResult;
+    // The key as released: a rotation that landed while the grant was opened or recorded has a
+    // base URL and version of its own, and the key goes only where it was sealed for.
+    let keyBaseUrl = record.baseUrl;
+    let version = record.version;
     try {
       let apiKey: string | null = null;
       if (released) {
         const key = released.get(secretId);
         if (!key) throw new AppError('grant_invalid', 'The grant is not for this key.');
         apiKey = key.apiKey;
+        keyBaseUrl = key.baseUrl;
+        version = key.version;
+        if (keyBaseUrl !== record.baseUrl && !baseUrlAllowed(policy, deps.operatorBaseUrls, provider, keyBaseUrl)) {
+          throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
+        }
       }
-      const baseUrl = baseUrlFor(provider, record.baseUrl, deps.operatorBaseUrls);
+      const baseUrl = baseUrlFor(provider, keyBaseUrl, deps.operatorBaseUrls);
       if (baseUrl === null) throw new AppError('bad_request', 'The key has no usable base URL.');
       const allowedBaseUrls = [...policy.allowedBaseUrls, ...operatorAllowedBaseUrls(deps.operatorBaseUrls)];
       verdict = await deps.adapters.forProvider(provider).verify({
@@ -115,7 +124,7 @@ export class KeyVerificationService {
     // The adapter has screened the model id against the key (http-adapter.ts, safeModelId).
     let result: VerifySecretResponse = { status: verdict.status, ...(verdict.model === undefined ? {} : { model: verdict.model }), detail: verdict.detail };
     const at = new Date(clock()).toISOString();
-    if (result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, record.version)) {
+    if (result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, version)) {
       // Rotated while the provider answered: the verdict is about the key it replaced.
       result = { ...result, detail: `${result.detail}; the key was rotated meanwhile, so its status is unchanged` };
     }

@@ -15,7 +15,7 @@ function inputs(overrides: Partial<CandidateInputs> = {}, policyChange: (policy:
     policy,
     plan: getPlan('business'),
     personal: [personal('anthropic', 'a', true), personal('openai', 'b', false), personal('groq', 'c', true)],
-    org: [{ secretId: 'o', provider: 'mistral', label: 'org mistral', baseUrl: '', defaultModel: null, open: async () => 'org-key' }],
+    org: [{ secretId: 'o', provider: 'mistral', label: 'org mistral', baseUrl: '', defaultModel: null, version: 1, open: async () => 'org-key' }],
     platform: [['openai', 'platform-key']],
     operatorBaseUrls: {},
     ...overrides,
@@ -104,7 +104,7 @@ describe('keyless personal entries', () => {
 describe('keys bound to a base URL', () => {
   const VLLM = 'https://vllm.example.com/v1';
   const vllm = personal('vllm', 'v', true, { baseUrl: VLLM });
-  const orgVllm = { secretId: 'ov', provider: 'vllm', label: 'org vllm', baseUrl: VLLM, defaultModel: 'm', open: async () => 'org-key' };
+  const orgVllm = { secretId: 'ov', provider: 'vllm', label: 'org vllm', baseUrl: VLLM, defaultModel: 'm', version: 1, open: async () => 'org-key' };
   const allowVllm = (policy: Policy) => { policy.allowedBaseUrls = [VLLM]; };
 
   it('get no call once the policy no longer allows their base URL, personal and organization keys alike', () => {

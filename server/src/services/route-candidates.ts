@@ -21,7 +21,10 @@ export interface Candidate {
   readonly label: string | null;
   readonly baseUrl: string;
   readonly contextTokens: number;
-  /** A personal key's version when the route was built: a rejection marks only that version invalid. */
+  /**
+   * A personal or organization key's version, as released to this request: a rejection marks
+   * only that version invalid.
+   */
   readonly version?: number;
   openKey(): Promise<string | null>;
 }
@@ -47,6 +50,8 @@ export interface OrgKeyInfo {
   readonly label: string;
   readonly baseUrl: string;
   readonly defaultModel: string | null;
+  readonly version: number;
+  /** The key at `version`; throws when it has been rotated or deleted since. */
   open(): Promise<string>;
 }
 
@@ -164,7 +169,17 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       const model = modelFor(provider, inputs, key.defaultModel);
       steps.push({
         kind: 'try',
-        candidate: { provider, model, source: 'org', secretId: key.secretId, label: key.label, baseUrl, contextTokens: contextFor(provider, model), openKey: () => key.open() },
+        candidate: {
+          provider,
+          model,
+          source: 'org',
+          secretId: key.secretId,
+          label: key.label,
+          baseUrl,
+          contextTokens: contextFor(provider, model),
+          version: key.version,
+          openKey: () => key.open(),
+        },
       });
     }
   }

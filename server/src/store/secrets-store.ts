@@ -190,9 +190,8 @@ export class SecretsStore {
     this.statements.prepare(`UPDATE secrets ${MARK_USED_SQL}`).run(...lastUsedParams(at, id));
   }
 
-  /** Records the outcome of a verification or of a provider refusing the key. */
   /**
-   * Sets what a provider said about the key at `version`; false when it has been rotated since (a
+   * Records the outcome of a verification or of a provider refusing the key. Sets what a provider said about the key at `version`; false when it has been rotated since (a
    * verdict on the old key must not land on the new one, which starts `unverified`).
    */
   setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {

@@ -81,6 +81,9 @@ describe('organization keys', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret.rotatedAt).toEqual(expect.any(String));
     expect((await harness.admin().orgSecrets.open(owner.orgId, first.id)).apiKey).toBe(next);
+    // Each rotation is a new version; a caller that read the key before it is refused the new one.
+    expect(await harness.admin().orgSecrets.open(owner.orgId, first.id, 2)).toMatchObject({ version: 2, apiKey: next });
+    await expect(harness.admin().orgSecrets.open(owner.orgId, first.id, 1)).rejects.toMatchObject({ code: 'not_found' });
     const other = await putOrgKey(harness, owner, { provider: 'anthropic', apiKey: canary.key('anthropic'), id: first.id });
     keep('rotate other provider', other);
     expect(other.status).toBe(409);

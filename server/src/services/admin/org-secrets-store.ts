@@ -10,17 +10,20 @@ import type { KeyRecord, KeyRow } from '../../store/key-columns';
 export interface OrgSecretRecord extends KeyRecord {
   orgId: string;
   kekId: string;
+  /** Bumped by every rotation (migration 007). */
+  version: number;
 }
 
 interface OrgSecretRow extends KeyRow {
   org_id: string;
   kek_id: string;
+  version: number;
 }
 
-const PUBLIC_COLUMNS = `${KEY_COLUMNS}, org_id, kek_id`;
+const PUBLIC_COLUMNS = `${KEY_COLUMNS}, org_id, kek_id, version`;
 
 function toRecord(row: OrgSecretRow): OrgSecretRecord {
-  return { ...toKeyRecord(row), orgId: row.org_id, kekId: row.kek_id };
+  return { ...toKeyRecord(row), orgId: row.org_id, kekId: row.kek_id, version: row.version };
 }
 
 export interface OrgSecretWrite {
@@ -92,7 +95,7 @@ export class OrgSecretsStore {
     this.statements
       .prepare(
         `UPDATE org_secrets SET label = ?, default_model = ?, base_url = ?, hint_prefix = ?, hint_last4 = ?, iv = ?, ct = ?,
-           wrapped_dek = ?, kek_id = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?
+           wrapped_dek = ?, kek_id = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?, version = version + 1
          WHERE id = ? AND org_id = ?`,
       )
       .run(
@@ -127,9 +130,16 @@ export class OrgSecretsStore {
     this.statements.prepare(`UPDATE org_secrets ${MARK_USED_SQL}`).run(...lastUsedParams(at, id));
   }
 
-  setStatus(id: string, status: SecretStatus, verifiedAt: string | null): void {
-    if (verifiedAt === null) this.statements.prepare('UPDATE org_secrets SET status = ? WHERE id = ?').run(status, id);
-    else this.statements.prepare('UPDATE org_secrets SET status = ?, last_verified_at = ? WHERE id = ?').run(status, verifiedAt, id);
+  /**
+   * Sets what a provider said about the key at `version`; false when it has been rotated (or
+   * deleted) since, so a verdict about the key it replaced changes nothing.
+   */
+  setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
+    const result =
+      verifiedAt === null
+        ? this.statements.prepare('UPDATE org_secrets SET status = ? WHERE id = ? AND version = ?').run(status, id, version)
+        : this.statements.prepare('UPDATE org_secrets SET status = ?, last_verified_at = ? WHERE id = ? AND version = ?').run(status, verifiedAt, id, version);
+    return result.changes === 1;
   }
 
   /** Every wrapped data key, for re-wrapping under a new master KEK. */

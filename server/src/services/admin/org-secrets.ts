@@ -106,11 +106,13 @@ export class OrgSecretsService {
 
   /**
    * The plaintext of one organization key, for one provider call. The caller drops it right
-   * after the call. Throws not_found for another organization's id.
+   * after the call. Throws not_found for another organization's id and, given `version`, for a key
+   * rotated since the caller read it at that version: the caller's base URL and whatever the
+   * provider says about the key belong to the version it read.
    */
-  async open(orgId: string, secretId: string): Promise<ReleasedKey> {
+  async open(orgId: string, secretId: string, version?: number): Promise<ReleasedKey> {
     const found = this.store.sealedOf(orgId, secretId);
-    if (!found) throw new AppError('not_found', NOT_FOUND);
+    if (!found || (version !== undefined && found.record.version !== version)) throw new AppError('not_found', NOT_FOUND);
     const { record, sealed } = found;
     const kek = this.master.byId.get(record.kekId);
     if (!kek) throw new AppError('internal', 'The master key that wrapped this organization key is not loaded.');
@@ -122,7 +124,7 @@ export class OrgSecretsService {
       if (isCryptoError(error)) throw new AppError('internal', 'An organization key could not be opened.');
       throw error;
     }
-    return { secretId, provider: record.provider, baseUrl: record.baseUrl, defaultModel: record.defaultModel, label: record.label, apiKey };
+    return { secretId, provider: record.provider, baseUrl: record.baseUrl, defaultModel: record.defaultModel, label: record.label, version: record.version, apiKey };
   }
 
   private async openUpload(orgId: string, userId: string, id: string, upload: string): Promise<OpenedGrant> {
