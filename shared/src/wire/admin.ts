@@ -7,7 +7,7 @@ import { Role } from './accounts';
 import { AuditEvent, AuditEventId, AuditEventIdQuery } from './audit';
 import { IsoDateTime, Label, LimitQuery, ModelId, NormalizedBaseUrl, Uuid } from './common';
 import { checkKeyTarget, keyViewSchema } from './secrets';
-import { UsageGroupBy, UsageInstant, parseUsageInstant } from './usage';
+import { USAGE_RANGE_MESSAGE, UsageGroupBy, UsageInstant, fromNotAfterTo } from './usage';
 
 export const PolicyResponse = z.object({ policy: Policy });
 export type PolicyResponse = z.infer<typeof PolicyResponse>;
@@ -80,10 +80,7 @@ export const AdminUsageQuery = z
     groupBy: AdminUsageGroupBy.default('day'),
     userId: Uuid.optional(),
   })
-  .refine(
-    (query) => query.from === undefined || query.to === undefined || parseUsageInstant(query.from) < parseUsageInstant(query.to),
-    { message: 'from must be before to', path: ['from'] },
-  );
+  .refine(fromNotAfterTo, USAGE_RANGE_MESSAGE);
 export type AdminUsageQuery = z.infer<typeof AdminUsageQuery>;
 
 /** SHA-256 as 64 lowercase hex characters; the first event's prevHash is 64 zeros. */

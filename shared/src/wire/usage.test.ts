@@ -14,10 +14,16 @@ describe('UsageQuery', () => {
     ['a local time without zone', { from: '2026-11-01T00:00:00' }],
     ['an impossible date', { from: '2026-02-30' }],
     ['from after to', { from: '2026-12-01', to: '2026-11-01' }],
-    ['from equal to to', { from: '2026-11-01', to: '2026-11-01T00:00:00Z' }],
     ['an unknown groupBy', { groupBy: 'member' }],
   ])('rejects %s', (_name, query) => {
     expect(UsageQuery.safeParse(query).success).toBe(false);
+  });
+
+  it('accepts equal bounds, an empty range since to is exclusive, for members and admins alike', () => {
+    const equal = { from: '2026-11-01', to: '2026-11-01T00:00:00Z' };
+    expect(UsageQuery.safeParse(equal).success).toBe(true);
+    expect(AdminUsageQuery.safeParse(equal).success).toBe(true);
+    expect(AdminUsageQuery.safeParse({ from: '2026-11-01T00:00:00.001Z', to: '2026-11-01' }).success).toBe(false);
   });
 
   it('lets admins group by member', () => {

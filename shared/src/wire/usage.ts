@@ -12,11 +12,15 @@ export const USAGE_GROUP_BY = ['day', 'provider', 'model', 'source'] as const;
 export const UsageGroupBy = z.enum(USAGE_GROUP_BY);
 export type UsageGroupBy = z.infer<typeof UsageGroupBy>;
 
-function fromBeforeTo(query: { from?: string | undefined; to?: string | undefined }): boolean {
+/**
+ * `from` not after `to`. Equal bounds are an empty half-open range (`to` is exclusive), answered
+ * with nothing rather than refused: a client asking "from midnight to now" at midnight is right.
+ */
+export function fromNotAfterTo(query: { from?: string | undefined; to?: string | undefined }): boolean {
   if (query.from === undefined || query.to === undefined) return true;
-  return parseUsageInstant(query.from) < parseUsageInstant(query.to);
+  return parseUsageInstant(query.from) <= parseUsageInstant(query.to);
 }
-const RANGE_MESSAGE = { message: 'from must be before to', path: ['from'] };
+export const USAGE_RANGE_MESSAGE = { message: 'from must not be after to', path: ['from'] };
 
 /** `GET /v1/usage?from&to&groupBy`; `to` is exclusive; both default to the current UTC month. */
 export const UsageQuery = z
@@ -25,13 +29,13 @@ export const UsageQuery = z
     to: UsageInstant.optional(),
     groupBy: UsageGroupBy.default('day'),
   })
-  .refine(fromBeforeTo, RANGE_MESSAGE);
+  .refine(fromNotAfterTo, USAGE_RANGE_MESSAGE);
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
 /** `GET /v1/usage.csv?from&to`. */
 export const UsageCsvQuery = z
   .object({ from: UsageInstant.optional(), to: UsageInstant.optional() })
-  .refine(fromBeforeTo, RANGE_MESSAGE);
+  .refine(fromNotAfterTo, USAGE_RANGE_MESSAGE);
 export type UsageCsvQuery = z.infer<typeof UsageCsvQuery>;
 
 /** Milliseconds since the epoch of a validated UsageInstant (a bare date is midnight UTC). */

@@ -97,6 +97,11 @@ describe('admin usage', () => {
     const one = await usage(`from=2026-11-01&to=2026-12-01&userId=${member.userId}`);
     expect(one.totals.calls).toBe(2);
     expect((await usage('from=2026-12-01&to=2026-11-01')).status).toBe(400);
+    // Equal bounds are an empty range, not an error: the call at exactly 2026-11-01 is outside it.
+    const empty = await usage('from=2026-11-01&to=2026-11-01T00:00:00Z');
+    expect(empty.status).toBe(200);
+    expect(empty.totals).toEqual({ calls: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 });
+    expect([empty.groups, empty.recent]).toEqual([[], []]);
     expect((await usage('groupBy=team')).status).toBe(400);
     // Unknown parameters are ignored, as on every query string (README, protocol notes).
     expect((await usage('surprise=1')).status).toBe(200);
