@@ -527,6 +527,24 @@ describe('usage, CSV, verify and metrics', () => {
     expect(after.body.secrets.find((secret) => secret.id === rotating.secretId)?.status).toBe('unverified');
   });
 
+  it("writes a verify's key status, audit event and usage row together or not at all", async () => {
+    deleteAllKeys();
+    const key = await h.addKey('anthropic');
+    // The audit log refuses the event (a full disk, a broken trigger): nothing of the verify may stay.
+    h.server.db.exec("CREATE TRIGGER test_refuse_verify_audit BEFORE INSERT ON audit_events WHEN NEW.action = 'key.verified' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    const requestId = `verify-atomic-${Date.now()}`;
+    try {
+      const failed = await h.request<ErrorBody>('POST', `/v1/secrets/${key.secretId}/verify`, { headers: { 'x-request-id': requestId }, body: { grant: await h.grant(key.secretId, 'verify') } });
+      expect(failed.status).toBe(500);
+      expect(failed.body.error.code).toBe('internal');
+    } finally {
+      h.server.db.exec('DROP TRIGGER test_refuse_verify_audit');
+    }
+    const row = h.server.db.prepare('SELECT status, last_verified_at AS verifiedAt FROM secrets WHERE id = ?').get(key.secretId);
+    expect(row).toEqual({ status: 'unverified', verifiedAt: null });
+    expect(usageRows(requestId)).toEqual([]);
+  });
+
   it('exposes Prometheus metrics by route template and provider outcome, without user data', async () => {
     const metrics = await h.request('GET', '/metrics');
     expect(metrics.status).toBe(200);

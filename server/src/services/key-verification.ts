@@ -1,7 +1,7 @@
 // POST /v1/secrets/:id/verify: a live, cheap call with one personal key (the provider's model list)
 // under a `verify` grant, or with no key and no grant for a keyless entry. Records the status and
 // time of the check, audits key.verified or key.verify_failed, and writes one usage row (task
-// verify, no tokens).
+// verify, no tokens), all three in one transaction.
 import { randomUUID } from 'node:crypto';
 import { AppError, getProvider, type ProviderId } from '@byok/shared';
 import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
@@ -59,8 +59,9 @@ export class KeyVerificationService {
     const released = grant === undefined ? undefined : await deps.grants.openGrants(principal, [grant], 'verify', secretId);
     const startedAt = clock();
     const started = performance.now();
-    // The check is a provider call like any other: one usage row, whatever its outcome.
-    const recordCall = (model: string, outcome: UsageOutcome): void => {
+    // The check is a provider call like any other: one usage row, whatever its outcome, written in
+    // one transaction with whatever goes `alongside` it (the key's status and the audit event).
+    const recordCall = (model: string, outcome: UsageOutcome, alongside?: () => void): void => {
       deps.usage.record(
         [
           {
@@ -82,6 +83,7 @@ export class KeyVerificationService {
           },
         ],
         null,
+        alongside,
       );
     };
     let verdict: VerifyResult;
@@ -124,22 +126,24 @@ export class KeyVerificationService {
     // The adapter has screened the model id against the key (http-adapter.ts, safeModelId).
     let result: VerifySecretResponse = { status: verdict.status, ...(verdict.model === undefined ? {} : { model: verdict.model }), detail: verdict.detail };
     const at = new Date(clock()).toISOString();
-    if (result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, version)) {
-      // Rotated while the provider answered: the verdict is about the key it replaced.
-      result = { ...result, detail: `${result.detail}; the key was rotated meanwhile, so its status is unchanged` };
-    }
-    deps.audit.append({
-      orgId: principal.orgId,
-      actor: principal.userId,
-      action: result.status === 'valid' ? 'key.verified' : 'key.verify_failed',
-      target: secretId,
-      provider,
-      detail: { label: record.label, status: result.status },
-    });
+    let rotated = false;
     recordCall(
       result.model ?? record.defaultModel ?? entry.defaultModel,
       result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : verdict.rateLimited ? 'rate_limited' : 'unreachable',
+      () => {
+        rotated = result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, version);
+        deps.audit.append({
+          orgId: principal.orgId,
+          actor: principal.userId,
+          action: result.status === 'valid' ? 'key.verified' : 'key.verify_failed',
+          target: secretId,
+          provider,
+          detail: { label: record.label, status: result.status },
+        });
+      },
     );
+    // Rotated while the provider answered: the verdict is about the key it replaced.
+    if (rotated) result = { ...result, detail: `${result.detail}; the key was rotated meanwhile, so its status is unchanged` };
     return result;
   }
 }
