@@ -31,7 +31,10 @@ const MONTHS = 'January|February|March|April|May|June|July|August|September|Octo
 const PLACES = new Set(['Berlin', 'Paris', 'London', 'Tokyo', 'Germany', 'France', 'Europe', 'Munich', 'Zurich', 'California']);
 const ORG_SUFFIX = /\b(Inc|Corp|Ltd|GmbH|AG|University|Institute|Bank|Council)\b/;
 
-/** Capitalised word runs and month dates, typed by simple rules; every mention listed. */
+/**
+ * Capitalised word runs and month dates, typed by simple rules; each distinct entity listed once,
+ * in order of first mention, as the entities prompt asks (the companion counts the mentions).
+ */
 export function entitiesOf(document: string): Array<{ type: string; text: string }> {
   const entities: Array<{ type: string; text: string }> = [];
   for (const match of document.matchAll(new RegExp(`\\b(?:${MONTHS}) \\d{1,2}(?:, \\d{4})?`, 'g'))) {
@@ -45,7 +48,14 @@ export function entitiesOf(document: string): Array<{ type: string; text: string
     const type = ORG_SUFFIX.test(text) ? 'organization' : PLACES.has(text) ? 'location' : text.includes(' ') ? 'person' : 'other';
     entities.push({ type, text });
   }
-  return entities.slice(0, 500);
+  const seen = new Set<string>();
+  const distinct = entities.filter(({ type, text }) => {
+    const key = `${type}\u0000${text.toLowerCase()}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return distinct.slice(0, 500);
 }
 
 /** The answer text for a prompt; `brokenEntities` yields deliberately invalid JSON. */

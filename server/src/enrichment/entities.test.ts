@@ -1,6 +1,6 @@
 // Entity answers: tolerant parsing, schema validation, type synonyms, deduplication and counting.
 import { describe, expect, it } from 'vitest';
-import { countEntities, parseEntitiesAnswer } from './entities';
+import { countEntities, countMentions, parseEntitiesAnswer } from './entities';
 
 describe('parseEntitiesAnswer', () => {
   it('accepts the asked shape, a code fence, and prose around the object', () => {
@@ -64,6 +64,66 @@ describe('countEntities', () => {
       { type: 'person', text: 'Ada Lovelace', count: 3 },
       { type: 'location', text: 'Paris', count: 2 },
       { type: 'organization', text: 'Paris', count: 1 },
+    ]);
+  });
+});
+
+describe('countMentions', () => {
+  it('counts whole-word mentions in the chunk, case- and white-space-insensitively', () => {
+    const chunk = 'Ada met Adam in Nevada. ADA\nLovelace wrote notes; Ada Lovelace was right.';
+    expect(countMentions(chunk, [{ type: 'person', text: 'Ada Lovelace' }, { type: 'person', text: 'Ada' }])).toEqual([
+      { type: 'person', text: 'Ada Lovelace', count: 2 },
+      { type: 'person', text: 'Ada', count: 1 },
+    ]);
+  });
+
+  it('lets longer names take their mentions first, so no mention counts twice', () => {
+    const chunk = 'Marie Curie met Pierre Curie. Curie won.';
+    expect(countMentions(chunk, [{ type: 'person', text: 'Curie' }, { type: 'person', text: 'Marie Curie' }])).toEqual([
+      { type: 'person', text: 'Curie', count: 2 },
+      { type: 'person', text: 'Marie Curie', count: 1 },
+    ]);
+  });
+
+  it('counts a list that repeats every mention by the text, not by the list', () => {
+    const repeated = Array.from({ length: 5 }, () => ({ type: 'location' as const, text: 'Paris' }));
+    expect(countMentions('Paris in spring. Paris in fall.', repeated)).toEqual([{ type: 'location', text: 'Paris', count: 2 }]);
+  });
+
+  it('counts one for a listed entity the chunk does not spell out, and for a second type of the same name', () => {
+    expect(countMentions('Paris, Paris.', [{ type: 'location', text: 'Paris' }, { type: 'person', text: 'Paris' }, { type: 'organization', text: 'I.B.M.' }])).toEqual([
+      { type: 'location', text: 'Paris', count: 2 },
+      { type: 'person', text: 'Paris', count: 1 },
+      { type: 'organization', text: 'I.B.M.', count: 1 },
+    ]);
+  });
+
+  it('finds names in scripts without spaces and in full-width forms', () => {
+    expect(countMentions('东京是日本的首都。东京很大。', [{ type: 'location', text: '东京' }])).toEqual([{ type: 'location', text: '东京', count: 2 }]);
+    expect(countMentions('ＡＣＭＥ sells to ACME.', [{ type: 'organization', text: 'ACME' }])).toEqual([{ type: 'organization', text: 'ACME', count: 2 }]);
+    // A Latin name next to a Han character is a whole word; next to an emoji too.
+    expect(countMentions('iPhone发布会 😀iPhone😀 iPhones', [{ type: 'product', text: 'iPhone' }])).toEqual([{ type: 'product', text: 'iPhone', count: 2 }]);
+  });
+});
+
+describe('countMentions on a hostile chunk', () => {
+  it('stops counting at a fixed number of candidates, so a page cannot make counting take long', () => {
+    const [counted] = countMentions('a '.repeat(150_000), [{ type: 'other', text: 'a' }]);
+    expect(counted).toEqual({ type: 'other', text: 'a', count: 100_000 });
+  });
+});
+
+describe('countEntities with counted chunks', () => {
+  it('adds the counts of every chunk, keeping the first spelling', () => {
+    expect(
+      countEntities([
+        { type: 'person', text: 'Ada Lovelace', count: 2 },
+        { type: 'location', text: 'Paris', count: 4 },
+        { type: 'person', text: 'ada lovelace', count: 3 },
+      ]),
+    ).toEqual([
+      { type: 'person', text: 'Ada Lovelace', count: 5 },
+      { type: 'location', text: 'Paris', count: 4 },
     ]);
   });
 });

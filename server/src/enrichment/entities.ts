@@ -1,5 +1,6 @@
 // Entities from a provider answer: lenient JSON extraction, type synonyms, validation against the
-// wire schema, then deduplication (case- and whitespace-insensitive, per type) and counting.
+// wire schema, then deduplication (case- and whitespace-insensitive, per type) and counting. The
+// provider lists each distinct entity of a chunk once; the mentions are counted here, in the chunk.
 import { ENTITY_TYPES, ProviderEntitiesPayload, type Entity, type EntityType } from '@byok/shared/wire/enrich';
 
 const TYPE_SYNONYMS: Record<string, EntityType> = {
@@ -89,8 +90,84 @@ function dedupeKey(type: EntityType, text: string): string {
   return `${type}\u0000${text.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase()}`;
 }
 
-/** Counts duplicates; the first spelling seen is kept; most frequent first, then in order of first mention. */
-export function countEntities(entities: Iterable<{ type: EntityType; text: string }>): Entity[] {
+/** Letters, digits and marks: a mention of a name must not run on into one (no "Ada" in "Adam"). */
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+/** Scripts written without spaces between words, where a name may touch the next word. */
+const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+
+function isWordChar(char: string | undefined): boolean {
+  return char !== undefined && WORD_CHAR.test(char) && !UNSPACED_SCRIPT.test(char);
+}
+
+/** The code point that ends just before `index`, or undefined at the start. */
+function charBefore(text: string, index: number): string | undefined {
+  if (index <= 0) return undefined;
+  const code = text.charCodeAt(index - 1);
+  const start = code >= 0xdc00 && code <= 0xdfff && index >= 2 ? index - 2 : index - 1;
+  return String.fromCodePoint(text.codePointAt(start) ?? code);
+}
+
+function charAt(text: string, index: number): string | undefined {
+  const point = text.codePointAt(index);
+  return point === undefined ? undefined : String.fromCodePoint(point);
+}
+
+/** One form for matching: compatibility characters folded, lower case, one space for any run of white space. */
+function matchForm(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
+}
+
+const MAX_CANDIDATES_PER_CHUNK = 100_000;
+
+/**
+ * The distinct entities of one chunk's answer, each with the number of times the chunk mentions
+ * it: whole-word matches (in scripts with spaces), case- and white-space-insensitive, never
+ * counted twice for overlapping names. Longer names take their mentions first, so "Curie" counts
+ * only the mentions that are not part of "Marie Curie". An entity the model listed but the chunk
+ * does not spell out (the model normalized it) counts once. A model that still lists every mention
+ * is deduplicated first, so its count is the text's, not the list's.
+ */
+export function countMentions(chunk: string, entities: Iterable<{ type: EntityType; text: string }>): Entity[] {
+  const distinct = new Map<string, { type: EntityType; text: string; needle: string; count: number }>();
+  for (const entity of entities) {
+    const text = entity.text.replace(/\s+/g, ' ').trim();
+    if (text === '') continue;
+    const key = dedupeKey(entity.type, text);
+    if (!distinct.has(key)) distinct.set(key, { type: entity.type, text, needle: matchForm(text).trim(), count: 0 });
+  }
+  const haystack = matchForm(chunk);
+  const taken = new Uint8Array(haystack.length);
+  const longestFirst = [...distinct.values()].sort((left, right) => right.needle.length - left.needle.length);
+  // The chunk is a web page and the list is a model's answer to it: a page that gets one-letter
+  // "entities" listed could make every position a candidate for every entity. Counting stops at a
+  // fixed number of candidates per chunk (a few ms); what is left counts as in the list.
+  let budget = MAX_CANDIDATES_PER_CHUNK;
+  for (const entry of longestFirst) {
+    const { needle } = entry;
+    const wordStart = isWordChar(charAt(needle, 0));
+    const wordEnd = isWordChar(charBefore(needle, needle.length));
+    let from = 0;
+    for (let at = haystack.indexOf(needle, from); at !== -1 && budget > 0; at = haystack.indexOf(needle, from)) {
+      budget -= 1;
+      const end = at + needle.length;
+      const whole = (!wordStart || !isWordChar(charBefore(haystack, at))) && (!wordEnd || !isWordChar(charAt(haystack, end)));
+      if (whole && taken.subarray(at, end).every((byte) => byte === 0)) {
+        taken.fill(1, at, end);
+        entry.count += 1;
+        from = end;
+      } else {
+        from = at + 1;
+      }
+    }
+  }
+  return [...distinct.values()].map(({ type, text, count }) => ({ type, text, count: Math.max(count, 1) }));
+}
+
+/**
+ * Merges counted entities (the chunks' countMentions, or single mentions without a count); the
+ * first spelling seen is kept; most frequent first, then in order of first mention.
+ */
+export function countEntities(entities: Iterable<{ type: EntityType; text: string; count?: number }>): Entity[] {
   const counted = new Map<string, Entity & { order: number }>();
   let order = 0;
   for (const entity of entities) {
@@ -98,8 +175,9 @@ export function countEntities(entities: Iterable<{ type: EntityType; text: strin
     if (text === '') continue;
     const key = dedupeKey(entity.type, text);
     const existing = counted.get(key);
-    if (existing) existing.count += 1;
-    else counted.set(key, { type: entity.type, text, count: 1, order: order++ });
+    const count = entity.count ?? 1;
+    if (existing) existing.count += count;
+    else counted.set(key, { type: entity.type, text, count, order: order++ });
   }
   return [...counted.values()]
     .sort((left, right) => right.count - left.count || left.order - right.order)

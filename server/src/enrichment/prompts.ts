@@ -3,7 +3,7 @@
 // text is always fenced in <document> tags and called data, never instructions.
 import type { Prompt } from '../providers/types';
 
-export const PROMPT_VERSION = '2026-11-23.1';
+export const PROMPT_VERSION = '2026-11-23.2';
 
 /** Output budgets per prompt kind, in tokens. */
 export const OUTPUT_TOKENS = {
@@ -67,7 +67,7 @@ export function entitiesPrompt(chunk: string): Prompt {
   return {
     purpose: 'entities',
     system: `You extract named entities and answer with JSON only. ${DATA_RULE}`,
-    user: `List the named entities of the document below as JSON of exactly this shape: ${ENTITY_SHAPE}. List an entity once per mention. Answer with the JSON object only, no prose, no code fence.\n\n${fence(chunk)}`,
+    user: `List the named entities of the document below as JSON of exactly this shape: ${ENTITY_SHAPE}. List each distinct entity once, spelled as the document spells it. Answer with the JSON object only, no prose, no code fence.\n\n${fence(chunk)}`,
     source: chunk,
     maxOutputTokens: OUTPUT_TOKENS.entities,
     json: true,

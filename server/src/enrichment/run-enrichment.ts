@@ -6,7 +6,7 @@ import type { EnrichTask, Entity, ProgressEvent } from '@byok/shared/wire/enrich
 import { ProviderError } from '../providers/provider-error';
 import type { ProviderAdapter, ProviderCall, Prompt } from '../providers/types';
 import { chunkCharsFor, chunkText, estimateTokens } from './chunking';
-import { countEntities, parseEntitiesAnswer } from './entities';
+import { countEntities, countMentions, parseEntitiesAnswer } from './entities';
 import { createLimiter } from './limiter';
 import { entitiesPrompt, entitiesRepairPrompt, OUTPUT_TOKENS, PROMPT_OVERHEAD_TOKENS, summaryChunkPrompt, summaryMergePrompt } from './prompts';
 
@@ -191,12 +191,12 @@ export async function runEnrichment(target: EnrichmentTarget, options: Enrichmen
     return partials.length === 1 ? (partials[0] ?? '') : mergeLevels(partials);
   };
 
-  const entitiesOf = async (chunk: string): Promise<ReadonlyArray<{ type: Entity['type']; text: string }>> => {
+  const entitiesOf = async (chunk: string): Promise<Entity[]> => {
     const answer = await ask(entitiesPrompt(chunk));
     let parsed = parseEntitiesAnswer(answer);
     if (!parsed.ok) parsed = parseEntitiesAnswer(await ask(entitiesRepairPrompt(chunk, answer, parsed.problem)));
     finished('entities');
-    if (parsed.ok) return parsed.entities;
+    if (parsed.ok) return countMentions(chunk, parsed.entities);
     unparsed += 1;
     return [];
   };
