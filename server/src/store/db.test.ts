@@ -1,10 +1,11 @@
 // The database opener: pragmas the threat model relies on and the numbered migration runner.
-import { writeFileSync, cpSync, mkdirSync } from 'node:fs';
+import { writeFileSync, cpSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { migrate, openDatabase, readMigrations } from './db';
+import { DATABASE_FILE, migrate, openDatabase, readMigrations, WAL_SIZE_LIMIT_BYTES } from './db';
+import { RESTART_PAGES } from './checkpointer';
 import { useTempDirs } from '../testing/temp-dirs';
 
 const tempDir = useTempDirs('byok-db-').make;
@@ -45,6 +46,25 @@ describe('openDatabase', () => {
     const again = openDatabase(dir);
     expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: shipped.length });
     again.close();
+  });
+
+  it('cuts the WAL file back to its limit when the WAL starts over after a burst of writes', () => {
+    const dir = tempDir();
+    const db = openDatabase(dir);
+    const wal = join(dir, `${DATABASE_FILE}-wal`);
+    // Steady load starts the WAL over at RESTART_PAGES; the limit must not make it shrink and regrow.
+    expect(WAL_SIZE_LIMIT_BYTES).toBeGreaterThan(RESTART_PAGES * (db.pragma('page_size', { simple: true }) as number));
+    db.exec('CREATE TABLE burst (b BLOB)');
+    const insert = db.prepare('INSERT INTO burst (b) VALUES (?)');
+    const megabytes = Math.ceil(WAL_SIZE_LIMIT_BYTES / 2 ** 20) + 8;
+    db.transaction(() => {
+      for (let index = 0; index < megabytes; index++) insert.run(Buffer.alloc(2 ** 20, index));
+    })();
+    expect(statSync(wal).size).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    db.pragma('wal_checkpoint(PASSIVE)');
+    db.prepare('INSERT INTO burst (b) VALUES (?)').run(Buffer.alloc(1)); // the next write starts the WAL over
+    expect(statSync(wal).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    db.close();
   });
 
   it('applies any later NNN-name.sql in order, all in one transaction', () => {

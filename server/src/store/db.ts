@@ -39,6 +39,9 @@ function switchToWal(db: Db): void {
   }
 }
 
+/** The most the WAL file keeps on disk once it starts over (`journal_size_limit`). */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 export function openDatabase(dataDir: string, options: { migrationsDir?: string } = {}): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, DATABASE_FILE);
@@ -54,6 +57,11 @@ export function openDatabase(dataDir: string, options: { migrationsDir?: string 
     // Deleted and overwritten ciphertext must not linger in free pages or the WAL.
     db.pragma('secure_delete = ON');
     db.pragma('synchronous = NORMAL');
+    // SQLite reuses the WAL file from its start rather than shrink it, so one burst of writes (a
+    // large import, a purge) left it at its largest size for good. Past this limit it is cut back
+    // whenever the WAL starts over; the limit is above the WAL's size under steady load (the
+    // checkpointer's RESTART_PAGES), so that load never pays for shrinking and growing it again.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     migrate(db, options.migrationsDir ?? MIGRATIONS_DIR);
   } catch (error) {
     // A failed start (read-only or full data directory) must not keep the file open.
