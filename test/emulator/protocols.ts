@@ -107,7 +107,32 @@ export function rateLimitReply(provider: EmulatedProvider, retryAfterSeconds: nu
     case 'anthropic':
       return { status: 429, headers, body: { type: 'error', error: { type: 'rate_limit_error', message: `Number of requests has exceeded your rate limit${tail}.` } } };
     case 'gemini':
-      return { status: 429, headers, body: { error: { code: 429, message: `Resource has been exhausted (e.g. check quota)${tail}.`, status: 'RESOURCE_EXHAUSTED' } } };
+      // No retry-after header: Gemini gives the delay only in the body, as RetryInfo's protobuf Duration.
+      return {
+        status: 429,
+        body: {
+          error: {
+            code: 429,
+            message: `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. Please retry in ${retryAfterSeconds}s${tail}.`,
+            status: 'RESOURCE_EXHAUSTED',
+            details: [
+              {
+                '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+                violations: [
+                  {
+                    quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+                    quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+                    quotaDimensions: { location: 'global' },
+                    quotaValue: '10',
+                  },
+                ],
+              },
+              { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+              { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterSeconds}s` },
+            ],
+          },
+        },
+      };
     case 'ollama':
       return { status: 429, headers, body: { error: `too many requests${tail}` } };
     case 'azure':

@@ -14,7 +14,10 @@ export interface Behavior {
   readonly latencyMs?: number;
   /** Answer with this 5xx status and the provider's error body. */
   readonly serverError?: number;
-  /** Answer 429 with the provider's error body and `retry-after` (seconds). */
+  /**
+   * Answer 429 with the provider's error body and the delay where the provider puts it: a
+   * `retry-after` header (seconds), except Gemini, which has only its body's RetryInfo `retryDelay`.
+   */
   readonly rateLimit?: { readonly retryAfterSeconds: number };
   /** Destroy the connection without answering. */
   readonly drop?: boolean;

@@ -245,6 +245,23 @@ describe('verify with a restricted key', () => {
   });
 });
 
+describe("Gemini's rate limit", () => {
+  it('takes the delay from the RetryInfo in the 429 body, which has no retry-after header, capped at 1 h', async () => {
+    emulator.reset();
+    const prompt = summaryChunkPrompt(TEXT, { index: 0, total: 1 });
+    try {
+      emulator.setBehavior({ provider: 'google' }, { rateLimit: { retryAfterSeconds: 1.5 }, echoKeyInError: true });
+      const limited = await failure(adapters.forProvider('google').complete(callFor('google'), prompt));
+      // The whole summary: no message text (it quoted the key), only the code and the delay.
+      expect(limited.summary).toEqual({ provider: 'google', kind: 'rate_limit', status: 429, providerCode: 'RESOURCE_EXHAUSTED', retryAfterMs: 1_500 });
+      emulator.setBehavior({ provider: 'google' }, { rateLimit: { retryAfterSeconds: 86_400 } });
+      expect((await failure(adapters.forProvider('google').complete(callFor('google'), prompt))).summary.retryAfterMs).toBe(3_600_000);
+    } finally {
+      emulator.setBehavior({ provider: 'google' }, null);
+    }
+  });
+});
+
 describe('key placement details', () => {
   it('Gemini never puts the key in the URL', async () => {
     emulator.reset();

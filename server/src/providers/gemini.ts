@@ -3,8 +3,10 @@
 // 400 INVALID_ARGUMENT with an ErrorInfo reason API_KEY_INVALID, which counts as an auth failure.
 // A blocked prompt is a 200 with no candidates, `promptFeedback.blockReason` and the prompt's
 // usage; a blocked answer is a candidate whose finishReason names a content filter. Both are
-// refusals of the content, not malformed answers.
+// refusals of the content, not malformed answers. A 429 says how long to wait only in its body (a
+// RetryInfo detail's `retryDelay`), with no retry-after header.
 import { z } from 'zod';
+import { parseRetryDelay } from './provider-error';
 import type { ProviderCall, Prompt } from './types';
 import { JSON_HEADERS, REASONING_HEADROOM_TOKENS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
@@ -27,12 +29,14 @@ const GenerateBody = z.object({
     .optional(),
 });
 
+const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
+
 const ModelListBody = z.object({ models: z.array(z.object({ name: z.string() })) });
 
 const ErrorBody = z.object({
   error: z.object({
     status: z.unknown().optional(),
-    details: z.array(z.object({ reason: z.unknown().optional() })).optional(),
+    details: z.array(z.object({ '@type': z.unknown().optional(), reason: z.unknown().optional(), retryDelay: z.unknown().optional() })).optional(),
   }),
 });
 
@@ -115,9 +119,12 @@ export const geminiProtocol: WireProtocol = {
   errorInfo(_status: number, body: unknown): ErrorInfo {
     const parsed = ErrorBody.safeParse(body);
     if (!parsed.success) return {};
-    const reasons = (parsed.data.error.details ?? []).map((detail) => detail.reason);
+    const details = parsed.data.error.details ?? [];
+    const reasons = details.map((detail) => detail.reason);
     const keyInvalid = reasons.includes('API_KEY_INVALID');
     const reason = reasons.find((value) => typeof value === 'string');
-    return { code: reason ?? parsed.data.error.status, authFailure: keyInvalid };
+    const retryInfo = details.find((detail) => detail['@type'] === RETRY_INFO);
+    const retryAfterMs = parseRetryDelay(retryInfo?.retryDelay);
+    return { code: reason ?? parsed.data.error.status, authFailure: keyInvalid, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   },
 };

@@ -1,5 +1,6 @@
 // The shared HTTP executor with answers the emulator does not give: model lists that echo the key,
-// usage with a missing count, Gemini's 200 answer to a blocked prompt, and OpenAI's refusal field.
+// usage with a missing count, Gemini's 200 answer to a blocked prompt, OpenAI's refusal field, and
+// Gemini 429s with a retry-after header or a broken RetryInfo.
 import { describe, expect, it } from 'vitest';
 import type { OutboundClient, OutboundResponse } from '../outbound/guarded-client';
 import { geminiProtocol } from './gemini';
@@ -10,9 +11,9 @@ import type { ProviderCall, Prompt } from './types';
 
 const KEY = 'sk-canary-0123456789abcdefghijklmno';
 
-/** An outbound client that answers every request with one 200 JSON body. */
-function answering(body: unknown): OutboundClient {
-  const response: OutboundResponse = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+/** An outbound client that answers every request with one JSON body (200 unless told). */
+function answering(body: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): OutboundClient {
+  const response: OutboundResponse = { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
   return {
     request: () => Promise.resolve(response),
     checkTarget: () => Promise.resolve(),
@@ -112,5 +113,34 @@ describe('refusals the emulator does not give', () => {
     // Other finish reasons are answers (MAX_TOKENS: a summary cut at the budget is still one).
     const cut = { candidates: [{ content: { parts: [{ text: 'The first' }] }, finishReason: 'MAX_TOKENS' }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2 } };
     expect((await createHttpAdapter(geminiProtocol, answering(cut)).complete(call('google', 'gemini-2.5-flash'), PROMPT)).text).toBe('The first');
+  });
+});
+
+describe('a Gemini 429 the emulator does not give', () => {
+  /** Gemini's 429 body, its message quoting the key, with these details. */
+  function exhausted(details: unknown): unknown {
+    return { error: { code: 429, message: `Quota exceeded for ${KEY}. Please retry in 37s.`, status: 'RESOURCE_EXHAUSTED', details } };
+  }
+  const retryInfo = (retryDelay: unknown) => ({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay });
+
+  it('takes a retry-after header over the RetryInfo in the body', async () => {
+    const client = answering(exhausted([retryInfo('37s')]), 429, { 'retry-after': '3' });
+    const error = await failure(createHttpAdapter(geminiProtocol, client).complete(call('google', 'gemini-2.5-flash'), PROMPT));
+    expect(error.summary).toEqual({ provider: 'google', kind: 'rate_limit', status: 429, providerCode: 'RESOURCE_EXHAUSTED', retryAfterMs: 3_000 });
+  });
+
+  it.each([
+    ['a delay that is no Duration', [retryInfo('soon')]],
+    ['a negative delay', [retryInfo('-5s')]],
+    ['a number of seconds', [retryInfo(37)]],
+    ['a delay that quotes the key', [retryInfo(`${KEY}s`)]],
+    ['a retryDelay outside a RetryInfo', [{ '@type': 'type.googleapis.com/google.rpc.Help', retryDelay: '37s' }]],
+    ['details that are no list', { retryDelay: '37s' }],
+  ])('is a rate limit with no delay for %s, the message dropped', async (_name, details) => {
+    const error = await failure(createHttpAdapter(geminiProtocol, answering(exhausted(details), 429)).complete(call('google', 'gemini-2.5-flash'), PROMPT));
+    expect(error.kind).toBe('rate_limit');
+    expect(error.summary.retryAfterMs).toBeUndefined();
+    expect(JSON.stringify(error) + error.message).not.toContain(KEY.slice(10, 18));
+    expect(JSON.stringify(error) + error.message).not.toContain('retry in');
   });
 });

@@ -60,7 +60,7 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
     }
     const info = protocol.errorInfo(response.status, body);
     const providerCode = safeProviderCode(info.code, call.apiKey);
-    const retryAfterMs = response.status === 429 ? parseRetryAfter(response.headers) : undefined;
+    const retryAfterMs = response.status === 429 ? (parseRetryAfter(response.headers) ?? info.retryAfterMs) : undefined;
     throw new ProviderError({
       provider: call.provider,
       kind: kindForStatus(response.status, info.authFailure === true, info.contentRefused === true),

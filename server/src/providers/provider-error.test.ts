@@ -1,6 +1,6 @@
 // The single place that maps statuses to kinds, decides retryability, and sanitizes provider codes.
 import { describe, expect, it } from 'vitest';
-import { ProviderError, isRetryable, kindForStatus, parseRetryAfter, safeProviderCode, safeToShow } from './provider-error';
+import { ProviderError, isRetryable, kindForStatus, parseRetryAfter, parseRetryDelay, safeProviderCode, safeToShow } from './provider-error';
 
 describe('kindForStatus and isRetryable', () => {
   it.each([
@@ -65,6 +65,25 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter({ 'retry-after': 'soon' })).toBeUndefined();
     expect(parseRetryAfter({})).toBeUndefined();
   });
+});
+
+describe('parseRetryDelay', () => {
+  it("reads a protobuf Duration's JSON form, a part of a millisecond rounded up, capped", () => {
+    expect(parseRetryDelay('37s')).toBe(37_000);
+    expect(parseRetryDelay('1.5s')).toBe(1_500);
+    expect(parseRetryDelay('0.1s')).toBe(100);
+    expect(parseRetryDelay('45.837906927s')).toBe(45_838);
+    expect(parseRetryDelay('0.000000001s')).toBe(1);
+    expect(parseRetryDelay('0s')).toBe(0);
+    expect(parseRetryDelay('99999s')).toBe(3_600_000);
+    expect(parseRetryDelay('315576000000s')).toBe(3_600_000);
+  });
+  it.each([['soon'], ['-5s'], ['37'], ['37 s'], [' 37s'], ['1e3s'], ['NaNs'], ['.5s'], ['1.s'], ['1.0000000001s'], ['1234567890123s'], [''], [37], [null], [{ seconds: 37 }]])(
+    'is no delay for %j',
+    (value) => {
+      expect(parseRetryDelay(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('ProviderError', () => {

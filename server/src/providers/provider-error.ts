@@ -107,9 +107,13 @@ export function safeProviderCode(value: unknown, apiKey: string | null): string 
   return safeToShow(text, apiKey) ? text : undefined;
 }
 
+/** Longest delay kept from a provider's answer: anything longer is no reason to wait longer. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+const cap = (value: number): number | undefined => (Number.isFinite(value) && value >= 0 ? Math.min(value, MAX_RETRY_AFTER_MS) : undefined);
+
 /** `retry-after-ms`, then `retry-after` (seconds or HTTP date), in milliseconds, capped at 1 h. */
 export function parseRetryAfter(headers: Readonly<Record<string, string>>, now = Date.now()): number | undefined {
-  const cap = (value: number): number | undefined => (Number.isFinite(value) && value >= 0 ? Math.min(value, 3_600_000) : undefined);
   const ms = headers['retry-after-ms'];
   if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return cap(Number(ms));
   const raw = headers['retry-after'];
@@ -117,4 +121,17 @@ export function parseRetryAfter(headers: Readonly<Record<string, string>>, now =
   if (/^\d+(\.\d+)?$/.test(raw.trim())) return cap(Number(raw) * 1000);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : cap(date - now);
+}
+
+/**
+ * A protobuf Duration in its JSON form (`37s`, `1.5s`, `45.837906927s`), as Google's RetryInfo
+ * `retryDelay` carries it, in milliseconds (a fraction of one rounded up: it is the least to wait),
+ * capped at 1 h. Anything else, a negative duration included, is no delay.
+ */
+export function parseRetryDelay(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d{1,12})(?:\.(\d{1,9}))?s$/.exec(value);
+  if (match === null) return undefined;
+  const nanos = Number((match[2] ?? '').padEnd(9, '0'));
+  return cap(Number(match[1]) * 1000 + Math.ceil(nanos / 1_000_000));
 }

@@ -41,6 +41,8 @@ export interface ErrorInfo {
   readonly contentRefused?: boolean;
   /** A 401/403 for a key that works but lacks this endpoint's permission (OpenAI's restricted keys). */
   readonly missingScope?: boolean;
+  /** The delay before another attempt that the body asks for (Gemini's RetryInfo), in ms; a header's wins. */
+  readonly retryAfterMs?: number;
 }
 
 export interface WireProtocol {
