@@ -17,6 +17,7 @@ import {
   presentedKey,
   rateLimitReply,
   readChatInput,
+  recitationReply,
   serverErrorReply,
   wrongShapeReply,
   type JsonReply,
@@ -188,7 +189,7 @@ export async function startEmulator(): Promise<Emulator> {
     if (response.destroyed) return;
 
     if (failing && state) {
-      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || behavior.exhaustBudget || ((behavior.blockPrompt !== undefined || behavior.filterAnswer === true) && protocol !== 'ollama');
+      const applies = behavior.drop || behavior.hang || behavior.serverError || behavior.rateLimit || behavior.malformedJson || behavior.wrongShape || behavior.truncatedBody || behavior.hugeBodyBytes || behavior.exhaustBudget || ((behavior.blockPrompt !== undefined || behavior.filterAnswer === true) && protocol !== 'ollama') || (behavior.recite === true && protocol === 'gemini');
       if (applies) state.remaining -= 1;
       if (behavior.drop) return void request.socket.destroy();
       if (behavior.hang) return;
@@ -257,6 +258,7 @@ export async function startEmulator(): Promise<Emulator> {
     const reply =
       (failing && behavior.exhaustBudget ? exhaustedBudgetReply(protocol, input, requestedOutputTokens(protocol, parsed)) : null) ??
       (failing && behavior.filterAnswer ? filteredAnswerReply(protocol, input) : null) ??
+      (failing && behavior.recite ? recitationReply(protocol, input) : null) ??
       completionReply(protocol, input, broken);
     reportedUsage.push({ provider, ...reply.usage });
     return sendJson(response, { status: 200, body: reply.body });

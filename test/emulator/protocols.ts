@@ -214,6 +214,30 @@ export function exhaustedBudgetReply(protocol: Protocol, input: ChatInput, budge
   }
 }
 
+/**
+ * Gemini stopping for RECITATION before writing anything: a candidate with no parts and the sources
+ * it would have recited, the prompt billed. Null for other protocols, which have no such stop.
+ */
+export function recitationReply(protocol: Protocol, input: ChatInput): { body: unknown; usage: AnswerUsage } | null {
+  if (protocol !== 'gemini') return null;
+  const inputTokens = countTokens(input.system) + countTokens(input.user);
+  return {
+    body: {
+      candidates: [
+        {
+          content: { role: 'model' },
+          finishReason: 'RECITATION',
+          index: 0,
+          citationMetadata: { citationSources: [{ startIndex: 0, endIndex: 120, uri: 'https://example.org/published-text' }] },
+        },
+      ],
+      usageMetadata: { promptTokenCount: inputTokens, totalTokenCount: inputTokens },
+      modelVersion: input.model,
+    },
+    usage: { inputTokens, outputTokens: 0 },
+  };
+}
+
 /** Reads the prompt out of each protocol's request body; null when the body is not of that shape. */
 export function readChatInput(protocol: Protocol, body: unknown, pathModel: string | null): ChatInput | null {
   const record = asRecord(body);

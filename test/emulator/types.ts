@@ -52,6 +52,11 @@ export interface Behavior {
    */
   readonly exhaustBudget?: boolean;
   /**
+   * Gemini only: the candidate stops for RECITATION before any text (no parts, citation sources
+   * instead), the prompt's tokens still counted. Other providers answer.
+   */
+  readonly recite?: boolean;
+  /**
    * OpenAI-compatible only: the model list answers 401 "insufficient permissions ... Missing scopes:
    * api.model.read", as for an OpenAI restricted key that may chat but not list models.
    */

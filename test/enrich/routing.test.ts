@@ -1,6 +1,7 @@
-// POST /v1/enrich through the real companion and the emulator: receipts, fallback on 5xx and on a
-// refused connection, stop on a rejected key without platform fallback, platform quota, idempotent
-// replay billed once, builtin, limits; then usage, CSV, verify and /metrics; the leak canary last.
+// POST /v1/enrich through the real companion and the emulator: receipts, fallback on 5xx, on a
+// refused connection and past a Gemini recitation (its prompt billed), stop on a rejected key
+// without platform fallback, platform quota, idempotent replay billed once, builtin, limits; then
+// usage, CSV, verify and /metrics; the leak canary last.
 import { randomUUID } from 'node:crypto';
 import { costMicros, createOrgUploadGrant, findModel } from '@byok/shared';
 import { defaultPolicy } from '@byok/shared/plans/policy';
@@ -92,6 +93,22 @@ describe('routing through POST /v1/enrich', () => {
     expect(response.status).toBe(200);
     expect(response.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['anthropic:skipped', 'groq:rate_limited', 'openai:ok']);
     expect(skipped.secretId).not.toBe(response.body.route.secretId);
+  });
+
+  it('moves on past a Gemini answer stopped for RECITATION before any text, its billed prompt recorded', async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const google = await h.addKey('google');
+    const openai = await h.addKey('openai');
+    h.emulator.setBehavior({ provider: 'google' }, { recite: true });
+    const response = await enrich({ grants: [await h.grant(google.secretId), await h.grant(openai.secretId)] });
+    h.emulator.setBehavior({ provider: 'google' }, null);
+    expect(response.status).toBe(200);
+    expect(response.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['google:unreachable', 'openai:ok']);
+    const billed = h.emulator.reportedUsage.find((usage) => usage.provider === 'google');
+    expect(billed?.inputTokens).toBeGreaterThan(0);
+    const [recited] = usageRows(response.body.requestId);
+    expect(recited).toMatchObject({ provider: 'google', outcome: 'unreachable', input_tokens: billed?.inputTokens, output_tokens: 0 });
   });
 
   it('stops on a rejected personal key: 424, key marked invalid, audited, no platform fallback', async () => {

@@ -43,7 +43,8 @@ const ErrorBody = z.object({
 /**
  * Finish reasons with which Gemini's filters stop a candidate over the text (its own, if any, is cut
  * short). Not RECITATION: that is about the answer resembling published text, which another
- * provider may well not produce.
+ * provider may well not produce. One that stopped before any text is an empty answer like any other
+ * (http-adapter.ts): malformed, with the tokens Google billed for it.
  */
 const CONTENT_FILTER_FINISH: ReadonlySet<string> = new Set(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII']);
 
@@ -100,8 +101,6 @@ export const geminiProtocol: WireProtocol = {
     }
     const parts = candidate.content?.parts ?? [];
     const text = parts.filter((part) => part.thought !== true).map((part) => part.text ?? '').join('');
-    // Stopped for recitation before any text: no answer (the next candidate may give one).
-    if (text === '' && candidate.finishReason === 'RECITATION') return null;
     return {
       text,
       inputTokens,

@@ -107,12 +107,20 @@ describe('refusals the emulator does not give', () => {
     const body = { candidates: [{ content: { parts: [{ text: 'The first' }] }, finishReason }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2 } };
     const error = await failure(createHttpAdapter(geminiProtocol, answering(body)).complete(call('google', 'gemini-2.5-flash'), PROMPT));
     expect(error.summary).toMatchObject({ kind: 'refused', providerCode: finishReason, usage: { inputTokens: 9, outputTokens: 2 } });
-    // RECITATION is no refusal of the text: with nothing written it is no answer, and the route moves on.
-    const recited = { candidates: [{ content: { parts: [] }, finishReason: 'RECITATION' }], usageMetadata: { promptTokenCount: 9 } };
-    expect((await failure(createHttpAdapter(geminiProtocol, answering(recited)).complete(call('google', 'gemini-2.5-flash'), PROMPT))).kind).toBe('malformed');
     // Other finish reasons are answers (MAX_TOKENS: a summary cut at the budget is still one).
     const cut = { candidates: [{ content: { parts: [{ text: 'The first' }] }, finishReason: 'MAX_TOKENS' }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2 } };
     expect((await createHttpAdapter(geminiProtocol, answering(cut)).complete(call('google', 'gemini-2.5-flash'), PROMPT)).text).toBe('The first');
+  });
+
+  it('a Gemini candidate stopped for RECITATION before any text is no answer, and keeps the tokens billed for it', async () => {
+    // No refusal of the text (another provider may not recite): malformed, so the route moves on.
+    const recited = { candidates: [{ content: { parts: [] }, finishReason: 'RECITATION' }], usageMetadata: { promptTokenCount: 9, thoughtsTokenCount: 4 } };
+    const recitation = await failure(createHttpAdapter(geminiProtocol, answering(recited)).complete(call('google', 'gemini-2.5-flash'), PROMPT));
+    expect(recitation.retryable).toBe(true);
+    expect(recitation.summary).toEqual({ provider: 'google', kind: 'malformed', status: 200, detail: 'empty answer', usage: { inputTokens: 9, outputTokens: 4 } });
+    // With only a thought written, still no answer.
+    const thought = { candidates: [{ content: { parts: [{ text: 'Hmm.', thought: true }] }, finishReason: 'RECITATION' }], usageMetadata: { promptTokenCount: 9 } };
+    expect((await failure(createHttpAdapter(geminiProtocol, answering(thought)).complete(call('google', 'gemini-2.5-flash'), PROMPT))).summary).toMatchObject({ kind: 'malformed', usage: { inputTokens: 9, outputTokens: 0 } });
   });
 });
 

@@ -89,7 +89,8 @@ export function createHttpAdapter(protocol: WireProtocol, client: OutboundClient
     const usageReported = parsed.inputTokens !== null || parsed.outputTokens !== null;
     if (parsed.text.trim() === '') {
       // No answer, though billed: typically a reasoning model that spent its whole output budget
-      // thinking (finish reason length / MAX_TOKENS). Malformed, so the route moves on; the tokens count.
+      // thinking (finish reason length / MAX_TOKENS), or Gemini stopping for RECITATION before any
+      // text. Malformed, so the route moves on; the tokens count.
       throw new ProviderError({
         provider: call.provider,
         kind: 'malformed',
