@@ -1,5 +1,6 @@
 // The guarded outbound client against real loopback HTTP servers, with name resolution injected
-// (no real DNS): blocked ranges, rebinding, redirects, schemes, timeouts, size limits, aborts.
+// (no real DNS): blocked ranges, rebinding, names with several addresses, redirects, schemes,
+// timeouts, size limits, aborts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,91 @@ describe('guarded outbound client', () => {
     } finally {
       await client.close();
     }
+  });
+
+  // Several addresses: each is tried in turn (net's autoSelectFamily), and every one of them is
+  // checked before the first is dialled.
+  it.each(['127.0.0.2', '::1'])('a name resolving to [%s where nothing listens, 127.0.0.1] reaches the second address', async (dead) => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'dual.test': [dead, '127.0.0.1'] }) });
+    const before = target.hits.length;
+    try {
+      const url = `http://dual.test:${target.port}`;
+      const response = await client.request({ url: `${url}/v1/models`, method: 'GET', allowedBaseUrls: [url] });
+      expect(response.status).toBe(200);
+      expect(target.hits.length).toBe(before + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a name whose addresses all refuse is connect_failed, and the error names none of them', async () => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'dead.test': ['127.0.0.2', '::1', '127.0.0.3'] }) });
+    try {
+      const url = `http://dead.test:${target.port}`;
+      const error = await client.request({ url: `${url}/`, method: 'GET', allowedBaseUrls: [url] }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OutboundError);
+      expect((error as OutboundError).code).toBe('connect_failed');
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toMatch(/127\.0\.0|::1/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each([
+    ['169.254.169.254', '127.0.0.1'],
+    ['127.0.0.2', '169.254.169.254', '127.0.0.1'],
+    ['127.0.0.1', 'fe80::1'],
+  ])('a mixed answer %s, %s... is refused whole even though an allowed address listens', async (...addresses) => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'mixed-local.test': addresses }) });
+    const before = target.hits.length;
+    try {
+      const url = `http://mixed-local.test:${target.port}`;
+      expect(await codeOf(client.request({ url: `${url}/`, method: 'GET', allowedBaseUrls: [url] }))).toBe('blocked_address');
+      await expect(client.checkTarget(`${url}/v1`, [url])).rejects.toMatchObject({ code: 'blocked_address' });
+      expect(target.hits.length).toBe(before);
+    } finally {
+      await client.close();
+    }
+  });
+
+  describe('order of attempts', () => {
+    // A second server on [::1] at the target's port tells which family answered.
+    let v6: Server;
+    let v6Hits = 0;
+    beforeAll(async () => {
+      v6 = createServer((_request, response) => {
+        v6Hits += 1;
+        response.writeHead(200).end('v6');
+      });
+      await new Promise<void>((resolve, reject) => {
+        v6.once('error', reject);
+        v6.listen({ port: target.port, host: '::1', ipv6Only: true }, resolve);
+      });
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => v6.close(resolve));
+    });
+
+    async function answeredBy(addresses: string[]): Promise<string> {
+      const client = createOutboundClient({ resolve: fixedResolve({ 'order.test': addresses }) });
+      try {
+        const url = `http://order.test:${target.port}`;
+        return (await client.request({ url: `${url}/v1/x`, method: 'GET', allowedBaseUrls: [url] })).body;
+      } finally {
+        await client.close();
+      }
+    }
+
+    it('the first address that answers is used, in the resolver\'s order', async () => {
+      expect(await answeredBy(['127.0.0.1', '::1'])).toBe('{"ok":true}');
+      expect(await answeredBy(['::1', '127.0.0.1'])).toBe('v6');
+    });
+
+    it('after a failure the other family is tried next (RFC 8305 interleaving), not the next address of the same family', async () => {
+      const before = v6Hits;
+      expect(await answeredBy(['127.0.0.2', '127.0.0.1', '::1'])).toBe('v6');
+      expect(v6Hits).toBe(before + 1);
+    });
   });
 
   it('does not follow a redirect (to a metadata address)', async () => {

@@ -1,9 +1,9 @@
 // The one HTTP client every provider call goes through. It enforces the outbound rules at connect
-// time, after DNS resolution, on the address actually dialled (so DNS rebinding between a check and
-// the connection cannot slip through), refuses redirects and non-http schemes, bounds time and
+// time, after DNS resolution, on the addresses actually dialled (so DNS rebinding between a check
+// and the connection cannot slip through), refuses redirects and non-http schemes, bounds time and
 // response size, and fails with an OutboundError that never carries a URL, header or body.
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { isUnderAllowedBase } from './allow-list';
 import { classifyAddress } from '@byok/shared/net/ip-ranges';
@@ -20,8 +20,10 @@ export type ResolveHost = (hostname: string) => Promise<readonly ResolvedAddress
 
 export interface OutboundClientOptions {
   readonly resolve?: ResolveHost;
-  /** Default 10 s (never more than the total timeout of a call). */
+  /** Default 10 s (never more than the total timeout of a call), for all of a name's addresses together. */
   readonly connectTimeoutMs?: number;
+  /** How long one of several addresses is tried before the next one, default 500 ms (see guardedConnector). */
+  readonly connectAttemptTimeoutMs?: number;
   /** Default total timeout of a call (BYOK_PROVIDER_TIMEOUT_MS), default 60 s. */
   readonly timeoutMs?: number;
   /** Default response body limit, 8 MiB. */
@@ -56,6 +58,7 @@ export interface OutboundClient {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECT_ATTEMPT_TIMEOUT_MS = 500;
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 const systemResolve: ResolveHost = async (hostname) => {
@@ -67,8 +70,15 @@ function stripBrackets(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
 
-/** Resolves a host and judges every address; one disallowed address refuses the whole name. */
-async function resolveChecked(resolve: ResolveHost, rawHost: string, allowPrivate: boolean): Promise<ResolvedAddress> {
+/**
+ * Resolves a host and judges every address; returns them all, in the resolver's order, for the
+ * connector to dial. One disallowed address refuses the whole name; it is not dropped and the rest
+ * dialled. A name that answers with such an address points (partly) where the outbound rules
+ * forbid: a misconfiguration, or a rebinding service mixing a public address with an internal one
+ * to get past guards that check only one. Refusing fails closed and shows the problem, and the
+ * save-time check (checkTarget) then refuses to store such a base URL instead of accepting it.
+ */
+async function resolveChecked(resolve: ResolveHost, rawHost: string, allowPrivate: boolean): Promise<readonly ResolvedAddress[]> {
   const hostname = stripBrackets(rawHost);
   const family = isIP(hostname);
   let addresses: readonly ResolvedAddress[];
@@ -81,24 +91,65 @@ async function resolveChecked(resolve: ResolveHost, rawHost: string, allowPrivat
       throw new OutboundError('connect_failed');
     }
   }
-  const first = addresses[0];
-  if (first === undefined) throw new OutboundError('connect_failed');
+  if (addresses.length === 0) throw new OutboundError('connect_failed');
+  const checked: ResolvedAddress[] = [];
   for (const entry of addresses) {
     const verdict = classifyAddress(entry.address);
     if (verdict === 'forbidden' || (verdict === 'private' && !allowPrivate)) throw new OutboundError('blocked_address');
+    // net dials by the family it is given; take it from the text, not from the resolver's word.
+    const family = isIP(entry.address);
+    if (family !== 4 && family !== 6) throw new OutboundError('blocked_address');
+    checked.push({ address: entry.address, family });
   }
-  return first;
+  return checked;
 }
 
-function guardedConnector(resolve: ResolveHost, allowPrivate: boolean, connectTimeoutMs: number): buildConnector.connector {
-  const dial = buildConnector({ timeout: connectTimeoutMs });
+/** A net `lookup` that answers with addresses already checked, so nothing is resolved a second time. */
+function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    // Asynchronous like dns.lookup: net calls this inside connect(), before undici has its listeners.
+    process.nextTick(() => {
+      const first = addresses[0];
+      if (options.all === true) callback(null, addresses.map((entry) => ({ ...entry })));
+      else if (first !== undefined) callback(null, first.address, first.family);
+      else callback(new OutboundError('connect_failed'), '', 0);
+    });
+  };
+}
+
+/**
+ * The connector of one pool: resolves and checks every address, then dials only those. One address
+ * (an IP literal, or a name with a single answer) is dialled directly. Several go to net's
+ * autoSelectFamily (RFC 8305 section 5) through a lookup pinned to the checked list: it alternates
+ * families starting with the resolver's first, gives each address but the last `attemptTimeoutMs`
+ * before moving on, and undici's connect timer bounds the whole sequence (TLS handshake included)
+ * to `connectTimeoutMs`, as it bounded the one attempt before. So a host whose IPv6 address cannot
+ * be reached still connects over IPv4.
+ */
+function guardedConnector(resolve: ResolveHost, allowPrivate: boolean, connectTimeoutMs: number, attemptTimeoutMs: number): buildConnector.connector {
+  const dialAddress = buildConnector({ timeout: connectTimeoutMs });
   return (options, callback) => {
     resolveChecked(resolve, options.hostname, allowPrivate).then(
-      (chosen) => {
+      (addresses) => {
         const hostname = stripBrackets(options.hostname);
-        // Dial the checked address itself; TLS still verifies the certificate against the name.
+        // TLS verifies the certificate against the name, whatever address is dialled.
         const servername = options.servername ?? (isIP(hostname) === 0 ? hostname : undefined);
-        dial({ ...options, hostname: chosen.address, ...(servername === undefined ? {} : { servername }) }, callback);
+        const sni = servername === undefined ? {} : { servername };
+        const only = addresses.length === 1 ? addresses[0] : undefined;
+        if (only !== undefined) {
+          dialAddress({ ...options, hostname: only.address, ...sni }, callback);
+          return;
+        }
+        // Built per connection because undici hands a connector no per-call lookup. The cost is
+        // TLS session reuse across these connections; the pool keeps connections alive instead.
+        const dialAny = buildConnector({
+          timeout: connectTimeoutMs,
+          autoSelectFamily: true,
+          autoSelectFamilyAttemptTimeout: attemptTimeoutMs,
+          lookup: pinnedLookup(addresses),
+        });
+        // The name (never an IP here) makes net call the pinned lookup instead of dialling it.
+        dialAny({ ...options, hostname, ...sni }, callback);
       },
       (error: unknown) => {
         callback(error instanceof Error ? error : new OutboundError('connect_failed'), null);
@@ -140,10 +191,14 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const resolve = options.resolve ?? systemResolve;
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const connectTimeout = Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, defaultTimeout);
+  // Node abandons an attempt at this point rather than racing it against the next (nodejs/node#48145),
+  // so its 250 ms default fails slow but working routes (nodejs/node#54359); 500 ms is the value
+  // proposed for that in nodejs/node#56738. 10 ms is net's floor.
+  const attemptTimeout = Math.max(10, Math.min(options.connectAttemptTimeoutMs ?? DEFAULT_CONNECT_ATTEMPT_TIMEOUT_MS, connectTimeout));
   const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Two pools so a connection opened for an allow-listed call is never reused by one that is not.
-  const strict = new Agent({ connect: guardedConnector(resolve, false, connectTimeout), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
-  const permissive = new Agent({ connect: guardedConnector(resolve, true, connectTimeout), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
+  const strict = new Agent({ connect: guardedConnector(resolve, false, connectTimeout, attemptTimeout), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
+  const permissive = new Agent({ connect: guardedConnector(resolve, true, connectTimeout, attemptTimeout), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
 
   function parseTarget(raw: string): URL {
     let url: URL;
