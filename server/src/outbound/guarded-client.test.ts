@@ -1,8 +1,9 @@
 // The guarded outbound client against real loopback HTTP servers, with name resolution injected
 // (no real DNS): blocked ranges, rebinding, names with several addresses, redirects, schemes,
 // timeouts, size limits, aborts.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundClient, type ResolveHost } from './guarded-client';
 import { OutboundError } from './outbound-error';
@@ -224,6 +225,83 @@ describe('guarded outbound client', () => {
       const before = v6Hits;
       expect(await answeredBy(['127.0.0.2', '127.0.0.1', '::1'])).toBe('v6');
       expect(v6Hits).toBe(before + 1);
+    });
+  });
+
+  // An address that never answers, as an IPv6 address without a route often behaves: a child
+  // process listens on 127.0.0.6 and 127.0.0.7 at the target's port and then blocks its event loop,
+  // so it never accepts; once its accept queues are full the kernel drops further SYNs.
+  describe('addresses that never answer', () => {
+    const [holeA, holeB] = ['127.0.0.6', '127.0.0.7'] as const;
+    const holes = [holeA, holeB];
+    let child: ChildProcess;
+    const fill: Socket[] = [];
+    beforeAll(async () => {
+      child = spawn(process.execPath, ['-e', `
+        const net = require('node:net');
+        let ready = 0;
+        for (const host of ${JSON.stringify(holes)}) {
+          net.createServer().listen({ port: ${target.port}, host, backlog: 1 }, () => {
+            if (++ready === ${holes.length}) {
+              process.stdout.write('ready\\n');
+              Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+            }
+          });
+        }
+      `], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((resolve, reject) => {
+        child.stdout?.once('data', resolve);
+        child.once('exit', reject);
+      });
+      for (const host of holes) {
+        for (let index = 0; index < 4; index++) fill.push(connect(target.port, host).on('error', () => undefined));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    afterAll(() => {
+      for (const socket of fill) socket.destroy();
+      child.kill('SIGKILL');
+    });
+
+    function clientFor(addresses: string[], connectTimeoutMs: number) {
+      return createOutboundClient({ resolve: fixedResolve({ 'hole.test': addresses }), connectTimeoutMs, connectAttemptTimeoutMs: 200 });
+    }
+    const url = (): string => `http://hole.test:${target.port}`;
+
+    it('a silent first address costs one attempt timeout, then the next address answers', async () => {
+      const client = clientFor([holeA, '127.0.0.1'], 3_000);
+      try {
+        const started = Date.now();
+        const response = await client.request({ url: `${url()}/v1/x`, method: 'GET', allowedBaseUrls: [url()] });
+        expect(response.status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(1_500);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('a silent address then a refusing one is connect_failed, not a timeout', async () => {
+      const client = clientFor([holeA, '127.0.0.2'], 3_000);
+      try {
+        const started = Date.now();
+        expect(await codeOf(client.request({ url: `${url()}/`, method: 'GET', allowedBaseUrls: [url()] }))).toBe('connect_failed');
+        expect(Date.now() - started).toBeLessThan(1_500);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('when no address answers, the connect timeout bounds all the attempts together', async () => {
+      const client = clientFor([holeA, holeB], 600);
+      try {
+        const started = Date.now();
+        expect(await codeOf(client.request({ url: `${url()}/`, method: 'GET', allowedBaseUrls: [url()] }))).toBe('timeout');
+        // Each of two attempts getting the whole 600 ms would take over 1.2 s; undici's connect
+        // timer fires up to about half a second late.
+        expect(Date.now() - started).toBeLessThan(1_200);
+      } finally {
+        await client.close();
+      }
     });
   });
 

@@ -178,6 +178,10 @@ function toOutboundError(error: unknown, timedOut: boolean, callerAborted: boole
   if (error instanceof OutboundError) return error;
   if (timedOut) return new OutboundError('timeout');
   if (callerAborted) return new OutboundError('aborted');
+  // Every address of several failed. net's AggregateError carries the first attempt's code, which
+  // is ETIMEDOUT when that attempt only used up its share; running out of the whole connect budget
+  // arrives as undici's UND_ERR_CONNECT_TIMEOUT instead, so this one is a failure to connect.
+  if (error instanceof AggregateError) return new OutboundError('connect_failed');
   const code = errorCodeOf(error);
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') {
     return new OutboundError('timeout');
