@@ -1,6 +1,6 @@
 // Offline entity extraction with compromise: people, organizations, places, dates, and other proper
-// nouns as a fallback. Returns every occurrence (duplicates included) so that counting happens in
-// one place (enrichment/entities.ts) for every provider alike.
+// nouns as a fallback. Returns every occurrence (duplicates included); the mentions are counted in
+// one place (enrichment/entities.ts, in the text itself) for every provider alike.
 import nlp from 'compromise';
 import type { EntityType } from '@byok/shared/wire/enrich';
 import { nextTurn } from './turns';

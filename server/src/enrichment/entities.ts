@@ -90,13 +90,20 @@ function dedupeKey(type: EntityType, text: string): string {
   return `${type}\u0000${text.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase()}`;
 }
 
-/** Letters, digits and marks: a mention of a name must not run on into one (no "Ada" in "Adam"). */
-const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+/**
+ * Letters, digits, marks, joining punctuation ("_") and invisible format characters (soft hyphen,
+ * zero-width joiner): a mention must not run on into one, so "Ada" is not found in "Adam".
+ */
+const WORD_CHAR = /[\p{L}\p{N}\p{M}\p{Pc}\p{Cf}]/u;
 /** Scripts written without spaces between words, where a name may touch the next word. */
 const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
+function isUnspaced(char: string | undefined): boolean {
+  return char !== undefined && UNSPACED_SCRIPT.test(char);
+}
+
 function isWordChar(char: string | undefined): boolean {
-  return char !== undefined && WORD_CHAR.test(char) && !UNSPACED_SCRIPT.test(char);
+  return char !== undefined && WORD_CHAR.test(char) && !isUnspaced(char);
 }
 
 /** The code point that ends just before `index`, or undefined at the start. */
@@ -112,46 +119,78 @@ function charAt(text: string, index: number): string | undefined {
   return point === undefined ? undefined : String.fromCodePoint(point);
 }
 
-/** One form for matching: compatibility characters folded, lower case, one space for any run of white space. */
-function matchForm(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
+/**
+ * Text as names are looked for in it: one space for any run of white space and, with
+ * `compatibility`, compatibility forms folded (full-width letters, ligatures).
+ */
+function searchForm(text: string, compatibility: boolean): string {
+  return text.normalize(compatibility ? 'NFKC' : 'NFC').replace(/\s+/g, ' ');
 }
 
-const MAX_CANDIDATES_PER_CHUNK = 100_000;
+/** Upper- and title-case letters lowered where that keeps the length, so positions stay those of the cased text. */
+function foldCase(text: string): string {
+  return text.replace(/[\p{Lu}\p{Lt}]/gu, (char) => {
+    const lower = char.toLowerCase();
+    return lower.length === char.length ? lower : char;
+  });
+}
+
+/** Text in capitals throughout (a heading), which may spell any name. */
+function isShouted(text: string): boolean {
+  return text === text.toUpperCase() && text !== text.toLowerCase();
+}
+
+/** Work per chunk, in characters scanned; each candidate position costs as much as CANDIDATE_COST characters. */
+const WORK_PER_CHUNK = 20_000_000;
+const CANDIDATE_COST = 200;
 
 /**
  * The distinct entities of one chunk's answer, each with the number of times the chunk mentions
- * it: whole-word matches (in scripts with spaces), case- and white-space-insensitive, never
- * counted twice for overlapping names. Longer names take their mentions first, so "Curie" counts
- * only the mentions that are not part of "Marie Curie". An entity the model listed but the chunk
- * does not spell out (the model normalized it) counts once. A model that still lists every mention
- * is deduplicated first, so its count is the text's, not the list's.
+ * it. A mention is a whole word in scripts with spaces (anywhere in Chinese, Japanese or Thai),
+ * white-space-insensitive, and never counted twice: longer names take their mentions first, so
+ * "Curie" counts only the mentions that are not part of "Marie Curie". Case matters where the name
+ * has capitals ("US" is not "us", "May" not "may"), except in text in capitals throughout. An
+ * entity the model listed but the chunk does not spell out (the model normalized it, or one
+ * spelling was listed under two types) counts once. A model that still lists every mention is
+ * deduplicated first, so its count is the text's, not the list's.
  */
 export function countMentions(chunk: string, entities: Iterable<{ type: EntityType; text: string }>): Entity[] {
-  const distinct = new Map<string, { type: EntityType; text: string; needle: string; count: number }>();
+  // NFKC expands a few characters up to eighteenfold: a chunk it would more than double is searched
+  // in NFC, and so are the names.
+  const compatible = chunk.normalize('NFKC');
+  const compatibility = compatible.length <= chunk.length * 2;
+  const distinct = new Map<string, { type: EntityType; text: string; cased: string; needle: string; count: number }>();
   for (const entity of entities) {
     const text = entity.text.replace(/\s+/g, ' ').trim();
     if (text === '') continue;
     const key = dedupeKey(entity.type, text);
-    if (!distinct.has(key)) distinct.set(key, { type: entity.type, text, needle: matchForm(text).trim(), count: 0 });
+    if (distinct.has(key)) continue;
+    const cased = searchForm(text, compatibility).trim();
+    distinct.set(key, { type: entity.type, text, cased, needle: foldCase(cased), count: 0 });
   }
-  const haystack = matchForm(chunk);
+  if (distinct.size === 0) return [];
+  const cased = compatibility ? compatible.replace(/\s+/g, ' ') : searchForm(chunk, false);
+  const haystack = foldCase(cased);
   const taken = new Uint8Array(haystack.length);
   const longestFirst = [...distinct.values()].sort((left, right) => right.needle.length - left.needle.length);
-  // The chunk is a web page and the list is a model's answer to it: a page that gets one-letter
-  // "entities" listed could make every position a candidate for every entity. Counting stops at a
-  // fixed number of candidates per chunk (a few ms); what is left counts as in the list.
-  let budget = MAX_CANDIDATES_PER_CHUNK;
+  // The chunk is a web page and the list is a model's answer to it: a page that gets hundreds of
+  // one-letter "entities" listed could make every position a candidate for every one of them.
+  // Counting stops after a fixed amount of work per chunk (tens of ms); the rest count as listed.
+  let work = WORK_PER_CHUNK;
   for (const entry of longestFirst) {
     const { needle } = entry;
-    const wordStart = isWordChar(charAt(needle, 0));
-    const wordEnd = isWordChar(charBefore(needle, needle.length));
+    const anyCase = entry.cased === needle;
+    const checkStart = !isUnspaced(charAt(needle, 0));
+    const checkEnd = !isUnspaced(charBefore(needle, needle.length));
     let from = 0;
-    for (let at = haystack.indexOf(needle, from); at !== -1 && budget > 0; at = haystack.indexOf(needle, from)) {
-      budget -= 1;
+    while (work > 0) {
+      const at = haystack.indexOf(needle, from);
+      work -= (at === -1 ? haystack.length : at + needle.length) - from + CANDIDATE_COST;
+      if (at === -1) break;
       const end = at + needle.length;
-      const whole = (!wordStart || !isWordChar(charBefore(haystack, at))) && (!wordEnd || !isWordChar(charAt(haystack, end)));
-      if (whole && taken.subarray(at, end).every((byte) => byte === 0)) {
+      const whole = (!checkStart || !isWordChar(charBefore(haystack, at))) && (!checkEnd || !isWordChar(charAt(haystack, end)));
+      const spelled = whole && (anyCase || cased.startsWith(entry.cased, at) || isShouted(cased.slice(at, end)));
+      if (spelled && taken.subarray(at, end).every((byte) => byte === 0)) {
         taken.fill(1, at, end);
         entry.count += 1;
         from = end;

@@ -3,7 +3,7 @@
 // text is always fenced in <document> tags and called data, never instructions.
 import type { Prompt } from '../providers/types';
 
-export const PROMPT_VERSION = '2026-11-23.2';
+export const PROMPT_VERSION = '2026-11-23.3';
 
 /** Output budgets per prompt kind, in tokens. */
 export const OUTPUT_TOKENS = {
@@ -79,7 +79,7 @@ export function entitiesRepairPrompt(chunk: string, previousAnswer: string, prob
   return {
     purpose: 'entities-repair',
     system: `You extract named entities and answer with JSON only. ${DATA_RULE}`,
-    user: `Your previous answer was not valid: ${problem}. It began with: ${JSON.stringify(previousAnswer.slice(0, 300))}. Answer again with one JSON object of exactly this shape: ${ENTITY_SHAPE}, and nothing else.\n\n${fence(chunk)}`,
+    user: `Your previous answer was not valid: ${problem}. It began with: ${JSON.stringify(previousAnswer.slice(0, 300))}. Answer again with one JSON object of exactly this shape: ${ENTITY_SHAPE}, each distinct entity once, and nothing else.\n\n${fence(chunk)}`,
     source: chunk,
     maxOutputTokens: OUTPUT_TOKENS.entities,
     json: true,
