@@ -158,6 +158,26 @@ describe('guarded outbound client', () => {
     }
   });
 
+  it('takes an attempt timeout that is no whole number of ms (net throws on one) as the next whole ms', async () => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'dual.test': ['127.0.0.2', '127.0.0.1'] }), connectAttemptTimeoutMs: 100.5, timeoutMs: 3_000 });
+    try {
+      const url = `http://dual.test:${target.port}`;
+      expect((await client.request({ url: `${url}/v1/models`, method: 'GET', allowedBaseUrls: [url] })).status).toBe(200);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a connection net refuses to start (an option it throws on) fails the call as connect_failed, not for ever', async () => {
+    const client = createOutboundClient({ resolve: fixedResolve({ 'dual.test': ['127.0.0.2', '127.0.0.1'] }), connectAttemptTimeoutMs: Number.NaN, timeoutMs: 3_000 });
+    try {
+      const url = `http://dual.test:${target.port}`;
+      await expect(client.request({ url: `${url}/v1/models`, method: 'GET', allowedBaseUrls: [url] })).rejects.toMatchObject({ code: 'connect_failed' });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a name whose addresses all refuse is connect_failed, and the error names none of them', async () => {
     const client = createOutboundClient({ resolve: fixedResolve({ 'dead.test': ['127.0.0.2', '::1', '127.0.0.3'] }) });
     try {

@@ -129,27 +129,36 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
 function guardedConnector(resolve: ResolveHost, allowPrivate: boolean, connectTimeoutMs: number, attemptTimeoutMs: number): buildConnector.connector {
   const dialAddress = buildConnector({ timeout: connectTimeoutMs });
   return (options, callback) => {
+    const dial = (addresses: readonly ResolvedAddress[]): void => {
+      const hostname = stripBrackets(options.hostname);
+      // TLS verifies the certificate against the name, whatever address is dialled.
+      const servername = options.servername ?? (isIP(hostname) === 0 ? hostname : undefined);
+      const sni = servername === undefined ? {} : { servername };
+      const only = addresses.length === 1 ? addresses[0] : undefined;
+      if (only !== undefined) {
+        dialAddress({ ...options, hostname: only.address, ...sni }, callback);
+        return;
+      }
+      // Built per connection because undici hands a connector no per-call lookup. The cost is
+      // TLS session reuse across these connections; the pool keeps connections alive instead.
+      const dialAny = buildConnector({
+        timeout: connectTimeoutMs,
+        autoSelectFamily: true,
+        autoSelectFamilyAttemptTimeout: attemptTimeoutMs,
+        lookup: pinnedLookup(addresses),
+      });
+      // The name (never an IP here) makes net call the pinned lookup instead of dialling it.
+      dialAny({ ...options, hostname, ...sni }, callback);
+    };
     resolveChecked(resolve, options.hostname, allowPrivate).then(
       (addresses) => {
-        const hostname = stripBrackets(options.hostname);
-        // TLS verifies the certificate against the name, whatever address is dialled.
-        const servername = options.servername ?? (isIP(hostname) === 0 ? hostname : undefined);
-        const sni = servername === undefined ? {} : { servername };
-        const only = addresses.length === 1 ? addresses[0] : undefined;
-        if (only !== undefined) {
-          dialAddress({ ...options, hostname: only.address, ...sni }, callback);
-          return;
+        try {
+          dial(addresses);
+        } catch {
+          // Thrown by net or tls before there is a socket (an option they refuse): without this the
+          // request would wait for ever on a rejection nobody handles.
+          callback(new OutboundError('connect_failed'), null);
         }
-        // Built per connection because undici hands a connector no per-call lookup. The cost is
-        // TLS session reuse across these connections; the pool keeps connections alive instead.
-        const dialAny = buildConnector({
-          timeout: connectTimeoutMs,
-          autoSelectFamily: true,
-          autoSelectFamilyAttemptTimeout: attemptTimeoutMs,
-          lookup: pinnedLookup(addresses),
-        });
-        // The name (never an IP here) makes net call the pinned lookup instead of dialling it.
-        dialAny({ ...options, hostname, ...sni }, callback);
       },
       (error: unknown) => {
         callback(error instanceof Error ? error : new OutboundError('connect_failed'), null);
@@ -198,7 +207,8 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   // Node abandons an attempt at this point rather than racing it against the next (nodejs/node#48145),
   // so its 250 ms default fails slow but working routes (nodejs/node#54359); 500 ms is the value
   // proposed for that in nodejs/node#56738. 10 ms is net's floor.
-  const attemptTimeout = Math.max(10, Math.min(options.connectAttemptTimeoutMs ?? DEFAULT_CONNECT_ATTEMPT_TIMEOUT_MS, connectTimeout));
+  // net wants a whole number of ms and throws on any other.
+  const attemptTimeout = Math.ceil(Math.max(10, Math.min(options.connectAttemptTimeoutMs ?? DEFAULT_CONNECT_ATTEMPT_TIMEOUT_MS, connectTimeout)));
   const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Two pools so a connection opened for an allow-listed call is never reused by one that is not.
   const strict = new Agent({ connect: guardedConnector(resolve, false, connectTimeout, attemptTimeout), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
