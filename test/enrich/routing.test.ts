@@ -7,13 +7,14 @@ import { costMicros, createOrgUploadGrant, findModel } from '@byok/shared';
 import { defaultPolicy } from '@byok/shared/plans/policy';
 import type { EnrichResponse } from '@byok/shared/wire/enrich';
 import type { UsageResponse } from '@byok/shared/wire/usage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OrgSecretsService } from '../../server/src/services/admin/org-secrets';
 import { OrgSecretsStore } from '../../server/src/services/admin/org-secrets-store';
 import { estimateEnrichmentTokens } from '../../server/src/enrichment/run-enrichment';
 import { CSV_PAGE_ROWS } from '../../server/src/http/routes/usage';
 import { UsageStore } from '../../server/src/store/usage-store';
 import { countTokens } from '../emulator/content';
+import type { SealedKey } from '../../server/src/testing/client';
 import { closedPort, startHarness, type Harness } from './harness';
 
 const TEXT = 'Grace Hopper wrote the first compiler. She worked at Harvard University.\n\nThe compiler changed programming forever.';
@@ -294,11 +295,12 @@ describe('routing through POST /v1/enrich', () => {
       const refused = await enrich({ grants: [] });
       expect(refused.status).toBe(200);
       expect(refused.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.source}:${attempt.outcome}`)).toEqual(['anthropic:org:key_rejected', 'groq:platform:ok']);
-      expect(orgKeyRow()).toEqual({ status: 'invalid', version: 1 });
+      const first = orgKeyRow().version;
+      expect(orgKeyRow()).toEqual({ status: 'invalid', version: first });
 
       // Rotated while the refused key's call waits on the provider: the verdict was about the old key.
       await putOrgKey(h.canary.key('anthropic'));
-      expect(orgKeyRow()).toEqual({ status: 'unverified', version: 2 });
+      expect(orgKeyRow()).toEqual({ status: 'unverified', version: first + 1 });
       h.emulator.setBehavior({ provider: 'anthropic' }, { latencyMs: 300 });
       const anthropicCalls = h.emulator.requests.filter((request) => request.provider === 'anthropic').length;
       const pending = enrich({ grants: [] });
@@ -308,7 +310,7 @@ describe('routing through POST /v1/enrich', () => {
       await putOrgKey(fresh);
       const overlapped = await pending;
       expect(overlapped.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['anthropic:key_rejected', 'groq:ok']);
-      expect(orgKeyRow()).toEqual({ status: 'unverified', version: 3 });
+      expect(orgKeyRow()).toEqual({ status: 'unverified', version: first + 2 });
       h.emulator.setBehavior({ provider: 'anthropic' }, null);
       expect((await enrich({ grants: [] })).body.route).toMatchObject({ provider: 'anthropic', source: 'org', secretId: orgSecretId });
     } finally {
@@ -474,6 +476,67 @@ describe('usage, CSV, verify and metrics', () => {
     }
   });
 
+  describe('a personal key rotated (to another base URL) while its grant is opened', () => {
+    // The rotation lands inside the request, around GrantsService.openGrants (the real one, run
+    // as is): a verdict about the released key lands on its version, not on the row's. (Where the
+    // key is sent is the release's too, but the operator's emulator URLs hide the base URL here.)
+    const vllmBase = () => h.emulator.urls.vllm;
+    const movedBase = () => `${h.emulator.urls.vllm}/moved`;
+    let original: typeof h.server.services.grants.openGrants;
+    beforeAll(() => {
+      original = h.server.services.grants.openGrants;
+    });
+    afterEach(() => {
+      h.server.services.grants.openGrants = original;
+      h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
+    });
+    const allowVllm = async () => {
+      const policy = { ...defaultPolicy('pro'), allowedBaseUrls: [new URL(vllmBase()).origin] };
+      expect((await h.request('PUT', '/v1/admin/policy', { body: { policy } })).status).toBe(200);
+    };
+    const putSealed = (sealed: SealedKey) =>
+      h.request('PUT', `/v1/secrets/${sealed.secretId}`, { body: { provider: 'vllm', label: 'vllm key', baseUrl: sealed.baseUrl, hint: sealed.hint, sealed: sealed.sealed } });
+
+    it("enrich: the provider's refusal of the key released before the rotation leaves the new key alone", async () => {
+      deleteAllKeys();
+      await allowVllm();
+      // The old key is one the provider refuses; the rotation brings one it knows.
+      const { secretId } = await h.addKey('vllm', { baseUrl: vllmBase(), register: false });
+      const grant = await h.grant(secretId);
+      h.server.services.grants.openGrants = async function (this: unknown, ...args) {
+        const keys = await original.apply(h.server.services.grants, args);
+        const next = h.canary.key('vllm');
+        h.emulator.addKey('vllm', next);
+        expect((await h.client.putKey(h.owner, { provider: 'vllm', apiKey: next, secretId, baseUrl: movedBase() })).status).toBe(200);
+        return keys;
+      };
+      const response = await enrich({ grants: [grant], provider: 'vllm' });
+      expect(response.status).toBe(424);
+      expect(response.body.error).toMatchObject({ code: 'key_rejected', message: expect.stringContaining('replaced meanwhile') });
+      const row = h.server.db.prepare('SELECT status, base_url AS baseUrl FROM secrets WHERE id = ?').get(secretId);
+      expect(row).toEqual({ status: 'unverified', baseUrl: movedBase() });
+    });
+
+    it('verify: the verdict about the key released after the rotation lands on that key', async () => {
+      deleteAllKeys();
+      await allowVllm();
+      const { secretId } = await h.addKey('vllm', { baseUrl: movedBase() });
+      const next = h.canary.key('vllm');
+      h.emulator.addKey('vllm', next);
+      const rotation = await h.client.seal(h.owner, { provider: 'vllm', apiKey: next, secretId, baseUrl: vllmBase() });
+      const grant = await h.client.grant(h.owner, secretId, { purpose: 'verify', wrappedDek: rotation.sealed.wrappedDek });
+      // Verify has read the row (old key, moved base URL); the rotation lands before the grant is opened.
+      h.server.services.grants.openGrants = async function (this: unknown, ...args) {
+        expect((await putSealed(rotation)).status).toBe(200);
+        return original.apply(h.server.services.grants, args);
+      };
+      const verified = await h.request<{ status: string; detail: string }>('POST', `/v1/secrets/${secretId}/verify`, { body: { grant } });
+      expect(verified.body.status).toBe('valid');
+      const row = h.server.db.prepare('SELECT status FROM secrets WHERE id = ?').get(secretId) as { status: string };
+      expect(row.status).toBe('valid');
+    });
+  });
+
   it('verifies a key: valid, invalid, unreachable; status and audit follow', async () => {
     deleteAllKeys();
     const good = await h.addKey('anthropic');
@@ -539,7 +602,7 @@ describe('usage, CSV, verify and metrics', () => {
     const stale = await pending;
     h.emulator.setBehavior({ provider: 'openai' }, null);
     expect(stale.body.status).toBe('invalid');
-    expect(stale.body.detail).toContain('rotated meanwhile');
+    expect(stale.body.detail).toContain('changed meanwhile');
     const after = await h.request<{ secrets: Array<{ id: string; status: string }> }>('GET', '/v1/secrets');
     expect(after.body.secrets.find((secret) => secret.id === rotating.secretId)?.status).toBe('unverified');
   });

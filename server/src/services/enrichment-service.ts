@@ -104,7 +104,7 @@ export class EnrichmentService {
     const run = async (options: RunOptions): Promise<StoredResponse & { aborted: boolean }> => {
       try {
         const personal = deps.secretsStore.listForUser(principal.userId).map((record) => {
-          // A released key keeps the base URL and version it was opened with: the row may have been
+          // A released key is described by the row it was opened from: the row may have been
           // rotated while its grant was being recorded, and the key goes only where it was sealed for.
           const release = released.get(record.id);
           return {
@@ -112,9 +112,9 @@ export class EnrichmentService {
             provider: record.provider,
             label: record.label,
             baseUrl: release?.baseUrl ?? record.baseUrl,
-            defaultModel: record.defaultModel,
+            defaultModel: release === undefined ? record.defaultModel : release.defaultModel,
             releasedKey: release?.apiKey,
-            keyless: record.wrappedDek === null,
+            keyless: release === undefined && record.wrappedDek === null,
             version: release?.version ?? record.version,
           };
         });
@@ -237,25 +237,29 @@ export class EnrichmentService {
     if (!byok && !shared) throw new AppError('provider_disabled', `${getProvider(provider).name} is switched off by the organization.`);
   }
 
-  private keyRejected(principal: Principal, candidate: Candidate, status: number | undefined): void {
+  /**
+   * Marks the refused key invalid, at the version that was sent; false when it was replaced (or
+   * changed) since, and so left as it is. The provider's refusal of a personal key is audited
+   * either way: it happened, to the key the request released.
+   */
+  private keyRejected(principal: Principal, candidate: Candidate, status: number | undefined): boolean {
     const { deps } = this;
     if (candidate.source !== 'byok' || candidate.secretId === null) {
       // Shared keys are the operator's or the admins' to fix; the route moves on without them.
-      if (candidate.source === 'org' && candidate.secretId !== null && candidate.version !== undefined) {
-        deps.orgSecretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
-      }
-      deps.logger.warn({ provider: candidate.provider, source: candidate.source, status }, 'a shared key was refused by its provider');
-      return;
+      const marked = candidate.source === 'org' && candidate.secretId !== null && candidate.version !== undefined && deps.orgSecretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
+      deps.logger.warn({ provider: candidate.provider, source: candidate.source, status, marked }, 'a shared key was refused by its provider');
+      return marked;
     }
-    if (candidate.version !== undefined) deps.secretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
+    const marked = candidate.version !== undefined && deps.secretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
     deps.audit.append({
       orgId: principal.orgId,
       actor: principal.userId,
       action: 'key.rejected_by_provider',
       target: candidate.secretId,
       provider: candidate.provider,
-      detail: { label: candidate.label ?? '', ...(status === undefined ? {} : { status }) },
+      detail: { label: candidate.label ?? '', ...(status === undefined ? {} : { status }), ...(marked ? {} : { markedInvalid: false }) },
     });
+    return marked;
   }
 
   private keyUsed(candidate: Candidate, at: string): void {

@@ -99,6 +99,8 @@ export class KeyVerificationService {
         apiKey = key.apiKey;
         keyBaseUrl = key.baseUrl;
         version = key.version;
+        // Asked again for a base URL a rotation brought in after the check above: the grant is used
+        // up by now, but the key must not go where the policy does not allow.
         if (keyBaseUrl !== record.baseUrl && !baseUrlAllowed(policy, deps.operatorBaseUrls, provider, keyBaseUrl)) {
           throw new AppError('bad_request', "baseUrl is not in your organization's allowed base URLs.");
         }
@@ -142,8 +144,9 @@ export class KeyVerificationService {
         });
       },
     );
-    // Rotated while the provider answered: the verdict is about the key it replaced.
-    if (rotated) result = { ...result, detail: `${result.detail}; the key was rotated meanwhile, so its status is unchanged` };
+    // Changed while the provider answered (a rotation, or an edit, which also takes a new version):
+    // the verdict is about the key as it was released.
+    if (rotated) result = { ...result, detail: `${result.detail}; the key changed meanwhile (rotated or edited), so its status is unchanged` };
     return result;
   }
 }

@@ -35,7 +35,7 @@ function environment(script: Partial<Record<ProviderId, { ms: number; fail?: () 
     usage: {} as UsageStore,
     allowedBaseUrls: [],
     timeoutMs: 5_000,
-    onKeyRejected: () => undefined,
+    onKeyRejected: () => true,
   };
 }
 

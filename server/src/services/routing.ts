@@ -24,7 +24,8 @@ export interface RouteEnvironment {
   readonly allowedBaseUrls: readonly string[];
   readonly timeoutMs: number;
   /** A provider refused a key: personal keys are marked invalid and audited; shared ones reported. */
-  onKeyRejected(candidate: Candidate, status: number | undefined): void;
+  /** Records the provider's refusal of the key; true when the key was marked invalid (false: replaced since). */
+  onKeyRejected(candidate: Candidate, status: number | undefined): boolean;
   /** A key could not be opened (an organization key deleted meanwhile, or one that no longer decrypts): it is skipped. */
   onKeyUnavailable?(candidate: Candidate, error: unknown): void;
   readonly clock?: () => number;
@@ -236,10 +237,11 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
       row(candidate, startedAt, ms, error.usage, outcome);
       attempts.push({ provider: candidate.provider, source: candidate.source, outcome, ms: Math.round(ms) });
       progressBefore += progressHere;
-      if (outcome === 'key_rejected') env.onKeyRejected(candidate, error.error.summary.status);
+      const marked = outcome === 'key_rejected' && env.onKeyRejected(candidate, error.error.summary.status);
       if (outcome === 'key_rejected' && candidate.source === 'byok') {
         const name = getProvider(candidate.provider).name;
-        return { kind: 'failed', error: new AppError('key_rejected', `${name} refused the key; it is now marked invalid. Attempts: ${describeAttempts(attempts)}.`), rows };
+        const status = marked ? 'it is now marked invalid' : 'it was replaced meanwhile, so its status is unchanged';
+        return { kind: 'failed', error: new AppError('key_rejected', `${name} refused the key; ${status}. Attempts: ${describeAttempts(attempts)}.`), rows };
       }
     } finally {
       // The plaintext key lives only for the attempt.

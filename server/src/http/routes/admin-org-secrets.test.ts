@@ -82,8 +82,9 @@ describe('organization keys', () => {
     expect(rotated.body.secret.rotatedAt).toEqual(expect.any(String));
     expect((await harness.admin().orgSecrets.open(owner.orgId, first.id)).apiKey).toBe(next);
     // Each rotation is a new version; a caller that read the key before it is refused the new one.
-    expect(await harness.admin().orgSecrets.open(owner.orgId, first.id, 2)).toMatchObject({ version: 2, apiKey: next });
-    await expect(harness.admin().orgSecrets.open(owner.orgId, first.id, 1)).rejects.toMatchObject({ code: 'not_found' });
+    const current = (await harness.admin().orgSecrets.open(owner.orgId, first.id)).version;
+    expect(await harness.admin().orgSecrets.open(owner.orgId, first.id, current)).toMatchObject({ version: current, apiKey: next });
+    await expect(harness.admin().orgSecrets.open(owner.orgId, first.id, current - 1)).rejects.toMatchObject({ code: 'not_found' });
     const other = await putOrgKey(harness, owner, { provider: 'anthropic', apiKey: canary.key('anthropic'), id: first.id });
     keep('rotate other provider', other);
     expect(other.status).toBe(409);
@@ -153,6 +154,17 @@ describe('organization keys', () => {
     expect(harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'org_key.deleted' })[0]?.target).toBe(stored.id);
     expect((await harness.client.request('DELETE', `/v1/admin/org-secrets/${stored.id}`, { token: owner.accessToken })).status).toBe(404);
     await expect(harness.admin().orgSecrets.open(owner.orgId, stored.id)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('never gives a version twice, not even to a key created again under a deleted key\'s id', async () => {
+    const stored = await putOrgKey(harness, owner, { provider: 'groq', apiKey: canary.key('groq') });
+    const before = (await harness.admin().orgSecrets.open(owner.orgId, stored.id)).version;
+    expect((await harness.client.request('DELETE', `/v1/admin/org-secrets/${stored.id}`, { token: owner.accessToken })).status).toBe(204);
+    const again = await putOrgKey(harness, owner, { provider: 'groq', apiKey: canary.key('groq'), id: stored.id });
+    expect(again.status).toBe(201);
+    // A route that listed the old key cannot open the new one under the old key's version.
+    await expect(harness.admin().orgSecrets.open(owner.orgId, stored.id, before)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await harness.admin().orgSecrets.open(owner.orgId, stored.id)).version).toBeGreaterThan(before);
   });
 
   it('master-key rotation re-wraps every organization key, and each still opens', async () => {

@@ -10,7 +10,7 @@ import type { KeyRecord, KeyRow } from '../../store/key-columns';
 export interface OrgSecretRecord extends KeyRecord {
   orgId: string;
   kekId: string;
-  /** Bumped by every rotation (migration 007). */
+  /** Drawn from one counter by every creation and rotation (migrations 007, 008): never given twice. */
   version: number;
 }
 
@@ -67,12 +67,22 @@ export class OrgSecretsStore {
     return this.statements.prepare('SELECT 1 FROM secrets WHERE id = ?').get(id) !== undefined;
   }
 
+  /**
+   * The next organization key version (migration 008): one counter for every key, so a version is
+   * never given twice, not even to a key created again under a deleted key's id. Call it inside
+   * the write's transaction.
+   */
+  private nextVersion(): number {
+    return (this.statements.prepare('UPDATE org_secret_versions SET last = last + 1 WHERE id = 1 RETURNING last').get() as { last: number }).last;
+  }
+
   insert(orgId: string, id: string, write: OrgSecretWrite, createdAt: string): void {
+    const version = this.nextVersion();
     this.statements
       .prepare(
         `INSERT INTO org_secrets (id, org_id, provider, label, default_model, base_url, hint_prefix, hint_last4, iv, ct,
-           wrapped_dek, kek_id, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unverified', ?)`,
+           wrapped_dek, kek_id, status, created_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unverified', ?, ?)`,
       )
       .run(
         id,
@@ -88,14 +98,16 @@ export class OrgSecretsStore {
         write.sealed.wrappedDek,
         write.kekId,
         createdAt,
+        version,
       );
   }
 
   replace(orgId: string, id: string, write: OrgSecretWrite, rotatedAt: string): void {
+    const version = this.nextVersion();
     this.statements
       .prepare(
         `UPDATE org_secrets SET label = ?, default_model = ?, base_url = ?, hint_prefix = ?, hint_last4 = ?, iv = ?, ct = ?,
-           wrapped_dek = ?, kek_id = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?, version = version + 1
+           wrapped_dek = ?, kek_id = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?, version = ?
          WHERE id = ? AND org_id = ?`,
       )
       .run(
@@ -109,6 +121,7 @@ export class OrgSecretsStore {
         write.sealed.wrappedDek,
         write.kekId,
         rotatedAt,
+        version,
         id,
         orgId,
       );
