@@ -297,6 +297,9 @@ describe('routing through POST /v1/enrich', () => {
       expect(refused.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.source}:${attempt.outcome}`)).toEqual(['anthropic:org:key_rejected', 'groq:platform:ok']);
       const first = orgKeyRow().version;
       expect(orgKeyRow()).toEqual({ status: 'invalid', version: first });
+      // The admins' log says so; the member's own events do not.
+      const refusal = services.audit.listForOrg(h.owner.orgId, { limit: 1, action: 'org_key.rejected_by_provider' })[0];
+      expect(refusal).toMatchObject({ actor: 'system', target: orgSecretId, provider: 'anthropic', detail: { label: 'org anthropic', status: 401 } });
 
       // Rotated while the refused key's call waits on the provider: the verdict was about the old key.
       await putOrgKey(h.canary.key('anthropic'));
@@ -311,6 +314,7 @@ describe('routing through POST /v1/enrich', () => {
       const overlapped = await pending;
       expect(overlapped.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['anthropic:key_rejected', 'groq:ok']);
       expect(orgKeyRow()).toEqual({ status: 'unverified', version: first + 2 });
+      expect(services.audit.listForOrg(h.owner.orgId, { limit: 1, action: 'org_key.rejected_by_provider' })[0]?.detail).toMatchObject({ markedInvalid: false });
       h.emulator.setBehavior({ provider: 'anthropic' }, null);
       expect((await enrich({ grants: [] })).body.route).toMatchObject({ provider: 'anthropic', source: 'org', secretId: orgSecretId });
     } finally {

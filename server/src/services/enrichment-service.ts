@@ -248,6 +248,18 @@ export class EnrichmentService {
       // Shared keys are the operator's or the admins' to fix; the route moves on without them.
       const marked = candidate.source === 'org' && candidate.secretId !== null && candidate.version !== undefined && deps.orgSecretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
       deps.logger.warn({ provider: candidate.provider, source: candidate.source, status, marked }, 'a shared key was refused by its provider');
+      if (candidate.source === 'org' && candidate.secretId !== null) {
+        // In the organization's log for its admins, by `system`: not in the member's own events,
+        // whose request only happened to be the one that found out.
+        deps.audit.append({
+          orgId: principal.orgId,
+          actor: 'system',
+          action: 'org_key.rejected_by_provider',
+          target: candidate.secretId,
+          provider: candidate.provider,
+          detail: { label: candidate.label ?? '', ...(status === undefined ? {} : { status }), ...(marked ? {} : { markedInvalid: false }) },
+        });
+      }
       return marked;
     }
     const marked = candidate.version !== undefined && deps.secretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);

@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'org_key.stored',
   'org_key.rotated',
   'org_key.deleted',
+  'org_key.rejected_by_provider',
   'org.plan_changed',
   'master_key.rotated',
   'org.created',
