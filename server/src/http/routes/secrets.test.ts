@@ -27,8 +27,23 @@ function storedState(server: TestServer): unknown {
   };
 }
 
+/**
+ * Copies the whole WAL into the database file and empties it. The server's checkpoint worker may be
+ * in a checkpoint of its own at that moment, and SQLite then answers `busy` instead of waiting: a
+ * loaded run (the whole suite in parallel) saw the old seal still in the WAL. So it is asked again.
+ */
+function checkpointAll(server: TestServer): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const [result] = server.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy === 0) return;
+    Atomics.wait(pause, 0, 0, 10);
+  }
+  throw new Error('the WAL could not be checkpointed in 2 s');
+}
+
 function expectGoneFromFiles(server: TestServer, value: string): void {
-  server.db.pragma('wal_checkpoint(TRUNCATE)');
+  checkpointAll(server);
   for (const file of readdirSync(server.dataDir).filter((name) => name.startsWith('byok.sqlite'))) {
     const bytes = readFileSync(join(server.dataDir, file));
     expect(bytes.includes(Buffer.from(value, 'utf8')), file).toBe(false);
