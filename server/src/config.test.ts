@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       allowedOrigins: null,
       logLevel: 'info',
       providerTimeoutMs: 60_000,
+      azureApiVersion: '2024-10-21',
       rateLimits: true,
       providerBaseUrls: {},
     });
@@ -40,6 +41,12 @@ describe('loadConfig', () => {
       rateLimits: false,
       providerTimeoutMs: 5000,
     });
+  });
+
+  it("takes Azure's api-version as a date, GA or preview, and nothing else", () => {
+    expect(loadConfig([], { BYOK_AZURE_API_VERSION: '2025-04-01-preview' }).azureApiVersion).toBe('2025-04-01-preview');
+    expect(() => loadConfig([], { BYOK_AZURE_API_VERSION: '2025-04-01&key=x' })).toThrow(/BYOK_AZURE_API_VERSION \(must be a date/);
+    expect(() => loadConfig([], { BYOK_AZURE_API_VERSION: 'latest' })).toThrow(/BYOK_AZURE_API_VERSION/);
   });
 
   it('names a bad setting without echoing its value', () => {

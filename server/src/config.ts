@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PLAN_IDS } from '@byok/shared/plans/plans';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
 import { isProviderId } from '@byok/shared/providers/catalog';
+import { AZURE_DEFAULT_API_VERSION } from './providers/azure-openai';
 import type { ProviderId } from '@byok/shared/providers/types';
 
 const booleanText = z
@@ -76,6 +77,12 @@ const ConfigSchema = z.object({
     ),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   providerTimeoutMs: z.coerce.number().int().positive().default(60_000),
+  // Azure's data-plane `api-version`: a date, GA or `-preview`. Reasoning deployments (o1, o3-mini
+  // and later) refuse versions older than 2024-12-01-preview; the GA default is the stable one.
+  azureApiVersion: z
+    .string()
+    .refine((value) => /^\d{4}-\d{2}-\d{2}(-preview)?$/.test(value), { message: 'must be a date such as 2024-10-21 or 2025-04-01-preview' })
+    .default(AZURE_DEFAULT_API_VERSION),
   rateLimits: z
     .enum(['on', 'off'])
     .default('on')
@@ -97,6 +104,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   allowedOrigins: 'BYOK_ALLOWED_ORIGINS',
   logLevel: 'BYOK_LOG_LEVEL',
   providerTimeoutMs: 'BYOK_PROVIDER_TIMEOUT_MS',
+  azureApiVersion: 'BYOK_AZURE_API_VERSION',
   rateLimits: 'BYOK_RATE_LIMITS',
 };
 

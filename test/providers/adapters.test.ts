@@ -277,6 +277,17 @@ describe('key placement details', () => {
     expect(emulator.requests[0]?.headers['authorization']).toBeUndefined();
   });
 
+  it("Azure sends the operator's api-version (BYOK_AZURE_API_VERSION), for calls and verify alike", async () => {
+    emulator.reset();
+    const preview = createProviderAdapters(client, { azureApiVersion: '2025-04-01-preview' }).forProvider('azure-openai');
+    await preview.complete(callFor('azure-openai', { model: 'o3-mini' }), summaryChunkPrompt(TEXT, { index: 0, total: 1 }));
+    await preview.verify(callFor('azure-openai', { model: 'o3-mini' }));
+    expect(emulator.requests.map((request) => request.path)).toEqual([
+      '/azure/openai/deployments/o3-mini/chat/completions?api-version=2025-04-01-preview',
+      '/azure/openai/models?api-version=2025-04-01-preview',
+    ]);
+  });
+
   it('a keyless local provider (ollama) works without any auth header', async () => {
     emulator.reset();
     const local = await startEmulator();

@@ -4,22 +4,30 @@ import { chatRequestBody, openAiErrorInfo, parseChatCompletion, parseModelList }
 import type { ProviderCall, Prompt } from './types';
 import { JSON_HEADERS, joinUrl, pathSegment, type HttpRequestSpec, type WireProtocol } from './wire-protocol';
 
-/** A GA data-plane version that has chat completions, `max_completion_tokens` and the models list. */
-export const AZURE_API_VERSION = '2024-10-21';
+/**
+ * The GA data-plane version used unless the operator sets BYOK_AZURE_API_VERSION: it has chat
+ * completions, `max_completion_tokens` and the models list. Reasoning deployments (o1, o3-mini and
+ * later) need 2024-12-01-preview or a later version, which an operator opts into.
+ */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
 function headers(call: ProviderCall): Record<string, string> {
   return call.apiKey === null ? { ...JSON_HEADERS } : { ...JSON_HEADERS, 'api-key': call.apiKey };
 }
 
-export const azureOpenAiProtocol: WireProtocol = {
-  buildCompletion(call: ProviderCall, prompt: Prompt): HttpRequestSpec {
-    const path = `/openai/deployments/${pathSegment(call.model, call.provider)}/chat/completions?api-version=${AZURE_API_VERSION}`;
-    return { url: joinUrl(call.baseUrl, path), method: 'POST', headers: headers(call), body: JSON.stringify(chatRequestBody(call, prompt, false)) };
-  },
-  parseCompletion: parseChatCompletion,
-  buildVerify(call: ProviderCall): HttpRequestSpec {
-    return { url: joinUrl(call.baseUrl, `/openai/models?api-version=${AZURE_API_VERSION}`), method: 'GET', headers: headers(call) };
-  },
-  parseVerify: parseModelList,
-  errorInfo: openAiErrorInfo,
-};
+/** The Azure wire protocol at one `api-version` (checked by the config schema: a date, maybe `-preview`). */
+export function azureOpenAiProtocol(apiVersion: string = AZURE_DEFAULT_API_VERSION): WireProtocol {
+  const version = encodeURIComponent(apiVersion);
+  return {
+    buildCompletion(call: ProviderCall, prompt: Prompt): HttpRequestSpec {
+      const path = `/openai/deployments/${pathSegment(call.model, call.provider)}/chat/completions?api-version=${version}`;
+      return { url: joinUrl(call.baseUrl, path), method: 'POST', headers: headers(call), body: JSON.stringify(chatRequestBody(call, prompt, false)) };
+    },
+    parseCompletion: parseChatCompletion,
+    buildVerify(call: ProviderCall): HttpRequestSpec {
+      return { url: joinUrl(call.baseUrl, `/openai/models?api-version=${version}`), method: 'GET', headers: headers(call) };
+    },
+    parseVerify: parseModelList,
+    errorInfo: openAiErrorInfo,
+  };
+}

@@ -12,22 +12,29 @@ import { openAiChatProtocol } from './openai-chat';
 import type { ProviderAdapter } from './types';
 import type { WireProtocol } from './wire-protocol';
 
-const PROTOCOLS: Record<Exclude<ProviderProtocol, 'builtin'>, WireProtocol> = {
-  'openai-chat': openAiChatProtocol,
-  'anthropic-messages': anthropicMessagesProtocol,
-  gemini: geminiProtocol,
-  'ollama-chat': ollamaChatProtocol,
-  'azure-openai': azureOpenAiProtocol,
-};
+export interface AdapterOptions {
+  /** Azure OpenAI's `api-version` (BYOK_AZURE_API_VERSION); its GA default otherwise. */
+  readonly azureApiVersion?: string;
+}
+
+function protocols(options: AdapterOptions): Record<Exclude<ProviderProtocol, 'builtin'>, WireProtocol> {
+  return {
+    'openai-chat': openAiChatProtocol,
+    'anthropic-messages': anthropicMessagesProtocol,
+    gemini: geminiProtocol,
+    'ollama-chat': ollamaChatProtocol,
+    'azure-openai': azureOpenAiProtocol(options.azureApiVersion),
+  };
+}
 
 export interface ProviderAdapters {
   forProvider(provider: ProviderId): ProviderAdapter;
 }
 
-export function createProviderAdapters(client: OutboundClient): ProviderAdapters {
+export function createProviderAdapters(client: OutboundClient, options: AdapterOptions = {}): ProviderAdapters {
   const builtin = createBuiltinAdapter();
   const byProtocol = new Map<ProviderProtocol, ProviderAdapter>();
-  for (const [protocol, wire] of Object.entries(PROTOCOLS) as Array<[ProviderProtocol, WireProtocol]>) {
+  for (const [protocol, wire] of Object.entries(protocols(options)) as Array<[ProviderProtocol, WireProtocol]>) {
     byProtocol.set(protocol, createHttpAdapter(wire, client));
   }
   byProtocol.set('builtin', builtin);

@@ -36,7 +36,7 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
   const { config, services } = context;
   const metrics = new Metrics();
   const outbound = createOutboundClient({ timeoutMs: config.providerTimeoutMs });
-  const adapters = observeAdapters(createProviderAdapters(outbound), (provider, outcome, seconds) => metrics.observeProviderCall(provider, outcome, seconds));
+  const adapters = observeAdapters(createProviderAdapters(outbound, { azureApiVersion: config.azureApiVersion }), (provider, outcome, seconds) => metrics.observeProviderCall(provider, outcome, seconds));
   const usage = new UsageStore(db);
   const orgSecretsStore = new OrgSecretsStore(db);
   const orgSecrets = new OrgSecretsService(db, services.accountsStore, orgSecretsStore, services.audit, services.grantKeys, services.jtis, services.masterKek, config.providerBaseUrls);
