@@ -112,6 +112,38 @@ describe('routing through POST /v1/enrich', () => {
     expect(recited).toMatchObject({ provider: 'google', outcome: 'unreachable', input_tokens: billed?.inputTokens, output_tokens: 0 });
   });
 
+  it('answers Retry-After with the shortest wait when every provider was rate-limited and said for how long', async () => {
+    deleteAllKeys();
+    const groq = await h.addKey('groq');
+    const openai = await h.addKey('openai');
+    h.emulator.setBehavior({ key: groq.key }, { rateLimit: { retryAfterSeconds: 7 } });
+    h.emulator.setBehavior({ key: openai.key }, { rateLimit: { retryAfterSeconds: 2.5 } });
+    // Members with keys of their own do not fall back to the platform key here.
+    const policy = { ...defaultPolicy('pro'), platformFallback: 'never' };
+    expect((await h.request('PUT', '/v1/admin/policy', { body: { policy } })).status).toBe(200);
+    try {
+      const requestId = `retry-after-${Date.now()}`;
+      const limited = await enrich({ grants: [await h.grant(groq.secretId), await h.grant(openai.secretId)] }, { 'x-request-id': requestId });
+      expect(limited.status).toBe(502);
+      expect(limited.headers.get('retry-after')).toBe('3');
+      expect(limited.body.error.message).toContain('try again in 3 s');
+      // A replay of the id gets the stored answer, without a wait that has passed by then.
+      const replay = await enrich({ grants: [] }, { 'x-request-id': requestId });
+      expect([replay.status, replay.headers.get('retry-after')]).toEqual([502, null]);
+
+      // One provider that failed otherwise says nothing about when: no Retry-After.
+      h.emulator.setBehavior({ key: openai.key }, { serverError: 503 });
+      const mixed = await enrich({ grants: [await h.grant(groq.secretId), await h.grant(openai.secretId)] });
+      expect(mixed.status).toBe(502);
+      expect(mixed.headers.get('retry-after')).toBeNull();
+      expect(mixed.body.error.message).not.toContain('try again');
+    } finally {
+      h.emulator.setBehavior({ key: groq.key }, null);
+      h.emulator.setBehavior({ key: openai.key }, null);
+      h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
+    }
+  });
+
   it('stops on a rejected personal key: 424, key marked invalid, audited, no platform fallback', async () => {
     deleteAllKeys();
     h.emulator.reset();

@@ -50,10 +50,16 @@ export type PreparedEnrichment =
   | {
       readonly kind: 'run';
       /** Runs the route; `aborted` when the client went away (nothing is stored for replay then). */
-      run(options: RunOptions): Promise<StoredResponse & { aborted: boolean }>;
+      run(options: RunOptions): Promise<RunResult>;
       /** Drops the released keys without running (the client left before the first byte). */
       dispose(): void;
     };
+
+/**
+ * The answer of a run: what is stored for its id, whether the client left, and, when every
+ * provider asked to wait, for how many seconds (the `Retry-After` of this answer).
+ */
+export type RunResult = StoredResponse & { readonly aborted: boolean; readonly retryAfterSeconds?: number };
 
 /** What a request has once its grants are open: everything `run` needs besides the body. */
 interface Opened {
@@ -101,7 +107,7 @@ export class EnrichmentService {
       unclaim();
     };
 
-    const run = async (options: RunOptions): Promise<StoredResponse & { aborted: boolean }> => {
+    const run = async (options: RunOptions): Promise<RunResult> => {
       try {
         const personal = deps.secretsStore.listForUser(principal.userId).map((record) => {
           // A released key is described by the row it was opened from: the row may have been
@@ -180,7 +186,9 @@ export class EnrichmentService {
           const stored = deps.usage.storedResponse(principal.userId, requestId);
           if (stored) return { ...stored, aborted: false };
         }
-        return { ...response, aborted: false };
+        // The wait goes with this answer only, never with a replay of it: by then it is past.
+        const retryAfterSeconds = outcome.kind === 'failed' && outcome.retryAfterMs !== undefined ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : undefined;
+        return { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
       } finally {
         finish();
       }

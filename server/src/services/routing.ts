@@ -23,8 +23,10 @@ export interface RouteEnvironment {
   /** Base URLs allowed to resolve to private addresses (policy + operator). */
   readonly allowedBaseUrls: readonly string[];
   readonly timeoutMs: number;
-  /** A provider refused a key: personal keys are marked invalid and audited; shared ones reported. */
-  /** Records the provider's refusal of the key; true when the key was marked invalid (false: replaced since). */
+  /**
+   * A provider refused a key: marks it invalid at the version sent and audits the refusal; true
+   * when the key was marked (false: replaced since).
+   */
   onKeyRejected(candidate: Candidate, status: number | undefined): boolean;
   /** A key could not be opened (an organization key deleted meanwhile, or one that no longer decrypts): it is skipped. */
   onKeyUnavailable?(candidate: Candidate, error: unknown): void;
@@ -51,8 +53,20 @@ export interface RouteRequest {
 
 export type RouteOutcome =
   | { readonly kind: 'ok'; readonly body: Omit<EnrichResponse, 'requestId'>; readonly rows: NewUsageRow[]; readonly paidBy: Candidate; readonly finishedAt: string }
-  | { readonly kind: 'failed'; readonly error: AppError; readonly rows: NewUsageRow[] }
+  | {
+      readonly kind: 'failed';
+      readonly error: AppError;
+      readonly rows: NewUsageRow[];
+      /** Every provider tried was rate-limited and said for how long: the shortest of those waits, in ms. */
+      readonly retryAfterMs?: number;
+    }
   | { readonly kind: 'aborted'; readonly rows: NewUsageRow[] };
+
+/** The shortest wait when every failed call was a rate limit that named one; else undefined (no call, or one that did not). */
+function shortestWait(waits: ReadonlyArray<number | undefined>): number | undefined {
+  if (waits.length === 0 || waits.some((wait) => wait === undefined)) return undefined;
+  return Math.min(...(waits as number[]));
+}
 
 function attemptOutcome(kind: ProviderErrorKind): Exclude<AttemptOutcome, 'ok' | 'skipped'> {
   if (kind === 'auth') return 'key_rejected';
@@ -111,6 +125,8 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
 async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: readonly RouteStep[], rows: NewUsageRow[]): Promise<RouteOutcome> {
   const clock = env.clock ?? Date.now;
   const attempts: RouteAttempt[] = [];
+  // Per provider call that failed: how long it asked to wait (a 429 that said so), else undefined.
+  const waits: Array<number | undefined> = [];
   // Progress counts on across candidates: a route that moves on does not start its count again.
   let progressBefore = 0;
   let progressHere = 0;
@@ -236,6 +252,7 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
       const outcome = attemptOutcome(kind);
       row(candidate, startedAt, ms, error.usage, outcome);
       attempts.push({ provider: candidate.provider, source: candidate.source, outcome, ms: Math.round(ms) });
+      waits.push(outcome === 'rate_limited' ? error.error.summary.retryAfterMs : undefined);
       progressBefore += progressHere;
       const marked = outcome === 'key_rejected' && env.onKeyRejected(candidate, error.error.summary.status);
       if (outcome === 'key_rejected' && candidate.source === 'byok') {
@@ -251,5 +268,12 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
   // A client that left while the last candidate failed gets no stored 502 for its id: it may retry.
   if (request.signal?.aborted) return { kind: 'aborted', rows };
   if (attempts.length === 0) return { kind: 'failed', error: new AppError('provider_unreachable', 'No provider can serve this request under the current policy.'), rows };
-  return { kind: 'failed', error: new AppError('provider_unreachable', `No provider in the route answered. Attempts: ${describeAttempts(attempts)}.`), rows };
+  const retryAfterMs = shortestWait(waits);
+  const wait = retryAfterMs === undefined ? '' : ` Every provider asked to wait; try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
+  return {
+    kind: 'failed',
+    error: new AppError('provider_unreachable', `No provider in the route answered. Attempts: ${describeAttempts(attempts)}.${wait}`),
+    rows,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
 }

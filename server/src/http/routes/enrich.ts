@@ -73,6 +73,7 @@ export function enrichRoutes(context: RouteContext, service: EnrichmentService, 
     if (!stream) {
       const result = await prepared.run({ signal: controller.signal });
       if (result.aborted || response.destroyed) return;
+      if (result.retryAfterSeconds !== undefined) response.setHeader('retry-after', String(result.retryAfterSeconds));
       response.status(result.status).json(result.body);
       return;
     }
