@@ -3,7 +3,10 @@
 // timeouts, size limits, aborts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundClient, type ResolveHost } from './guarded-client';
 import { OutboundError } from './outbound-error';
@@ -321,6 +324,39 @@ describe('guarded outbound client', () => {
         expect(Date.now() - started).toBeLessThan(1_200);
       } finally {
         await client.close();
+      }
+    });
+  });
+
+  describe('TLS to a name with several addresses', () => {
+    const cert = readFileSync(new URL('./testdata/dual-test-cert.pem', import.meta.url), 'utf8');
+    const key = readFileSync(new URL('./testdata/dual-test-key.pem', import.meta.url), 'utf8');
+
+    it('resumes the TLS session on a new connection, and still checks the certificate against the name', async () => {
+      const resumed: boolean[] = [];
+      const server = createHttpsServer({ cert, key }, (request, response) => {
+        resumed.push((request.socket as TLSSocket).isSessionReused());
+        // Every answer ends its connection, so each request makes a new one.
+        response.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+        response.end('{}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      const resolve = fixedResolve({ 'dual.test': ['127.0.0.1', '127.0.0.2'], 'other.test': ['127.0.0.1', '127.0.0.2'] });
+      const client = createOutboundClient({ resolve, trustedCertificates: cert });
+      try {
+        const url = `https://dual.test:${port}`;
+        for (let call = 0; call < 3; call++) {
+          expect((await client.request({ url: `${url}/v1/models`, method: 'GET', allowedBaseUrls: [url] })).status).toBe(200);
+        }
+        expect(resumed).toEqual([false, true, true]);
+        // The same server under a name its certificate does not carry is refused.
+        const other = `https://other.test:${port}`;
+        await expect(client.request({ url: `${other}/v1/models`, method: 'GET', allowedBaseUrls: [other] })).rejects.toMatchObject({ code: 'connect_failed' });
+        expect(resumed).toHaveLength(3);
+      } finally {
+        await client.close();
+        await new Promise((resolve) => server.close(resolve));
       }
     });
   });

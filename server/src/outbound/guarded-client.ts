@@ -4,6 +4,7 @@
 // response size, and fails with an OutboundError that never carries a URL, header or body.
 import { lookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { isUnderAllowedBase } from './allow-list';
 import { classifyAddress } from '@byok/shared/net/ip-ranges';
@@ -28,6 +29,11 @@ export interface OutboundClientOptions {
   readonly timeoutMs?: number;
   /** Default response body limit, 8 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * Certificates to trust instead of the system's (PEM). For tests only: a server with a test
+   * certificate; never set by the companion.
+   */
+  readonly trustedCertificates?: string;
 }
 
 export interface OutboundRequest {
@@ -126,8 +132,38 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
  * to `connectTimeoutMs`, as it bounded the one attempt before. So a host whose IPv6 address cannot
  * be reached still connects over IPv4.
  */
-function guardedConnector(resolve: ResolveHost, allowPrivate: boolean, connectTimeoutMs: number, attemptTimeoutMs: number): buildConnector.connector {
-  const dialAddress = buildConnector({ timeout: connectTimeoutMs });
+/** TLS sessions by server name, the newest 100, for connections made by a connector built per connection. */
+class TlsSessions {
+  private readonly sessions = new Map<string, Buffer>();
+
+  get(name: string): Buffer | undefined {
+    return this.sessions.get(name);
+  }
+
+  set(name: string, session: Buffer): void {
+    this.sessions.delete(name);
+    if (this.sessions.size >= 100) {
+      const oldest = this.sessions.keys().next();
+      if (oldest.done !== true) this.sessions.delete(oldest.value);
+    }
+    this.sessions.set(name, session);
+  }
+}
+
+interface ConnectorSettings {
+  readonly allowPrivate: boolean;
+  readonly connectTimeoutMs: number;
+  readonly attemptTimeoutMs: number;
+  readonly trustedCertificates: string | undefined;
+}
+
+function guardedConnector(resolve: ResolveHost, settings: ConnectorSettings): buildConnector.connector {
+  const { allowPrivate, connectTimeoutMs, attemptTimeoutMs } = settings;
+  const trust = settings.trustedCertificates === undefined ? {} : { ca: settings.trustedCertificates };
+  const dialAddress = buildConnector({ timeout: connectTimeoutMs, ...trust });
+  // undici's connector keeps TLS sessions per connector; one built per connection keeps none, so
+  // this pool keeps them for those, and a new connection to a provider resumes its session.
+  const sessions = new TlsSessions();
   return (options, callback) => {
     const dial = (addresses: readonly ResolvedAddress[]): void => {
       const hostname = stripBrackets(options.hostname);
@@ -139,16 +175,23 @@ function guardedConnector(resolve: ResolveHost, allowPrivate: boolean, connectTi
         dialAddress({ ...options, hostname: only.address, ...sni }, callback);
         return;
       }
-      // Built per connection because undici hands a connector no per-call lookup. The cost is
-      // TLS session reuse across these connections; the pool keeps connections alive instead.
+      // Built per connection because undici hands a connector no per-call lookup; the pool's
+      // sessions are handed to it, and it hands new ones back.
+      const sessionName = servername ?? hostname;
+      const session = sessions.get(sessionName);
       const dialAny = buildConnector({
         timeout: connectTimeoutMs,
         autoSelectFamily: true,
         autoSelectFamilyAttemptTimeout: attemptTimeoutMs,
         lookup: pinnedLookup(addresses),
+        ...trust,
+        ...(session === undefined ? {} : { session }),
       });
       // The name (never an IP here) makes net call the pinned lookup instead of dialling it.
-      dialAny({ ...options, hostname, ...sni }, callback);
+      // undici's connector returns the socket (its types say void): TLS sessions may arrive before
+      // the handshake completes, so the listener goes on now.
+      const socket = (dialAny as unknown as (...args: Parameters<buildConnector.connector>) => unknown)({ ...options, hostname, ...sni }, callback);
+      if (socket instanceof TLSSocket) socket.on('session', (next: Buffer) => sessions.set(sessionName, next));
     };
     resolveChecked(resolve, options.hostname, allowPrivate).then(
       (addresses) => {
@@ -211,8 +254,9 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const attemptTimeout = Math.ceil(Math.max(10, Math.min(options.connectAttemptTimeoutMs ?? DEFAULT_CONNECT_ATTEMPT_TIMEOUT_MS, connectTimeout)));
   const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Two pools so a connection opened for an allow-listed call is never reused by one that is not.
-  const strict = new Agent({ connect: guardedConnector(resolve, false, connectTimeout, attemptTimeout), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
-  const permissive = new Agent({ connect: guardedConnector(resolve, true, connectTimeout, attemptTimeout), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
+  const settings = { connectTimeoutMs: connectTimeout, attemptTimeoutMs: attemptTimeout, trustedCertificates: options.trustedCertificates };
+  const strict = new Agent({ connect: guardedConnector(resolve, { ...settings, allowPrivate: false }), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
+  const permissive = new Agent({ connect: guardedConnector(resolve, { ...settings, allowPrivate: true }), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
 
   function parseTarget(raw: string): URL {
     let url: URL;
