@@ -32,7 +32,8 @@ export function describeError(error: ErrorInfo, companionUrl?: string): ErrorAdv
     case 'provider_disabled':
       return { title: 'This provider is switched off', advice: 'Your organization turned off personal keys for this provider. Use a key for another provider, or ask an admin to switch it on.' };
     case 'provider_unreachable':
-      return { title: 'No provider answered', advice: 'Every provider in your route failed or timed out. Try again in a minute, or verify your keys.' };
+      // The companion's message lists each attempt and, when every provider asked to wait, how long.
+      return { title: 'No provider answered', advice: `${error.message} If this keeps happening, verify your keys in the toolbar popup.` };
     case 'rate_limited':
       return { title: 'Too many requests', advice: 'Wait a moment and try again.' };
     case 'locked':
