@@ -127,9 +127,11 @@ describe('routing through POST /v1/enrich', () => {
       expect(limited.status).toBe(502);
       expect(limited.headers.get('retry-after')).toBe('3');
       expect(limited.body.error.message).toContain('try again in 3 s');
-      // A replay of the id gets the stored answer, without a wait that has passed by then.
-      const replay = await enrich({ grants: [] }, { 'x-request-id': requestId });
-      expect([replay.status, replay.headers.get('retry-after')]).toEqual([502, null]);
+      // Not stored for replay: the same id, sent again after the wait, runs again and succeeds.
+      h.emulator.setBehavior({ key: openai.key }, null);
+      const retried = await enrich({ grants: [await h.grant(groq.secretId), await h.grant(openai.secretId)] }, { 'x-request-id': requestId });
+      expect(retried.status).toBe(200);
+      expect(retried.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['groq:rate_limited', 'openai:ok']);
 
       // One provider that failed otherwise says nothing about when: no Retry-After.
       h.emulator.setBehavior({ key: openai.key }, { serverError: 503 });
@@ -330,8 +332,12 @@ describe('routing through POST /v1/enrich', () => {
       const first = orgKeyRow().version;
       expect(orgKeyRow()).toEqual({ status: 'invalid', version: first });
       // The admins' log says so; the member's own events do not.
-      const refusal = services.audit.listForOrg(h.owner.orgId, { limit: 1, action: 'org_key.rejected_by_provider' })[0];
-      expect(refusal).toMatchObject({ actor: 'system', target: orgSecretId, provider: 'anthropic', detail: { label: 'org anthropic', status: 401 } });
+      const refusals = () => services.audit.listForOrg(h.owner.orgId, { limit: 100, action: 'org_key.rejected_by_provider' });
+      expect(refusals()[0]).toMatchObject({ actor: 'system', target: orgSecretId, provider: 'anthropic', detail: { label: 'org anthropic', status: 401 } });
+      // Routes still try the key, but its refusal is audited once, not on every member's request.
+      const logged = refusals().length;
+      for (let again = 0; again < 3; again++) expect((await enrich({ grants: [] })).body.route.attempts[0]?.outcome).toBe('key_rejected');
+      expect(refusals()).toHaveLength(logged);
 
       // Rotated while the refused key's call waits on the provider: the verdict was about the old key.
       await putOrgKey(h.canary.key('anthropic'));

@@ -179,14 +179,16 @@ export class EnrichmentService {
           outcome.kind === 'ok' ? { status: 200, body: { requestId, ...outcome.body } } : { status: outcome.error.status, body: outcome.error.toBody() };
         // One transaction: the usage rows, the stored answer, and the key's last use.
         const alongside = outcome.kind === 'ok' ? () => this.keyUsed(outcome.paidBy, outcome.finishedAt) : undefined;
-        const idempotency = clientNamed ? { userId: principal.userId, requestId, response } : null;
+        // A route where every provider asked to wait is not stored for replay: no call succeeded, and
+        // the client is told to retry after the wait, with the same id, which must then run again.
+        const waitToRetry = outcome.kind === 'failed' && outcome.retryAfterMs !== undefined;
+        const idempotency = clientNamed && !waitToRetry ? { userId: principal.userId, requestId, response } : null;
         const written = await deps.commits.run(() => deps.usage.record(outcome.rows, idempotency, alongside));
         if (!written) {
           // A concurrent request with this id was stored first: its answer is the answer.
           const stored = deps.usage.storedResponse(principal.userId, requestId);
           if (stored) return { ...stored, aborted: false };
         }
-        // The wait goes with this answer only, never with a replay of it: by then it is past.
         const retryAfterSeconds = outcome.kind === 'failed' && outcome.retryAfterMs !== undefined ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : undefined;
         return { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
       } finally {
@@ -254,20 +256,11 @@ export class EnrichmentService {
     const { deps } = this;
     if (candidate.source !== 'byok' || candidate.secretId === null) {
       // Shared keys are the operator's or the admins' to fix; the route moves on without them.
-      const marked = candidate.source === 'org' && candidate.secretId !== null && candidate.version !== undefined && deps.orgSecretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
+      const marked =
+        candidate.source === 'org' && candidate.secretId !== null && candidate.version !== undefined
+          ? deps.orgSecrets.recordRefusal(principal.orgId, { secretId: candidate.secretId, version: candidate.version, provider: candidate.provider, label: candidate.label ?? '', status })
+          : false;
       deps.logger.warn({ provider: candidate.provider, source: candidate.source, status, marked }, 'a shared key was refused by its provider');
-      if (candidate.source === 'org' && candidate.secretId !== null) {
-        // In the organization's log for its admins, by `system`: not in the member's own events,
-        // whose request only happened to be the one that found out.
-        deps.audit.append({
-          orgId: principal.orgId,
-          actor: 'system',
-          action: 'org_key.rejected_by_provider',
-          target: candidate.secretId,
-          provider: candidate.provider,
-          detail: { label: candidate.label ?? '', ...(status === undefined ? {} : { status }), ...(marked ? {} : { markedInvalid: false }) },
-        });
-      }
       return marked;
     }
     const marked = candidate.version !== undefined && deps.secretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);

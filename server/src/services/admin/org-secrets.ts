@@ -105,6 +105,32 @@ export class OrgSecretsService {
   }
 
   /**
+   * A provider refused this organization key at `version`: marks it invalid and audits that, in one
+   * transaction, by `system` in the organization's log. Only a change is audited: a key already
+   * marked invalid at that version (routes still try it, every member's request again) writes
+   * nothing, so requests cannot fill the admins' log. A key replaced since is left as it is, and its
+   * one event says so. Returns whether the key sent is now marked invalid.
+   */
+  recordRefusal(orgId: string, refusal: { secretId: string; version: number; provider: string; label: string; status: number | undefined }): boolean {
+    return this.db
+      .transaction(() => {
+        const current = this.store.getInOrg(orgId, refusal.secretId);
+        if (current?.version === refusal.version && current.status === 'invalid') return true;
+        const marked = this.store.setStatus(refusal.secretId, 'invalid', null, refusal.version);
+        this.audit.append({
+          orgId,
+          actor: 'system',
+          action: 'org_key.rejected_by_provider',
+          target: refusal.secretId,
+          provider: refusal.provider,
+          detail: { label: refusal.label, ...(refusal.status === undefined ? {} : { status: refusal.status }), ...(marked ? {} : { markedInvalid: false }) },
+        });
+        return marked;
+      })
+      .immediate();
+  }
+
+  /**
    * The plaintext of one organization key, for one provider call. The caller drops it right
    * after the call. Throws not_found for another organization's id and, given `version`, for a key
    * rotated since the caller read it at that version: the caller's base URL and whatever the
