@@ -343,7 +343,7 @@ describe('guarded outbound client', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as AddressInfo).port;
       const resolve = fixedResolve({ 'dual.test': ['127.0.0.1', '127.0.0.2'], 'other.test': ['127.0.0.1', '127.0.0.2'] });
-      const client = createOutboundClient({ resolve, trustedCertificates: cert });
+      const client = createOutboundClient({ resolve, testOnlyTrustedCertificates: cert });
       try {
         const url = `https://dual.test:${port}`;
         for (let call = 0; call < 3; call++) {

@@ -30,10 +30,10 @@ export interface OutboundClientOptions {
   /** Default response body limit, 8 MiB. */
   readonly maxBodyBytes?: number;
   /**
-   * Certificates to trust instead of the system's (PEM). For tests only: a server with a test
-   * certificate; never set by the companion.
+   * Certificates to trust instead of the system's (PEM). For tests only (a loopback server with a
+   * test certificate): the companion never sets it, and no setting reaches it.
    */
-  readonly trustedCertificates?: string;
+  readonly testOnlyTrustedCertificates?: string;
 }
 
 export interface OutboundRequest {
@@ -132,7 +132,14 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
  * to `connectTimeoutMs`, as it bounded the one attempt before. So a host whose IPv6 address cannot
  * be reached still connects over IPv4.
  */
-/** TLS sessions by server name, the newest 100, for connections made by a connector built per connection. */
+/**
+ * TLS sessions by server name, the newest 100 of at most 16 KiB each, for connections made by a
+ * connector built per connection. Keyed by the name and nothing else, on purpose: Node does not
+ * check the certificate again on a resumed session (neither the name nor the trust), so a session
+ * must only ever be offered to the name it was verified for, and never by a client that trusts
+ * other certificates (each pool, and each outbound client, has its own cache). A handshake that
+ * fails verification gives no session to keep.
+ */
 class TlsSessions {
   private readonly sessions = new Map<string, Buffer>();
 
@@ -142,6 +149,8 @@ class TlsSessions {
 
   set(name: string, session: Buffer): void {
     this.sessions.delete(name);
+    // The server decides a ticket's size; one far beyond the usual few hundred bytes is not kept.
+    if (session.length > 16 * 1024) return;
     if (this.sessions.size >= 100) {
       const oldest = this.sessions.keys().next();
       if (oldest.done !== true) this.sessions.delete(oldest.value);
@@ -254,7 +263,7 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const attemptTimeout = Math.ceil(Math.max(10, Math.min(options.connectAttemptTimeoutMs ?? DEFAULT_CONNECT_ATTEMPT_TIMEOUT_MS, connectTimeout)));
   const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Two pools so a connection opened for an allow-listed call is never reused by one that is not.
-  const settings = { connectTimeoutMs: connectTimeout, attemptTimeoutMs: attemptTimeout, trustedCertificates: options.trustedCertificates };
+  const settings = { connectTimeoutMs: connectTimeout, attemptTimeoutMs: attemptTimeout, trustedCertificates: options.testOnlyTrustedCertificates };
   const strict = new Agent({ connect: guardedConnector(resolve, { ...settings, allowPrivate: false }), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
   const permissive = new Agent({ connect: guardedConnector(resolve, { ...settings, allowPrivate: true }), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
 
