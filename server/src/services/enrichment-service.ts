@@ -181,7 +181,8 @@ export class EnrichmentService {
         const alongside = outcome.kind === 'ok' ? () => this.keyUsed(outcome.paidBy, outcome.finishedAt) : undefined;
         // A route where every provider asked to wait is not stored for replay: no call succeeded, and
         // the client is told to retry after the wait, with the same id, which must then run again.
-        const waitToRetry = outcome.kind === 'failed' && outcome.retryAfterMs !== undefined;
+        const retryAfterSeconds = outcome.kind === 'failed' ? outcome.retryAfterSeconds : undefined;
+        const waitToRetry = retryAfterSeconds !== undefined;
         const idempotency = clientNamed && !waitToRetry ? { userId: principal.userId, requestId, response } : null;
         const written = await deps.commits.run(() => deps.usage.record(outcome.rows, idempotency, alongside));
         if (!written) {
@@ -189,7 +190,6 @@ export class EnrichmentService {
           const stored = deps.usage.storedResponse(principal.userId, requestId);
           if (stored) return { ...stored, aborted: false };
         }
-        const retryAfterSeconds = outcome.kind === 'failed' && outcome.retryAfterMs !== undefined ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : undefined;
         return { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
       } finally {
         finish();

@@ -57,8 +57,8 @@ export type RouteOutcome =
       readonly kind: 'failed';
       readonly error: AppError;
       readonly rows: NewUsageRow[];
-      /** Every provider tried was rate-limited and said for how long: the shortest of those waits, in ms. */
-      readonly retryAfterMs?: number;
+      /** Every provider tried was rate-limited and said for how long: the shortest wait, in whole seconds. */
+      readonly retryAfterSeconds?: number;
     }
   | { readonly kind: 'aborted'; readonly rows: NewUsageRow[] };
 
@@ -268,12 +268,13 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
   // A client that left while the last candidate failed gets no stored 502 for its id: it may retry.
   if (request.signal?.aborted) return { kind: 'aborted', rows };
   if (attempts.length === 0) return { kind: 'failed', error: new AppError('provider_unreachable', 'No provider can serve this request under the current policy.'), rows };
-  const retryAfterMs = shortestWait(waits);
-  const wait = retryAfterMs === undefined ? '' : ` Every provider asked to wait; try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
+  const shortest = shortestWait(waits);
+  const retryAfterSeconds = shortest === undefined ? undefined : Math.max(1, Math.ceil(shortest / 1000));
+  const wait = retryAfterSeconds === undefined ? '' : ` Every provider asked to wait; try again in ${retryAfterSeconds} s.`;
   return {
     kind: 'failed',
     error: new AppError('provider_unreachable', `No provider in the route answered. Attempts: ${describeAttempts(attempts)}.${wait}`),
     rows,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   };
 }
