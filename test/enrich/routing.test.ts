@@ -165,6 +165,20 @@ describe('routing through POST /v1/enrich', () => {
     expect(usageRows().at(-1)?.outcome).toBe('key_rejected');
   });
 
+  it("marks a refused personal key and audits it together or not at all", async () => {
+    deleteAllKeys();
+    const rejected = await h.addKey('google', { register: false });
+    h.server.db.exec("CREATE TRIGGER test_refuse_rejection_audit BEFORE INSERT ON audit_events WHEN NEW.action = 'key.rejected_by_provider' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    try {
+      const response = await enrich({ grants: [await h.grant(rejected.secretId)] });
+      expect(response.status).toBe(500);
+    } finally {
+      h.server.db.exec('DROP TRIGGER test_refuse_rejection_audit');
+    }
+    // No audit event, so no mark either: the key is as it was.
+    expect(h.server.db.prepare('SELECT status FROM secrets WHERE id = ?').get(rejected.secretId)).toEqual({ status: 'unverified' });
+  });
+
   it('stops when a provider refuses the content: 422, nothing sent elsewhere, the billed tokens recorded, replayed', async () => {
     deleteAllKeys();
     h.emulator.reset();

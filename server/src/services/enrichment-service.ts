@@ -9,12 +9,12 @@ import type { Logger } from '../logger';
 import type { ProviderAdapters } from '../providers/registry';
 import type { AccountsStore, OrgRecord } from '../store/accounts-store';
 import type { SecretsStore } from '../store/secrets-store';
+import type { SecretsService } from './secrets';
 import type { GroupCommit } from '../store/group-commit';
 import type { StoredResponse, UsageStore } from '../store/usage-store';
 import type { OrgSecretsService } from './admin/org-secrets';
 import type { OrgSecretsStore } from './admin/org-secrets-store';
 import type { PlatformReservations } from './platform-reservations';
-import type { AuditService } from './audit';
 import type { GrantsService, ReleasedKeys } from './grants';
 import { operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
@@ -25,9 +25,10 @@ export interface EnrichmentDeps {
   readonly grants: GrantsService;
   readonly accountsStore: AccountsStore;
   readonly secretsStore: SecretsStore;
+  /** Records a provider's refusal of a personal key (status and audit event together). */
+  readonly secrets: Pick<SecretsService, 'recordRefusal'>;
   readonly orgSecretsStore: OrgSecretsStore;
   readonly orgSecrets: OrgSecretsService;
-  readonly audit: AuditService;
   readonly usage: UsageStore;
   /** Usage rows and the stored answer are written through the group commit. */
   readonly commits: GroupCommit;
@@ -263,16 +264,8 @@ export class EnrichmentService {
       deps.logger.warn({ provider: candidate.provider, source: candidate.source, status, marked }, 'a shared key was refused by its provider');
       return marked;
     }
-    const marked = candidate.version !== undefined && deps.secretsStore.setStatus(candidate.secretId, 'invalid', null, candidate.version);
-    deps.audit.append({
-      orgId: principal.orgId,
-      actor: principal.userId,
-      action: 'key.rejected_by_provider',
-      target: candidate.secretId,
-      provider: candidate.provider,
-      detail: { label: candidate.label ?? '', ...(status === undefined ? {} : { status }), ...(marked ? {} : { markedInvalid: false }) },
-    });
-    return marked;
+    if (candidate.version === undefined) return false;
+    return deps.secrets.recordRefusal(principal, { secretId: candidate.secretId, version: candidate.version, provider: candidate.provider, label: candidate.label ?? '', status });
   }
 
   private keyUsed(candidate: Candidate, at: string): void {

@@ -160,6 +160,28 @@ export class SecretsService {
       .immediate();
   }
 
+  /**
+   * A provider refused the key a request released at `version`: marks it invalid (unless it was
+   * rotated or edited since) and audits `key.rejected_by_provider` by the member, in one
+   * transaction. Returns whether the key sent is now marked invalid.
+   */
+  recordRefusal(principal: Principal, refusal: { secretId: string; version: number; provider: string; label: string; status: number | undefined }): boolean {
+    return this.db
+      .transaction(() => {
+        const marked = this.store.setStatus(refusal.secretId, 'invalid', null, refusal.version);
+        this.audit.append({
+          orgId: principal.orgId,
+          actor: principal.userId,
+          action: 'key.rejected_by_provider',
+          target: refusal.secretId,
+          provider: refusal.provider,
+          detail: { label: refusal.label, ...(refusal.status === undefined ? {} : { status: refusal.status }), ...(marked ? {} : { markedInvalid: false }) },
+        });
+        return marked;
+      })
+      .immediate();
+  }
+
   delete(principal: Principal, id: string): void {
     this.db
       .transaction(() => {
