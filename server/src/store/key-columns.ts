@@ -18,6 +18,19 @@ export function lastUsedParams(at: string, id: string): [string, string, string]
   return [at, id, new Date(Date.parse(at) - LAST_USED_RESOLUTION_MS).toISOString()];
 }
 
+/**
+ * The SET and WHERE of a "set status" UPDATE at one version, with or without the time of a
+ * verification; its parameters are setStatusParams(...). Both kinds of key take a verdict only at
+ * the version it was about.
+ */
+export function setStatusSql(withVerifiedAt: boolean): string {
+  return withVerifiedAt ? 'SET status = ?, last_verified_at = ? WHERE id = ? AND version = ?' : 'SET status = ? WHERE id = ? AND version = ?';
+}
+
+export function setStatusParams(status: string, verifiedAt: string | null, id: string, version: number): Array<string | number> {
+  return verifiedAt === null ? [status, id, version] : [status, verifiedAt, id, version];
+}
+
 /** The public columns both tables have (never iv, ct or wrapped_dek). */
 export const KEY_COLUMNS = `id, provider, label, default_model, base_url, hint_prefix, hint_last4, status,
   created_at, rotated_at, last_used_at, last_verified_at`;

@@ -4,7 +4,7 @@
 import type { SealedBlob, KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from './db';
-import { KEY_COLUMNS, MARK_USED_SQL, hintOf, lastUsedParams, toKeyRecord } from './key-columns';
+import { KEY_COLUMNS, MARK_USED_SQL, setStatusParams, setStatusSql, hintOf, lastUsedParams, toKeyRecord } from './key-columns';
 import type { KeyRecord, KeyRow } from './key-columns';
 import { StatementCache } from './statement-cache';
 
@@ -195,11 +195,8 @@ export class SecretsStore {
    * verdict on the old key must not land on the new one, which starts `unverified`).
    */
   setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
-    const changed =
-      verifiedAt === null
-        ? this.statements.prepare('UPDATE secrets SET status = ? WHERE id = ? AND version = ?').run(status, id, version)
-        : this.statements.prepare('UPDATE secrets SET status = ?, last_verified_at = ? WHERE id = ? AND version = ?').run(status, verifiedAt, id, version);
-    return changed.changes === 1;
+    const sql = `UPDATE secrets ${setStatusSql(verifiedAt !== null)}`;
+    return this.statements.prepare(sql).run(...setStatusParams(status, verifiedAt, id, version)).changes === 1;
   }
 
   listOrgSummaries(orgId: string): OrgSecretSummaryRecord[] {

@@ -4,7 +4,7 @@ import type { KeyHint, SealedBlob } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from '../../store/db';
 import { StatementCache } from '../../store/statement-cache';
-import { KEY_COLUMNS, MARK_USED_SQL, lastUsedParams, toKeyRecord } from '../../store/key-columns';
+import { KEY_COLUMNS, MARK_USED_SQL, setStatusParams, setStatusSql, lastUsedParams, toKeyRecord } from '../../store/key-columns';
 import type { KeyRecord, KeyRow } from '../../store/key-columns';
 
 export interface OrgSecretRecord extends KeyRecord {
@@ -148,11 +148,8 @@ export class OrgSecretsStore {
    * deleted) since, so a verdict about the key it replaced changes nothing.
    */
   setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
-    const result =
-      verifiedAt === null
-        ? this.statements.prepare('UPDATE org_secrets SET status = ? WHERE id = ? AND version = ?').run(status, id, version)
-        : this.statements.prepare('UPDATE org_secrets SET status = ?, last_verified_at = ? WHERE id = ? AND version = ?').run(status, verifiedAt, id, version);
-    return result.changes === 1;
+    const sql = `UPDATE org_secrets ${setStatusSql(verifiedAt !== null)}`;
+    return this.statements.prepare(sql).run(...setStatusParams(status, verifiedAt, id, version)).changes === 1;
   }
 
   /** Every wrapped data key, for re-wrapping under a new master KEK. */
