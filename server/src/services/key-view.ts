@@ -38,3 +38,8 @@ export function keyAuditDetail(record: { label: string; hint: KeyHint }, keyless
   const detail = { label: record.label, hint: { prefix: record.hint.prefix, last4: record.hint.last4 } };
   return keyless ? { ...detail, keyless: true } : detail;
 }
+
+/** A provider's refusal of a key: its label, the HTTP status, and `markedInvalid: false` when the key had been replaced meanwhile. */
+export function refusalAuditDetail(refusal: { label: string; status: number | undefined }, marked: boolean): { label: string; status?: number; markedInvalid?: false } {
+  return { label: refusal.label, ...(refusal.status === undefined ? {} : { status: refusal.status }), ...(marked ? {} : { markedInvalid: false as const }) };
+}

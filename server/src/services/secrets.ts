@@ -13,7 +13,7 @@ import type { Db } from '../store/db';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { OrgSecretsStore } from './admin/org-secrets-store';
 import type { AuditService } from './audit';
-import { keyAuditDetail, keyViewBase } from './key-view';
+import { keyAuditDetail, keyViewBase, refusalAuditDetail } from './key-view';
 import { checkLocalBaseUrl, planLimitError, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 
@@ -175,7 +175,7 @@ export class SecretsService {
           action: 'key.rejected_by_provider',
           target: refusal.secretId,
           provider: refusal.provider,
-          detail: { label: refusal.label, ...(refusal.status === undefined ? {} : { status: refusal.status }), ...(marked ? {} : { markedInvalid: false }) },
+          detail: refusalAuditDetail(refusal, marked),
         });
         return marked;
       })

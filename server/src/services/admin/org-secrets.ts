@@ -13,7 +13,7 @@ import type { Db } from '../../store/db';
 import type { JtiStore } from '../../store/jti-store';
 import type { AuditService } from '../audit';
 import type { GrantKeyService } from '../grant-keys';
-import { keyAuditDetail, keyViewBase } from '../key-view';
+import { keyAuditDetail, keyViewBase, refusalAuditDetail } from '../key-view';
 import type { ReleasedKey } from '../grants';
 import type { MasterKek } from '../master-kek';
 import { checkLocalBaseUrl, planLimitError, policyOf, type OperatorBaseUrls } from '../policy';
@@ -123,7 +123,7 @@ export class OrgSecretsService {
           action: 'org_key.rejected_by_provider',
           target: refusal.secretId,
           provider: refusal.provider,
-          detail: { label: refusal.label, ...(refusal.status === undefined ? {} : { status: refusal.status }), ...(marked ? {} : { markedInvalid: false }) },
+          detail: refusalAuditDetail(refusal, marked),
         });
         return marked;
       })
