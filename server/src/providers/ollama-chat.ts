@@ -2,11 +2,9 @@
 // when one is stored, for Ollama behind an authenticating proxy); usage in prompt_eval_count /
 // eval_count, which Ollama omits when the prompt came from its cache.
 import { z } from 'zod';
+import { contextTokensFor } from '@byok/shared';
 import type { ProviderCall, Prompt } from './types';
 import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
-
-/** The catalog's context for Ollama models, used when the caller does not say. */
-const DEFAULT_CONTEXT_TOKENS = 8_192;
 
 const ChatBody = z.object({
   message: z.object({ content: z.string() }),
@@ -33,7 +31,7 @@ export const ollamaChatProtocol: WireProtocol = {
       ],
       // Ollama's default context (2,048-4,096 tokens) would silently cut the prompt the chunk was
       // sized for: ask for the catalog's context (the server caps it at what the model allows).
-      options: { num_predict: prompt.maxOutputTokens, num_ctx: call.contextTokens ?? DEFAULT_CONTEXT_TOKENS, temperature: 0.2 },
+      options: { num_predict: prompt.maxOutputTokens, num_ctx: call.contextTokens ?? contextTokensFor(call.provider, call.model), temperature: 0.2 },
       ...(prompt.json ? { format: 'json' } : {}),
     };
     return { url: joinUrl(call.baseUrl, '/api/chat'), method: 'POST', headers: headers(call), body: JSON.stringify(body) };

@@ -5,7 +5,7 @@
 // was named. A personal key the client released no grant for becomes a `skipped` step; a keyless
 // personal entry needs no grant and is tried without a key, where the policy still allows its
 // base URL.
-import { findModel, getProvider, type ProviderId } from '@byok/shared';
+import { contextTokensFor, findModel, getProvider, type ProviderId } from '@byok/shared';
 import type { RouteSource } from '@byok/shared/wire/enrich';
 import type { Policy } from '@byok/shared/plans/policy';
 import type { PlanLimits } from '@byok/shared/plans/plans';
@@ -68,8 +68,6 @@ export interface CandidateInputs {
   readonly model?: string;
 }
 
-const FALLBACK_CONTEXT_TOKENS = 8_192;
-
 /**
  * The base URL a call to `provider` goes to: the operator's override when there is one (a proxy,
  * a regional endpoint, an emulator), else the catalog's fixed host, else the key's own URL.
@@ -90,10 +88,6 @@ function modelFor(provider: ProviderId, inputs: CandidateInputs, keyDefault: str
   return keyDefault ?? entry.defaultModel;
 }
 
-function contextFor(provider: ProviderId, model: string): number {
-  const entry = getProvider(provider);
-  return findModel(provider, model)?.contextTokens ?? findModel(provider, entry.defaultModel)?.contextTokens ?? FALLBACK_CONTEXT_TOKENS;
-}
 
 function asProvider(id: string): ProviderId | undefined {
   const entry = getProvider(id);
@@ -109,7 +103,7 @@ export function builtinCandidate(): Candidate {
     secretId: null,
     label: null,
     baseUrl: '',
-    contextTokens: contextFor('builtin', entry.defaultModel),
+    contextTokens: contextTokensFor('builtin', entry.defaultModel),
     openKey: async () => null,
   };
 }
@@ -146,7 +140,7 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
           secretId: key.secretId,
           label: key.label,
           baseUrl,
-          contextTokens: contextFor(provider, model),
+          contextTokens: contextTokensFor(provider, model),
           ...(key.version === undefined ? {} : { version: key.version }),
           openKey: async () => apiKey,
         },
@@ -176,7 +170,7 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
           secretId: key.secretId,
           label: key.label,
           baseUrl,
-          contextTokens: contextFor(provider, model),
+          contextTokens: contextTokensFor(provider, model),
           version: key.version,
           openKey: () => key.open(),
         },
@@ -192,7 +186,7 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       const model = modelFor(provider, inputs, null);
       steps.push({
         kind: 'try',
-        candidate: { provider, model, source: 'platform', secretId: null, label: null, baseUrl, contextTokens: contextFor(provider, model), openKey: async () => apiKey },
+        candidate: { provider, model, source: 'platform', secretId: null, label: null, baseUrl, contextTokens: contextTokensFor(provider, model), openKey: async () => apiKey },
       });
     }
   }

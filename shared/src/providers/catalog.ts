@@ -25,6 +25,18 @@ export function findModel(provider: string, modelId: string): ModelEntry | undef
   return BY_ID.get(provider)?.models.find((entry) => entry.id === modelId);
 }
 
+/** The context assumed for a model no catalog entry describes (of an unknown provider). */
+const FALLBACK_CONTEXT_TOKENS = 8_192;
+
+/**
+ * The context window of `modelId`, in tokens: its catalog entry's, else (a model the catalog does
+ * not list) the provider's default model's, else a conservative 8,192.
+ */
+export function contextTokensFor(provider: string, modelId: string): number {
+  const entry = getProvider(provider);
+  return findModel(provider, modelId)?.contextTokens ?? (entry && findModel(provider, entry.defaultModel)?.contextTokens) ?? FALLBACK_CONTEXT_TOKENS;
+}
+
 /**
  * Cost of one call in integer micro-dollars, rounded up so that no call is free by rounding.
  * A model the catalog does not list (providers add models faster than we release) is priced as
