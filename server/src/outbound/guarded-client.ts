@@ -124,15 +124,6 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
 }
 
 /**
- * The connector of one pool: resolves and checks every address, then dials only those. One address
- * (an IP literal, or a name with a single answer) is dialled directly. Several go to net's
- * autoSelectFamily (RFC 8305 section 5) through a lookup pinned to the checked list: it alternates
- * families starting with the resolver's first, gives each address but the last `attemptTimeoutMs`
- * before moving on, and undici's connect timer bounds the whole sequence (TLS handshake included)
- * to `connectTimeoutMs`, as it bounded the one attempt before. So a host whose IPv6 address cannot
- * be reached still connects over IPv4.
- */
-/**
  * TLS sessions by server name, the newest 100 of at most 16 KiB each, for connections made by a
  * connector built per connection. Keyed by the name and nothing else, on purpose: Node does not
  * check the certificate again on a resumed session (neither the name nor the trust), so a session
@@ -166,6 +157,15 @@ interface ConnectorSettings {
   readonly trustedCertificates: string | undefined;
 }
 
+/**
+ * The connector of one pool: resolves and checks every address, then dials only those. One address
+ * (an IP literal, or a name with a single answer) is dialled directly. Several go to net's
+ * autoSelectFamily (RFC 8305 section 5) through a lookup pinned to the checked list: it alternates
+ * families starting with the resolver's first, gives each address but the last `attemptTimeoutMs`
+ * before moving on, and undici's connect timer bounds the whole sequence (TLS handshake included)
+ * to `connectTimeoutMs`, as it bounded the one attempt before. So a host whose IPv6 address cannot
+ * be reached still connects over IPv4.
+ */
 function guardedConnector(resolve: ResolveHost, settings: ConnectorSettings): buildConnector.connector {
   const { allowPrivate, connectTimeoutMs, attemptTimeoutMs } = settings;
   const trust = settings.trustedCertificates === undefined ? {} : { ca: settings.trustedCertificates };
