@@ -19,7 +19,3 @@ export function usageCsvLines(rows: readonly UsageRow[]): string {
   for (const row of rows) out += `${USAGE_CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\r\n`;
   return out;
 }
-
-export function usageCsv(rows: readonly UsageRow[]): string {
-  return USAGE_CSV_HEADER + usageCsvLines(rows);
-}
