@@ -191,8 +191,9 @@ export class SecretsStore {
   }
 
   /**
-   * Records the outcome of a verification or of a provider refusing the key. Sets what a provider said about the key at `version`; false when it has been rotated since (a
-   * verdict on the old key must not land on the new one, which starts `unverified`).
+   * Records the outcome of a verification or of a provider refusing the key, at `version`; false
+   * when it has been rotated or edited since (a verdict on the old key must not land on the new
+   * one, which starts `unverified`).
    */
   setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
     const sql = `UPDATE secrets ${setStatusSql(verifiedAt !== null)}`;
