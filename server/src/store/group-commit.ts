@@ -2,10 +2,14 @@
 // event loop (a grant's jti, an enrichment's usage rows with its idempotency record) share one
 // SQLite transaction. Each piece of work still runs in its own savepoint, so one that throws
 // (a replay race, a refused repeat) rolls back alone; and every promise settles only after the
-// COMMIT, so an answer built on it is never sent before its rows are in the database. Under load
-// this writes each touched page to the WAL once per batch instead of once per request (the
-// enrichment benchmark's biggest single cost after the HTTP stack); with one request in flight a
-// batch is that request alone, a setImmediate later.
+// COMMIT. Under load this writes each touched page to the WAL once per batch instead of once per
+// request (the enrichment benchmark's biggest single cost after the HTTP stack); with one request
+// in flight a batch is that request alone, a setImmediate later.
+//
+// Everything queued in one turn of the event loop is committed in that turn's check phase, before
+// the loop polls for I/O again: work queued while a request is answered is in the database before
+// a request that its client sends after the answer is read. The enrichment service relies on it
+// to send its answer first and commit the answer's usage rows right after.
 import type { Db } from './db';
 
 interface Pending {
@@ -62,7 +66,7 @@ export class GroupCommit {
 
   /** Commits everything queued now, synchronously (before the database is closed). */
   drain(): void {
-    while (this.queue.length > 0) this.flush();
+    this.flush();
   }
 
   private schedule(): void {
@@ -71,11 +75,16 @@ export class GroupCommit {
     setImmediate(() => this.flush());
   }
 
+  /**
+   * Commits every batch queued so far, each of at most `maxBatch` pieces of work in a transaction
+   * of its own, without giving the event loop a turn in between (see the header).
+   */
   private flush(): void {
     this.scheduled = false;
-    const batch = this.queue.splice(0, this.maxBatch);
-    if (this.queue.length > 0) this.schedule();
-    if (batch.length === 0) return;
+    while (this.queue.length > 0) this.commit(this.queue.splice(0, this.maxBatch));
+  }
+
+  private commit(batch: readonly Pending[]): void {
     let outcomes: Outcome[];
     try {
       outcomes = this.runBatch(batch);
