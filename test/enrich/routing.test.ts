@@ -179,6 +179,31 @@ describe('routing through POST /v1/enrich', () => {
     expect(h.server.db.prepare('SELECT status FROM secrets WHERE id = ?').get(rejected.secretId)).toEqual({ status: 'unverified' });
   });
 
+  it('answers before its usage rows are committed: a commit that fails after the answer is logged, and the id runs again', async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const { secretId } = await h.addKey('openai');
+    const requestId = `uncommitted-${Date.now()}`;
+    // The usage table refuses this request's rows (a full disk, a broken trigger): the transaction
+    // with its stored answer rolls back after the member has the answer the provider was paid for.
+    h.server.db.exec(`CREATE TRIGGER test_refuse_usage BEFORE INSERT ON usage_events WHEN NEW.request_id = '${requestId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const logged = h.server.logs.length;
+    try {
+      const answered = await enrich({ grants: [await h.grant(secretId)] }, { 'x-request-id': requestId });
+      expect(answered.status).toBe(200);
+      expect(answered.body.summary).toBe('Grace Hopper wrote the first compiler. The compiler changed programming forever.');
+      await expect.poll(() => h.server.logs.slice(logged).some((line) => line.includes('the usage rows of an answered request could not be written') && line.includes(requestId))).toBe(true);
+    } finally {
+      h.server.db.exec('DROP TRIGGER test_refuse_usage');
+    }
+    expect(usageRows(requestId)).toEqual([]);
+    // Nothing was stored for the id, and its claim is released: a repeat runs again and is billed.
+    const again = await enrich({ grants: [await h.grant(secretId)] }, { 'x-request-id': requestId });
+    expect(again.status).toBe(200);
+    expect(h.emulator.requests).toHaveLength(2);
+    expect(usageRows(requestId).map((row) => row.outcome)).toEqual(['ok']);
+  });
+
   it('stops when a provider refuses the content: 422, nothing sent elsewhere, the billed tokens recorded, replayed', async () => {
     deleteAllKeys();
     h.emulator.reset();

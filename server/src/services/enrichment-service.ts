@@ -50,7 +50,11 @@ export type PreparedEnrichment =
   | { readonly kind: 'replay'; readonly response: StoredResponse }
   | {
       readonly kind: 'run';
-      /** Runs the route; `aborted` when the client went away (nothing is stored for replay then). */
+      /**
+       * Runs the route; `aborted` when the client went away (nothing is stored for replay then).
+       * Resolves with the answer as soon as it is known: its usage rows and stored answer are
+       * committed just after, at the event loop's next check phase (see run below).
+       */
       run(options: RunOptions): Promise<RunResult>;
       /** Drops the released keys without running (the client left before the first byte). */
       dispose(): void;
@@ -109,6 +113,8 @@ export class EnrichmentService {
     };
 
     const run = async (options: RunOptions): Promise<RunResult> => {
+      /** The commit of an answered request's rows, which finishes the request once it settles. */
+      let committing: Promise<void> | undefined;
       try {
         const personal = deps.secretsStore.listForUser(principal.userId).map((record) => {
           // A released key is described by the row it was opened from: the row may have been
@@ -185,15 +191,25 @@ export class EnrichmentService {
         const retryAfterSeconds = outcome.kind === 'failed' ? outcome.retryAfterSeconds : undefined;
         const waitToRetry = retryAfterSeconds !== undefined;
         const idempotency = clientNamed && !waitToRetry ? { userId: principal.userId, requestId, response } : null;
-        const written = await deps.commits.run(() => deps.usage.record(outcome.rows, idempotency, alongside));
-        if (!written) {
-          // A concurrent request with this id was stored first: its answer is the answer.
-          const stored = deps.usage.storedResponse(principal.userId, requestId);
-          if (stored) return { ...stored, aborted: false };
-        }
+        // The answer does not wait for the commit. The rows are queued now, and the group commit
+        // writes them at the event loop's next check phase, just after the caller has sent the
+        // answer, together with those of the other requests answered in the same turn. Until then
+        // the request id stays claimed (a repeat answers 409, as for any request in progress) and
+        // the platform calls stay reserved. A commit that fails loses the rows, as it did when the
+        // answer waited for it; now the member keeps the answer that the provider was paid for.
+        committing = deps.commits
+          .run(() => deps.usage.record(outcome.rows, idempotency, alongside))
+          .then(
+            (written) => {
+              // Unreachable while the id is claimed, kept as a tripwire: the first stored answer stays.
+              if (!written) deps.logger.warn({ requestId }, 'an answer was stored for this request id meanwhile; this one was not stored');
+            },
+            (error: unknown) => deps.logger.error({ requestId, err: error }, 'the usage rows of an answered request could not be written'),
+          )
+          .finally(finish);
         return { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
       } finally {
-        finish();
+        if (committing === undefined) finish();
       }
     };
     return { kind: 'run', run, dispose: finish };

@@ -6,10 +6,10 @@
 // request (the enrichment benchmark's biggest single cost after the HTTP stack); with one request
 // in flight a batch is that request alone, a setImmediate later.
 //
-// Everything queued in one turn of the event loop is committed in that turn's check phase, before
-// the loop polls for I/O again: work queued while a request is answered is in the database before
-// a request that its client sends after the answer is read. The enrichment service relies on it
-// to send its answer first and commit the answer's usage rows right after.
+// Everything queued before a check phase is committed in it, batch after batch, before the event
+// loop polls for I/O again: rows queued while a request is answered from I/O are in the database
+// before a request that its client sends after the answer is read. The enrichment service sends
+// its answer first and lets the rows follow in the same turn.
 import type { Db } from './db';
 
 interface Pending {
