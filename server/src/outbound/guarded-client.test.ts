@@ -314,6 +314,20 @@ describe('guarded outbound client', () => {
       }
     });
 
+    it('a caller that aborts while the call still waits for its connection is answered at once', async () => {
+      const client = clientFor([holeA, holeB], 3_000);
+      try {
+        const controller = new AbortController();
+        const started = Date.now();
+        const pending = client.request({ url: `${url()}/`, method: 'GET', allowedBaseUrls: [url()], signal: controller.signal });
+        setTimeout(() => controller.abort(), 100);
+        expect(await codeOf(pending)).toBe('aborted');
+        expect(Date.now() - started).toBeLessThan(700);
+      } finally {
+        await client.close();
+      }
+    });
+
     it('when no address answers, the connect timeout bounds all the attempts together', async () => {
       const client = clientFor([holeA, holeB], 600);
       try {

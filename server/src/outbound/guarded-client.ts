@@ -5,7 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { Agent, buildConnector } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { isUnderAllowedBase } from './allow-list';
 import { classifyAddress } from '@byok/shared/net/ip-ranges';
 import { errorCodeOf } from '../services/error-code';
@@ -228,17 +228,9 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
   return headers;
 }
 
-/** Drops a response body we will not read; the error undici emits on destroy is expected. */
-function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
-  body.on('error', () => undefined);
-  body.destroy();
-}
-
-/** Maps whatever undici or the socket threw to one OutboundError, judging aborts by who fired. */
-function toOutboundError(error: unknown, timedOut: boolean, callerAborted: boolean): OutboundError {
+/** Maps whatever undici or the socket failed with to one OutboundError. */
+function toOutboundError(error: unknown): OutboundError {
   if (error instanceof OutboundError) return error;
-  if (timedOut) return new OutboundError('timeout');
-  if (callerAborted) return new OutboundError('aborted');
   // Every address of several failed. net's AggregateError carries the first attempt's code, which
   // is ETIMEDOUT when that attempt only used up its share; running out of the whole connect budget
   // arrives as undici's UND_ERR_CONNECT_TIMEOUT instead, so this one is a failure to connect.
@@ -250,6 +242,75 @@ function toOutboundError(error: unknown, timedOut: boolean, callerAborted: boole
   // The connector's own refusal can arrive wrapped by undici; look one level down.
   if (error instanceof Error && error.cause instanceof OutboundError) return error.cause;
   return new OutboundError('connect_failed');
+}
+
+/**
+ * One call on undici's dispatcher, read through its handler callbacks: the body is collected as it
+ * arrives, with no stream or async iterator in between (about a third of undici's cost per call
+ * with `request()`). The promise settles once: with the answer, or with the first reason to stop
+ * (a redirect, a body over `maxBody`, the timeout, the caller's abort, a failure), and undici is
+ * told to abort the call, now or, when it has not been handed to a socket yet, as soon as it is.
+ */
+function dispatchCall(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, limits: { readonly timeoutMs: number; readonly maxBody: number; readonly signal: AbortSignal | undefined }): Promise<OutboundResponse> {
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let settled = false;
+    let status = 0;
+    let headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+
+    const settle = (outcome: { readonly error: OutboundError } | { readonly response: OutboundResponse }): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onCallerAbort);
+      if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.response);
+    };
+    const stop = (reason: OutboundError): void => {
+      settle({ error: reason });
+      controller?.abort(reason);
+    };
+    const timer = setTimeout(() => stop(new OutboundError('timeout')), limits.timeoutMs);
+    const onCallerAbort = (): void => stop(new OutboundError('aborted'));
+    limits.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        // Stopped while it waited for a connection.
+        if (settled) started.abort(new OutboundError('aborted'));
+      },
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        if (statusCode >= 300 && statusCode < 400) {
+          stop(new OutboundError('redirect', statusCode));
+          return;
+        }
+        status = statusCode;
+        headers = flattenHeaders(responseHeaders);
+        const declared = Number(headers['content-length'] ?? '0');
+        if (Number.isFinite(declared) && declared > limits.maxBody) stop(new OutboundError('too_large'));
+      },
+      onResponseData(_controller, chunk) {
+        if (settled) return;
+        size += chunk.length;
+        if (size > limits.maxBody) stop(new OutboundError('too_large'));
+        else chunks.push(chunk);
+      },
+      onResponseEnd() {
+        settle({ response: { status, headers, body: Buffer.concat(chunks).toString('utf8') } });
+      },
+      onResponseError(_controller, error) {
+        settle({ error: toOutboundError(error) });
+      },
+    };
+    try {
+      dispatcher.dispatch(options, handler);
+    } catch (error) {
+      settle({ error: toOutboundError(error) });
+    }
+  });
 }
 
 export function createOutboundClient(options: OutboundClientOptions = {}): OutboundClient {
@@ -284,61 +345,20 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
     const url = parseTarget(call.url);
     if (call.signal?.aborted) throw new OutboundError('aborted');
     const allowPrivate = isUnderAllowedBase(url, call.allowedBaseUrls ?? []);
-    const dispatcher = allowPrivate ? permissive : strict;
     const timeoutMs = call.timeoutMs ?? defaultTimeout;
-    const maxBody = call.maxBodyBytes ?? defaultMaxBody;
-
-    const controller = new AbortController();
-    let timedOut = false;
-    let callerAborted = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onCallerAbort = (): void => {
-      callerAborted = true;
-      controller.abort();
-    };
-    call.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    try {
-      const response = await dispatcher.request({
+    return dispatchCall(
+      allowPrivate ? permissive : strict,
+      {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: call.method,
         headers: { ...call.headers },
         body: call.body,
-        signal: controller.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-      });
-      if (response.statusCode >= 300 && response.statusCode < 400) {
-        discard(response.body);
-        throw new OutboundError('redirect', response.statusCode);
-      }
-      const headers = flattenHeaders(response.headers);
-      const declared = Number(headers['content-length'] ?? '0');
-      if (Number.isFinite(declared) && declared > maxBody) {
-        discard(response.body);
-        throw new OutboundError('too_large');
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-        size += buffer.length;
-        if (size > maxBody) {
-          discard(response.body);
-          throw new OutboundError('too_large');
-        }
-        chunks.push(buffer);
-      }
-      return { status: response.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
-    } catch (error) {
-      throw toOutboundError(error, timedOut, callerAborted);
-    } finally {
-      clearTimeout(timer);
-      call.signal?.removeEventListener('abort', onCallerAbort);
-    }
+      },
+      { timeoutMs, maxBody: call.maxBodyBytes ?? defaultMaxBody, signal: call.signal },
+    );
   }
 
   async function checkTarget(raw: string, allowedBaseUrls: readonly string[] = []): Promise<void> {
