@@ -246,10 +246,11 @@ function toOutboundError(error: unknown): OutboundError {
 
 /**
  * One call on undici's dispatcher, read through its handler callbacks: the body is collected as it
- * arrives, with no stream or async iterator in between (about a third of undici's cost per call
- * with `request()`). The promise settles once: with the answer, or with the first reason to stop
- * (a redirect, a body over `maxBody`, the timeout, the caller's abort, a failure), and undici is
- * told to abort the call, now or, when it has not been handed to a socket yet, as soon as it is.
+ * arrives, with no stream or async iterator in between (in a loopback microbenchmark, ~15 us of
+ * CPU less per call than `request()` and its body stream). The promise settles once: with the
+ * answer, or with the first reason to stop (a redirect, a body over `maxBody`, the timeout, the
+ * caller's abort, a failure). undici is then told to abort the call: at once, or, when the call
+ * has not been handed to a socket yet, as soon as it is.
  */
 function dispatchCall(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, limits: { readonly timeoutMs: number; readonly maxBody: number; readonly signal: AbortSignal | undefined }): Promise<OutboundResponse> {
   return new Promise((resolve, reject) => {
