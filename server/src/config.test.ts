@@ -1,6 +1,6 @@
 // Configuration from flags and BYOK_* variables.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config';
+import { loadConfig, MAX_PROVIDER_TIMEOUT_MS, providerTimeouts } from './config';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -54,6 +54,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { BYOK_PORT: '99999' })).toThrow(/BYOK_PORT/);
     expect(() => loadConfig([], { BYOK_PROVIDER_BASE_URLS: 'not json secret' })).toThrow(/BYOK_PROVIDER_BASE_URLS/);
     expect(() => loadConfig([], { BYOK_PROVIDER_BASE_URLS: 'not json secret' })).not.toThrow(/secret/);
+  });
+
+  it("takes providers' own timeouts over the default, and stops on a provider or value it cannot use", () => {
+    const config = loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: '20000', BYOK_PROVIDER_TIMEOUTS_MS: '{"ollama":600000,"vllm":1}' });
+    expect(config.providerTimeoutsMs).toEqual({ ollama: 600_000, vllm: 1 });
+    const timeoutFor = providerTimeouts(config);
+    expect([timeoutFor('ollama'), timeoutFor('vllm'), timeoutFor('openai')]).toEqual([600_000, 1, 20_000]);
+    expect(loadConfig([], {}).providerTimeoutsMs).toEqual({});
+    const timeouts = (value: string): unknown => loadConfig([], { BYOK_PROVIDER_TIMEOUTS_MS: value }).providerTimeoutsMs;
+    expect(() => timeouts('600000')).toThrow(/BYOK_PROVIDER_TIMEOUTS_MS/);
+    expect(() => timeouts('{"olama":600000}')).toThrow(/BYOK_PROVIDER_TIMEOUTS_MS \("olama" is not a provider that makes calls/);
+    expect(() => timeouts('{"builtin":600000}')).toThrow(/"builtin" is not a provider that makes calls/);
+    for (const bad of ['"600000"', '0', '1.5', '3600001', 'null']) {
+      expect(() => timeouts(`{"ollama":${bad}}`)).toThrow(/the timeout for ollama is not a whole number of ms from 1 to 3600000/);
+    }
+    // Node's timers fire at once past 2^31-1 ms: the default is bounded the same way.
+    expect(() => loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: '3000000000' })).toThrow(/BYOK_PROVIDER_TIMEOUT_MS/);
+    expect(loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: String(MAX_PROVIDER_TIMEOUT_MS) }).providerTimeoutMs).toBe(MAX_PROVIDER_TIMEOUT_MS);
   });
 
   it('normalizes the operator base URLs once, and stops on a provider or URL it cannot use', () => {

@@ -54,6 +54,44 @@ const operatorBaseUrls = jsonStringMap.transform((entries, context) => {
   return normalized as Readonly<Partial<Record<ProviderId, string>>>;
 });
 
+/** The longest call any setting may allow: an hour (a long local generation on a CPU). */
+export const MAX_PROVIDER_TIMEOUT_MS = 3_600_000;
+
+const timeoutMs = z.number().int().min(1).max(MAX_PROVIDER_TIMEOUT_MS);
+
+/**
+ * BYOK_PROVIDER_TIMEOUTS_MS: a provider's own bound on one call, in place of BYOK_PROVIDER_TIMEOUT_MS
+ * (a model on a CPU-only Ollama may need minutes for one summary). Every key a provider that makes
+ * calls, every value whole milliseconds from 1 to an hour.
+ */
+const operatorTimeouts = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.unknown()))
+  .transform((entries, context) => {
+    const timeouts: Partial<Record<ProviderId, number>> = {};
+    for (const [provider, value] of Object.entries(entries)) {
+      if (!isProviderId(provider) || provider === 'builtin') {
+        context.addIssue({ code: 'custom', message: `"${provider}" is not a provider that makes calls` });
+        continue;
+      }
+      const parsed = timeoutMs.safeParse(value);
+      if (!parsed.success) {
+        context.addIssue({ code: 'custom', message: `the timeout for ${provider} is not a whole number of ms from 1 to ${MAX_PROVIDER_TIMEOUT_MS}` });
+        continue;
+      }
+      timeouts[provider] = parsed.data;
+    }
+    return timeouts as Readonly<Partial<Record<ProviderId, number>>>;
+  });
+
 const ConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -76,7 +114,8 @@ const ConfigSchema = z.object({
             .filter((origin) => origin.length > 0),
     ),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  providerTimeoutMs: z.coerce.number().int().positive().default(60_000),
+  providerTimeoutMs: z.coerce.number().pipe(timeoutMs).default(60_000),
+  providerTimeoutsMs: operatorTimeouts.optional().transform((value) => value ?? {}),
   // Azure's data-plane `api-version`: a date, GA or `-preview`. Reasoning deployments (o1, o3-mini
   // and later) refuse versions older than 2024-12-01-preview; the GA default is the stable one.
   azureApiVersion: z
@@ -104,6 +143,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   allowedOrigins: 'BYOK_ALLOWED_ORIGINS',
   logLevel: 'BYOK_LOG_LEVEL',
   providerTimeoutMs: 'BYOK_PROVIDER_TIMEOUT_MS',
+  providerTimeoutsMs: 'BYOK_PROVIDER_TIMEOUTS_MS',
   azureApiVersion: 'BYOK_AZURE_API_VERSION',
   rateLimits: 'BYOK_RATE_LIMITS',
 };
@@ -176,4 +216,11 @@ export function parseConfig(raw: RawConfig): Config {
     throw new Error(`Invalid configuration: ${[...new Set(names)].join(', ')}`);
   }
   return result.data;
+}
+
+/** The bound on one call to `provider`: its own BYOK_PROVIDER_TIMEOUTS_MS entry, else BYOK_PROVIDER_TIMEOUT_MS. */
+export type ProviderTimeouts = (provider: ProviderId) => number;
+
+export function providerTimeouts(config: Pick<Config, 'providerTimeoutMs' | 'providerTimeoutsMs'>): ProviderTimeouts {
+  return (provider) => config.providerTimeoutsMs[provider] ?? config.providerTimeoutMs;
 }

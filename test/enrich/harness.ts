@@ -39,7 +39,16 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export async function startHarness(options: { platform?: EmulatedProvider[]; extraBaseUrls?: Record<string, string>; timeoutMs?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  readonly platform?: EmulatedProvider[];
+  readonly extraBaseUrls?: Record<string, string>;
+  /** BYOK_PROVIDER_TIMEOUT_MS (default 3 s). */
+  readonly timeoutMs?: number;
+  /** BYOK_PROVIDER_TIMEOUTS_MS: providers' own bounds. */
+  readonly providerTimeouts?: Partial<Record<EmulatedProvider, number>>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const emulator = await startEmulator();
   const canary = new LeakCanary();
   const platformKeys: Partial<Record<EmulatedProvider, string>> = {};
@@ -56,6 +65,7 @@ export async function startHarness(options: { platform?: EmulatedProvider[]; ext
     env: {
       BYOK_PROVIDER_BASE_URLS: JSON.stringify({ ...emulator.urls, ...options.extraBaseUrls }),
       BYOK_PROVIDER_TIMEOUT_MS: String(options.timeoutMs ?? 3_000),
+      ...(options.providerTimeouts === undefined ? {} : { BYOK_PROVIDER_TIMEOUTS_MS: JSON.stringify(options.providerTimeouts) }),
       BYOK_PLATFORM_KEYS_FILE: platformFile,
       BYOK_RATE_LIMITS: 'off',
       BYOK_OPEN_SIGNUP: 'true',

@@ -5,6 +5,7 @@ import { AppError, getProvider, type ProviderId } from '@byok/shared';
 import type { EnrichRequest, ProgressEvent } from '@byok/shared/wire/enrich';
 import { getPlan } from '@byok/shared/plans/plans';
 import type { Policy } from '@byok/shared/plans/policy';
+import type { ProviderTimeouts } from '../config';
 import type { Logger } from '../logger';
 import type { ProviderAdapters } from '../providers/registry';
 import type { AccountsStore, OrgRecord } from '../store/accounts-store';
@@ -37,7 +38,7 @@ export interface EnrichmentDeps {
   readonly adapters: ProviderAdapters;
   readonly platformKeys: ReadonlyArray<readonly [ProviderId, string]>;
   readonly operatorBaseUrls: OperatorBaseUrls;
-  readonly timeoutMs: number;
+  readonly timeoutFor: ProviderTimeouts;
   readonly logger: Logger;
 }
 
@@ -156,7 +157,7 @@ export class EnrichmentService {
             adapters: deps.adapters,
             usage: deps.usage,
             allowedBaseUrls,
-            timeoutMs: deps.timeoutMs,
+            timeoutFor: deps.timeoutFor,
             onKeyRejected: (candidate, status) => this.keyRejected(principal, candidate, status),
             onKeyUnavailable: (candidate, error) =>
               deps.logger.warn({ requestId, provider: candidate.provider, source: candidate.source, code: error instanceof AppError ? error.code : 'internal' }, 'a key could not be opened; the route skipped it'),

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, getProvider, type ProviderId } from '@byok/shared';
 import type { VerifySecretResponse } from '@byok/shared/wire/secrets';
 import type { UsageOutcome } from '@byok/shared/wire/usage';
+import type { ProviderTimeouts } from '../config';
 import { ProviderError } from '../providers/provider-error';
 import type { ProviderAdapters } from '../providers/registry';
 import type { VerifyResult } from '../providers/types';
@@ -26,7 +27,7 @@ export interface VerificationDeps {
   readonly usage: UsageStore;
   readonly adapters: ProviderAdapters;
   readonly operatorBaseUrls: OperatorBaseUrls;
-  readonly timeoutMs: number;
+  readonly timeoutFor: ProviderTimeouts;
   readonly clock?: () => number;
 }
 
@@ -114,7 +115,7 @@ export class KeyVerificationService {
         apiKey,
         baseUrl,
         allowedBaseUrls,
-        timeoutMs: deps.timeoutMs,
+        timeoutMs: deps.timeoutFor(provider),
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {

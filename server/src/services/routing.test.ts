@@ -34,7 +34,7 @@ function environment(script: Partial<Record<ProviderId, { ms: number; fail?: () 
     // Only platform candidates read the store (the quota); these tests route personal keys.
     usage: {} as UsageStore,
     allowedBaseUrls: [],
-    timeoutMs: 5_000,
+    timeoutFor: () => 5_000,
     onKeyRejected: () => true,
   };
 }

@@ -12,6 +12,7 @@ import type { Policy } from '@byok/shared/plans/policy';
 import type { PlanLimits } from '@byok/shared/plans/plans';
 import { EnrichmentFailure, estimateEnrichmentTokens, runEnrichment, type EnrichmentUsage } from '../enrichment/run-enrichment';
 import type { ProviderErrorKind } from '../providers/provider-error';
+import type { ProviderTimeouts } from '../config';
 import type { ProviderAdapters } from '../providers/registry';
 import type { NewUsageRow, UsageStore } from '../store/usage-store';
 import { NOTHING_IN_FLIGHT, type PlatformReservations } from './platform-reservations';
@@ -22,7 +23,8 @@ export interface RouteEnvironment {
   readonly usage: UsageStore;
   /** Base URLs allowed to resolve to private addresses (policy + operator). */
   readonly allowedBaseUrls: readonly string[];
-  readonly timeoutMs: number;
+  /** The bound on one call to a provider (BYOK_PROVIDER_TIMEOUT_MS, or the provider's own). */
+  readonly timeoutFor: ProviderTimeouts;
   /**
    * A provider refused a key: marks it invalid at the version sent and audits the refusal; true
    * when the key was marked (false: replaced since).
@@ -197,7 +199,7 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
       const output = await runEnrichment(
         {
           adapter: env.adapters.forProvider(candidate.provider),
-          call: { provider: candidate.provider, model: candidate.model, apiKey, baseUrl: candidate.baseUrl, allowedBaseUrls: env.allowedBaseUrls, timeoutMs: env.timeoutMs },
+          call: { provider: candidate.provider, model: candidate.model, apiKey, baseUrl: candidate.baseUrl, allowedBaseUrls: env.allowedBaseUrls, timeoutMs: env.timeoutFor(candidate.provider) },
           contextTokens: candidate.contextTokens,
         },
         {

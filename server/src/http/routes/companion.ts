@@ -3,6 +3,7 @@
 // createApp mounts `observe` before every route and `router` with the other routes.
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
+import { providerTimeouts } from '../../config';
 import type { Db } from '../../store/db';
 import type { Logger } from '../../logger';
 import { createOutboundClient } from '../../outbound/guarded-client';
@@ -37,6 +38,7 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
   const metrics = new Metrics();
   const outbound = createOutboundClient({ timeoutMs: config.providerTimeoutMs });
   const adapters = observeAdapters(createProviderAdapters(outbound, { azureApiVersion: config.azureApiVersion }), (provider, outcome, seconds) => metrics.observeProviderCall(provider, outcome, seconds));
+  const timeoutFor = providerTimeouts(config);
   const usage = new UsageStore(db);
   const orgSecretsStore = new OrgSecretsStore(db);
   const orgSecrets = new OrgSecretsService(db, services.accountsStore, orgSecretsStore, services.audit, services.grantKeys, services.jtis, services.masterKek, config.providerBaseUrls);
@@ -54,7 +56,7 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
     adapters,
     platformKeys,
     operatorBaseUrls: config.providerBaseUrls,
-    timeoutMs: config.providerTimeoutMs,
+    timeoutFor,
     logger,
   });
   const verification = new KeyVerificationService({
@@ -65,7 +67,7 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
     usage,
     adapters,
     operatorBaseUrls: config.providerBaseUrls,
-    timeoutMs: config.providerTimeoutMs,
+    timeoutFor,
   });
   const router = Router();
   router.use(metricsRoutes(metrics));
