@@ -13,6 +13,7 @@ import {
   exhaustedBudgetReply,
   requestedOutputTokens,
   completionReply,
+  listedModelIds,
   modelListReply,
   presentedKey,
   rateLimitReply,
@@ -221,7 +222,7 @@ export async function startEmulator(): Promise<Emulator> {
       if (behavior.hugeBodyBytes) return streamHugeBody(response, behavior.hugeBodyBytes, (bytes) => hugeBodiesSent.push(bytes));
     }
 
-    const models = (PROVIDERS.find((entry) => entry.id === provider)?.models ?? []).map((entry) => entry.id);
+    const models = listedModelIds(protocol, (PROVIDERS.find((entry) => entry.id === provider)?.models ?? []).map((entry) => entry.id));
     if (found.kind === 'models' && behavior.modelsScopeDenied && protocol === 'openai') {
       return sendJson(response, {
         status: 401,
@@ -235,7 +236,7 @@ export async function startEmulator(): Promise<Emulator> {
         },
       });
     }
-    if (found.kind === 'models') return sendJson(response, { status: 200, body: modelListReply(protocol, models) });
+    if (found.kind === 'models') return sendJson(response, { status: 200, body: modelListReply(protocol, models, url.searchParams) });
 
     let parsed: unknown;
     try {

@@ -392,20 +392,47 @@ function completionBody(protocol: Protocol, input: ChatInput, text: string, inpu
   }
 }
 
-export function modelListReply(protocol: Protocol, models: readonly string[]): unknown {
+/**
+ * The model ids a provider lists: its catalog models, and for the two providers whose model lists
+ * come in pages (Anthropic 20 and Google 50 to a page unless asked for more), enough other models
+ * before them that the catalog's fall past the first page, as on an account that sees many.
+ */
+export function listedModelIds(protocol: Protocol, catalog: readonly string[]): readonly string[] {
+  const others = protocol === 'anthropic' ? 30 : protocol === 'gemini' ? 60 : 0;
+  return [...Array.from({ length: others }, (_, index) => `emulated-other-model-${index + 1}`), ...catalog];
+}
+
+/** A page size from a query parameter: `fallback` when absent, null when out of 1..1000 or not a whole number. */
+function pageSize(value: string | null, fallback: number): number | null {
+  if (value === null) return fallback;
+  const size = Number(value);
+  return Number.isInteger(size) && size >= 1 && size <= 1000 ? size : null;
+}
+
+/** The first page of a model list, as each protocol pages it (`query`: the request's search params). */
+export function modelListReply(protocol: Protocol, models: readonly string[], query: URLSearchParams): unknown {
   switch (protocol) {
     case 'openai':
     case 'azure':
       return { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'emulator' })) };
-    case 'anthropic':
+    case 'anthropic': {
+      // `limit`: 1 to 1000, default 20.
+      const page = models.slice(0, pageSize(query.get('limit'), 20) ?? 20);
       return {
-        data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
-        has_more: false,
-        first_id: models[0] ?? null,
-        last_id: models.at(-1) ?? null,
+        data: page.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
+        has_more: page.length < models.length,
+        first_id: page[0] ?? null,
+        last_id: page.at(-1) ?? null,
       };
-    case 'gemini':
-      return { models: models.map((id) => ({ name: `models/${id}`, displayName: id, inputTokenLimit: 1_048_576, outputTokenLimit: 65_536 })) };
+    }
+    case 'gemini': {
+      // `pageSize`: default 50, at most 1000.
+      const page = models.slice(0, pageSize(query.get('pageSize'), 50) ?? 50);
+      return {
+        models: page.map((id) => ({ name: `models/${id}`, displayName: id, inputTokenLimit: 1_048_576, outputTokenLimit: 65_536 })),
+        ...(page.length < models.length ? { nextPageToken: 'emulated-next-page' } : {}),
+      };
+    }
     case 'ollama':
       return { models: models.map((id) => ({ name: `${id}:latest`, model: `${id}:latest`, size: 2_000_000_000, digest: 'emu' })) };
   }

@@ -12,6 +12,7 @@ import { REASONING_HEADROOM_TOKENS } from '../../server/src/providers/wire-proto
 import { summaryChunkPrompt, entitiesPrompt } from '../../server/src/enrichment/prompts';
 import { startEmulator, EMULATED_PROVIDERS, type Emulator, type EmulatedProvider } from '../emulator';
 import { countTokens } from '../emulator/content';
+import { listedModelIds, PROTOCOL_OF } from '../emulator/protocols';
 import { LeakCanary } from '../support/leak-canary';
 
 const KEY_HEADER: Record<EmulatedProvider, string> = {
@@ -217,7 +218,10 @@ describe.each(EMULATED_PROVIDERS)('%s adapter', (provider) => {
   it('verifies: valid for a known key, invalid for an unknown one, unreachable on 5xx', async () => {
     const valid = await adapter().verify(callFor(provider));
     expect(valid.status).toBe('valid');
+    // The whole list is read, not its first page: the default model is found among the others.
     expect(valid.model).toBe(getProvider(provider).defaultModel);
+    const listed = listedModelIds(PROTOCOL_OF[provider], getProvider(provider).models.map((model) => model.id));
+    expect(valid.detail).toBe(`the key works; ${listed.length} models visible`);
     const invalid = await adapter().verify(callFor(provider, { apiKey: freshKey(provider) }));
     expect(invalid.status).toBe('invalid');
     emulator.setBehavior({ provider }, { serverError: 503 });

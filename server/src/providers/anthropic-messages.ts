@@ -53,7 +53,8 @@ export const anthropicMessagesProtocol: WireProtocol = {
     };
   },
   buildVerify(call: ProviderCall): HttpRequestSpec {
-    return { url: joinUrl(call.baseUrl, '/v1/models'), method: 'GET', headers: headers(call) };
+    // 20 to a page unless asked; 1000 is the most a page holds.
+    return { url: joinUrl(call.baseUrl, '/v1/models?limit=1000'), method: 'GET', headers: headers(call) };
   },
   parseVerify(body: unknown): readonly string[] | null {
     const parsed = ModelListBody.safeParse(body);

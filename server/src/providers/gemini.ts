@@ -109,7 +109,8 @@ export const geminiProtocol: WireProtocol = {
     };
   },
   buildVerify(call: ProviderCall): HttpRequestSpec {
-    return { url: joinUrl(call.baseUrl, '/v1beta/models'), method: 'GET', headers: headers(call) };
+    // 50 to a page unless asked; 1000 is the most a page holds.
+    return { url: joinUrl(call.baseUrl, '/v1beta/models?pageSize=1000'), method: 'GET', headers: headers(call) };
   },
   parseVerify(body: unknown): readonly string[] | null {
     const parsed = ModelListBody.safeParse(body);
