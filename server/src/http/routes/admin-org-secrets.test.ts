@@ -52,7 +52,7 @@ describe('organization keys', () => {
     expect(stored.status).toBe(201);
     expect(stored.body.secret).toMatchObject({ id: stored.id, scope: 'org', provider: 'anthropic', label: 'Team Claude', hint: { prefix: 'sk-ant-', last4: apiKey.slice(-4) }, status: 'unverified' });
     expect(Object.keys(stored.body.secret).sort()).toEqual(
-      ['baseUrl', 'createdAt', 'defaultModel', 'hint', 'id', 'label', 'lastUsedAt', 'lastVerifiedAt', 'provider', 'rotatedAt', 'scope', 'status'].sort(),
+      ['baseUrl', 'createdAt', 'defaultModel', 'hint', 'id', 'label', 'lastUsedAt', 'lastVerifiedAt', 'provider', 'rotatedAt', 'scope', 'status', 'version'].sort(),
     );
     const row = harness.server.db.prepare('SELECT kek_id FROM org_secrets WHERE id = ?').get(stored.id) as { kek_id: string };
     expect(row.kek_id).toBe(harness.server.services.masterKek.kekId);
@@ -154,6 +154,37 @@ describe('organization keys', () => {
     expect(harness.admin().audit.listForOrg(owner.orgId, { limit: 1, action: 'org_key.deleted' })[0]?.target).toBe(stored.id);
     expect((await harness.client.request('DELETE', `/v1/admin/org-secrets/${stored.id}`, { token: owner.accessToken })).status).toBe(404);
     await expect(harness.admin().orgSecrets.open(owner.orgId, stored.id)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('rotates conditionally with If-Match: a stale version is 409 and leaves the key and the upload as they were', async () => {
+    const stored = await putOrgKey(harness, owner, { provider: 'mistral', apiKey: canary.key('mistral') });
+    const version = stored.body.secret.version as number;
+    expect(stored.headers.get('etag')).toBe(`"${version}"`);
+    const listed = await harness.client.request<{ secrets: Array<{ id: string; version: number }> }>('GET', '/v1/admin/org-secrets', { token: owner.accessToken });
+    expect(listed.body.secrets.find((secret) => secret.id === stored.id)?.version).toBe(version);
+
+    // Two admins rotate from the same version: the first wins, the second is told it changed.
+    const firstKey = canary.key('mistral');
+    const first = await putOrgKey(harness, owner, { provider: 'mistral', apiKey: firstKey, id: stored.id, ifMatch: `"${version}"` });
+    expect(first.status).toBe(200);
+    const next = first.body.secret.version as number;
+    expect(next).toBeGreaterThan(version);
+    expect(first.headers.get('etag')).toBe(`"${next}"`);
+    const late = await putOrgKey(harness, owner, { provider: 'mistral', apiKey: canary.key('mistral'), id: stored.id, ifMatch: `"${version}"` });
+    keep('stale if-match', late);
+    expect(late.status).toBe(409);
+    expect((late.body as unknown as ErrorBody).error).toEqual({ code: 'conflict', message: 'The key changed meanwhile (version mismatch).' });
+    expect(await harness.admin().orgSecrets.open(owner.orgId, stored.id)).toMatchObject({ version: next, apiKey: firstKey });
+    // Its upload grant was not used up: the same upload goes through once it names the current version.
+    const retried = await putOrgKey(harness, owner, { provider: 'mistral', apiKey: '', id: stored.id, upload: late.upload, ifMatch: `W/"${next}"` });
+    expect(retried.status).toBe(200);
+
+    // If-Match for a key that is not there, and one that is not a version.
+    const missing = await putOrgKey(harness, owner, { provider: 'mistral', apiKey: canary.key('mistral'), ifMatch: '"1"' });
+    expect(missing.status).toBe(409);
+    expect((missing.body as unknown as ErrorBody).error.message).toBe('The key no longer exists.');
+    const malformed = await putOrgKey(harness, owner, { provider: 'mistral', apiKey: canary.key('mistral'), id: stored.id, ifMatch: '*' });
+    expect(malformed.status).toBe(400);
   });
 
   it('never gives a version twice, not even to a key created again under a deleted key\'s id', async () => {

@@ -52,12 +52,13 @@ export async function setPlan(harness: AdminHarness, orgId: string, plan: PlanId
 export async function putOrgKey(
   harness: AdminHarness,
   admin: TestUser,
-  input: { provider: string; apiKey: string; label?: string; id?: string; baseUrl?: string; upload?: string },
+  input: { provider: string; apiKey: string; label?: string; id?: string; baseUrl?: string; upload?: string; ifMatch?: string },
 ) {
   const id = input.id ?? randomUUID();
   const upload = input.upload ?? (await createOrgUploadGrant({ keySet: await harness.client.grantKeys(), userId: admin.userId, secretId: id, apiKey: input.apiKey }));
   const response = await harness.client.request<{ secret: Record<string, unknown> }>('PUT', `/v1/admin/org-secrets/${id}`, {
     token: admin.accessToken,
+    ...(input.ifMatch === undefined ? {} : { headers: { 'if-match': input.ifMatch } }),
     body: { provider: input.provider, label: input.label ?? `${input.provider} org key`, ...(input.baseUrl === undefined ? {} : { baseUrl: input.baseUrl }), upload },
   });
   return { ...response, id, upload };

@@ -6,6 +6,7 @@ import { AdminAuditQuery, PatchMemberRequest, PutOrgSecretRequest, PutPolicyRequ
 import { createAdminServices } from '../../services/admin/admin-services';
 import type { AdminServices } from '../../services/admin/admin-services';
 import { principalOf } from '../../services/principal';
+import { parseIfMatch } from '../../services/secrets';
 import { EmptyBody, parseInput } from '../validate';
 import { adminActorOf, requireAdmin } from './admin-access';
 import { adminUsageRoutes } from './admin-usage';
@@ -51,7 +52,9 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
     const principal = principalOf(request);
     const { id } = parseInput(IdParams, request.params, 'path');
     const body = parseInput(PutOrgSecretRequest, request.body);
-    const result = await admin.orgSecrets.put(principal.orgId, principal.userId, id, body);
+    const ifMatch = parseIfMatch(request.get('if-match'));
+    const result = await admin.orgSecrets.put(principal.orgId, principal.userId, id, body, ifMatch);
+    response.setHeader('etag', `"${result.secret.version}"`);
     response.status(result.created ? 201 : 200).json({ secret: result.secret });
   });
   router.delete('/v1/admin/org-secrets/:id', (request, response) => {

@@ -7,7 +7,7 @@ import type { OpenedGrant } from '@byok/shared';
 import { getProvider, matchesKeyFormat } from '@byok/shared/providers/catalog';
 import { getPlan } from '@byok/shared/plans/plans';
 import type { ProviderId } from '@byok/shared/providers/types';
-import type { OrgSecretView, PutOrgSecretRequest } from '@byok/shared/wire/admin';
+import type { OrgSecretView as OrgSecretWireView, PutOrgSecretRequest } from '@byok/shared/wire/admin';
 import type { AccountsStore, OrgRecord } from '../../store/accounts-store';
 import type { Db } from '../../store/db';
 import type { JtiStore } from '../../store/jti-store';
@@ -24,8 +24,11 @@ const INVALID = 'The grant is invalid.';
 
 export type GrantKeyOpener = Pick<GrantKeyService, 'openGrant'>;
 
+/** The admins' view plus `version`, the optimistic-concurrency counter (also sent as ETag), as for personal keys. */
+export type OrgSecretView = OrgSecretWireView & { version: number };
+
 export function orgSecretView(record: OrgSecretRecord): OrgSecretView {
-  return keyViewBase(record, 'org');
+  return { ...keyViewBase(record, 'org'), version: record.version };
 }
 
 class ReplayRace extends Error {}
@@ -49,7 +52,12 @@ export class OrgSecretsService {
   }
 
   /** Stores (201) or replaces (200) the organization key `id`; the admin is `userId`. */
-  async put(orgId: string, userId: string, id: string, input: PutOrgSecretRequest): Promise<{ created: boolean; secret: OrgSecretView }> {
+  /**
+   * Stores or rotates an organization key. `ifMatch` (a version from `If-Match`) makes a rotation
+   * conditional: of two admins rotating one key from the same version, exactly one wins, and the
+   * other's upload stays unused (409).
+   */
+  async put(orgId: string, userId: string, id: string, input: PutOrgSecretRequest, ifMatch?: number): Promise<{ created: boolean; secret: OrgSecretView }> {
     const org = this.mustGetOrg(orgId);
     this.checkAllowed(org, input.provider, input.baseUrl ?? '');
     const grant = await this.openUpload(orgId, userId, id, input.upload);
@@ -71,6 +79,8 @@ export class OrgSecretsService {
           const existing = this.store.get(id);
           if (existing && existing.orgId !== orgId) throw new AppError('not_found', NOT_FOUND);
           if (!existing && this.store.personalIdExists(id)) throw new AppError('conflict', 'This id is taken by a personal key.');
+          if (ifMatch !== undefined && !existing) throw new AppError('conflict', 'The key no longer exists.');
+          if (ifMatch !== undefined && existing?.version !== ifMatch) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
           if (existing && existing.provider !== input.provider) throw new AppError('conflict', 'A rotation must keep the provider; store a new key instead.');
           if (!this.jtis.record(grant.jti, grant.exp)) throw new ReplayRace();
           if (existing) this.store.replace(orgId, id, write, now);
