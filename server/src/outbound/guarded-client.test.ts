@@ -49,6 +49,11 @@ describe('guarded outbound client', () => {
     target = await listen((request, response) => {
       if (request.url === '/redirect') {
         response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      } else if (request.url === '/early') {
+        // Interim answers first: 103 with headers of its own (a size far over any limit), then 102.
+        response.writeEarlyHints({ link: '</style.css>; rel=preload', 'content-length': String(1 << 30) });
+        response.writeProcessing();
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"final":true}');
       } else if (request.url === '/slow') {
         setTimeout(() => response.writeHead(200).end('late'), 2_000).unref();
       } else if (request.url === '/huge') {
@@ -405,6 +410,19 @@ describe('guarded outbound client', () => {
     try {
       expect(await codeOf(client.request({ url: `http://user:sk-secret@127.0.0.1:${target.port}/`, method: 'GET', allowedBaseUrls: [base] }))).toBe('bad_url');
       expect(await codeOf(client.request({ url: 'not a url', method: 'GET' }))).toBe('bad_url');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reads the final answer past interim 1xx answers, with none of their headers', async () => {
+    const client = createOutboundClient();
+    try {
+      const response = await client.request({ url: `${base}/early`, method: 'GET', allowedBaseUrls: [base], maxBodyBytes: 1_000 });
+      expect(response.status).toBe(200);
+      expect(response.body).toBe('{"final":true}');
+      expect(response.headers.link).toBeUndefined();
+      expect(response.headers['content-type']).toBe('application/json');
     } finally {
       await client.close();
     }

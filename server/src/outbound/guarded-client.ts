@@ -284,6 +284,8 @@ function dispatchCall(dispatcher: Dispatcher, options: Dispatcher.DispatchOption
         if (settled) started.abort(new OutboundError('aborted'));
       },
       onResponseStart(_controller, statusCode, responseHeaders) {
+        // An interim answer (102, 103): the final one follows on the same call.
+        if (statusCode < 200) return;
         if (statusCode >= 300 && statusCode < 400) {
           stop(new OutboundError('redirect', statusCode));
           return;
