@@ -3,6 +3,7 @@
 // without platform fallback, platform quota, idempotent replay billed once, builtin, limits; then
 // usage, CSV, verify and /metrics; the leak canary last.
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { costMicros, createOrgUploadGrant, findModel } from '@byok/shared';
 import { defaultPolicy } from '@byok/shared/plans/policy';
 import type { EnrichResponse } from '@byok/shared/wire/enrich';
@@ -202,6 +203,36 @@ describe('routing through POST /v1/enrich', () => {
     expect(again.status).toBe(200);
     expect(h.emulator.requests).toHaveLength(2);
     expect(usageRows(requestId).map((row) => row.outcome)).toEqual(['ok']);
+  });
+
+  it("a request sent after an answer was read finds that answer's rows, whether it came from a provider or builtin", async () => {
+    deleteAllKeys();
+    const { secretId } = await h.addKey('openai');
+    // The rows as a request read just after the answer would see them: read in the very callback
+    // that receives the answer's last byte, in this process, which also runs the companion.
+    const rowsWhenAnswered = (body: Record<string, unknown>): Promise<{ status: number; rows: number; stored: boolean }> =>
+      new Promise((resolve, reject) => {
+        const requestId = `read-after-${randomUUID()}`;
+        const payload = JSON.stringify({ task: 'summary', input: { kind: 'selection', text: TEXT }, ...body });
+        const sent = httpRequest(
+          `${h.server.baseUrl}/v1/enrich`,
+          { method: 'POST', headers: { authorization: `Bearer ${h.owner.accessToken}`, 'content-type': 'application/json', 'x-request-id': requestId } },
+          (response) => {
+            response.resume();
+            response.on('end', () => {
+              const stored = h.server.db.prepare('SELECT 1 FROM idempotency_records WHERE request_id = ?').get(requestId) !== undefined;
+              resolve({ status: response.statusCode ?? 0, rows: usageRows(requestId).length, stored });
+            });
+          },
+        );
+        sent.on('error', reject);
+        sent.end(payload);
+      });
+    for (let round = 0; round < 5; round++) {
+      expect(await rowsWhenAnswered({ grants: [await h.grant(secretId)] })).toEqual({ status: 200, rows: 1, stored: true });
+      // The builtin provider computes in turns of setImmediate: its answer waits for its commit.
+      expect(await rowsWhenAnswered({ grants: [], provider: 'builtin' })).toEqual({ status: 200, rows: 1, stored: true });
+    }
   });
 
   it('stops when a provider refuses the content: 422, nothing sent elsewhere, the billed tokens recorded, replayed', async () => {

@@ -20,7 +20,7 @@ import type { GrantsService, ReleasedKeys } from './grants';
 import { operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 import { buildRouteSteps, type Candidate } from './route-candidates';
-import { executeRoute, RouteCrash } from './routing';
+import { executeRoute, RouteCrash, type RouteOutcome } from './routing';
 
 export interface EnrichmentDeps {
   readonly grants: GrantsService;
@@ -53,8 +53,8 @@ export type PreparedEnrichment =
       readonly kind: 'run';
       /**
        * Runs the route; `aborted` when the client went away (nothing is stored for replay then).
-       * Resolves with the answer as soon as it is known: its usage rows and stored answer are
-       * committed just after, at the event loop's next check phase (see run below).
+       * A provider's answer resolves before its usage rows and stored answer are committed; every
+       * other answer after (see answersBeforeCommit).
        */
       run(options: RunOptions): Promise<RunResult>;
       /** Drops the released keys without running (the client left before the first byte). */
@@ -72,6 +72,24 @@ interface Opened {
   readonly org: OrgRecord;
   readonly policy: Policy;
   readonly released: ReleasedKeys;
+}
+
+/**
+ * Which answers go out before their usage rows are committed, and why that is safe.
+ *
+ * A successful route paid by a provider over the network answers first: the client no longer waits
+ * for the commit (~0.1 ms at concurrency 1). That answer is computed from the provider's reply,
+ * which arrives as I/O, so it is sent during the event loop's I/O phase. The group commit then
+ * writes the rows in the check phase that follows, before the loop polls for I/O again. So a
+ * request that the client sends after reading the answer (a repeat of its x-request-id, a usage
+ * query) finds the rows and the stored answer.
+ *
+ * Every other answer waits for its commit, as all did before. The builtin provider computes in
+ * turns of setImmediate, and some failures end on a timer; their next check phase can come after
+ * another poll, and they would gain nothing from answering sooner.
+ */
+function answersBeforeCommit(outcome: RouteOutcome): boolean {
+  return outcome.kind === 'ok' && outcome.paidBy.provider !== 'builtin';
 }
 
 export class EnrichmentService {
@@ -192,14 +210,20 @@ export class EnrichmentService {
         const retryAfterSeconds = outcome.kind === 'failed' ? outcome.retryAfterSeconds : undefined;
         const waitToRetry = retryAfterSeconds !== undefined;
         const idempotency = clientNamed && !waitToRetry ? { userId: principal.userId, requestId, response } : null;
-        // The answer does not wait for the commit. The rows are queued now, and the group commit
-        // writes them at the event loop's next check phase, just after the caller has sent the
-        // answer, together with those of the other requests answered in the same turn. Until then
-        // the request id stays claimed (a repeat answers 409, as for any request in progress) and
-        // the platform calls stay reserved. A commit that fails loses the rows, as it did when the
+        const answer: RunResult = { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+        const commit = deps.commits.run(() => deps.usage.record(outcome.rows, idempotency, alongside));
+        if (!answersBeforeCommit(outcome)) {
+          if (!(await commit)) {
+            // A concurrent request with this id was stored first: its answer is the answer.
+            const stored = deps.usage.storedResponse(principal.userId, requestId);
+            if (stored) return { ...stored, aborted: false };
+          }
+          return answer;
+        }
+        // The answer goes out before its commit. Until then the request id stays claimed and the
+        // platform calls stay reserved. A commit that fails loses the rows, as it did when the
         // answer waited for it; now the member keeps the answer that the provider was paid for.
-        committing = deps.commits
-          .run(() => deps.usage.record(outcome.rows, idempotency, alongside))
+        committing = commit
           .then(
             (written) => {
               // Unreachable while the id is claimed, kept as a tripwire: the first stored answer stays.
@@ -208,7 +232,7 @@ export class EnrichmentService {
             (error: unknown) => deps.logger.error({ requestId, err: error }, 'the usage rows of an answered request could not be written'),
           )
           .finally(finish);
-        return { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+        return answer;
       } finally {
         if (committing === undefined) finish();
       }

@@ -8,8 +8,8 @@
 //
 // Everything queued before a check phase is committed in it, batch after batch, before the event
 // loop polls for I/O again: rows queued while a request is answered from I/O are in the database
-// before a request that its client sends after the answer is read. The enrichment service sends
-// its answer first and lets the rows follow in the same turn.
+// before a request that its client sends after the answer is read. The enrichment service relies on
+// it to send a provider's answer first and let its rows follow in the same turn.
 import type { Db } from './db';
 
 interface Pending {
