@@ -1,6 +1,6 @@
 // Configuration from flags and BYOK_* variables.
 import { describe, expect, it } from 'vitest';
-import { loadConfig, MAX_PROVIDER_TIMEOUT_MS, providerTimeouts } from './config';
+import { connectTimeoutMs, loadConfig, MAX_PROVIDER_TIMEOUT_MS, providerTimeouts } from './config';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -64,11 +64,16 @@ describe('loadConfig', () => {
     expect(loadConfig([], {}).providerTimeoutsMs).toEqual({});
     const timeouts = (value: string): unknown => loadConfig([], { BYOK_PROVIDER_TIMEOUTS_MS: value }).providerTimeoutsMs;
     expect(() => timeouts('600000')).toThrow(/BYOK_PROVIDER_TIMEOUTS_MS/);
-    expect(() => timeouts('{"olama":600000}')).toThrow(/BYOK_PROVIDER_TIMEOUTS_MS \("olama" is not a provider that makes calls/);
+    expect(() => timeouts('{"olama":600000}')).toThrow(/BYOK_PROVIDER_TIMEOUTS_MS \(an entry is not for a provider that makes calls \(these are: /);
+    expect(() => timeouts('{"sk-ant-pasted-by-mistake":600000}')).not.toThrow(/pasted/);
     expect(() => timeouts('{"builtin":600000}')).toThrow(/"builtin" is not a provider that makes calls/);
     for (const bad of ['"600000"', '0', '1.5', '3600001', 'null']) {
       expect(() => timeouts(`{"ollama":${bad}}`)).toThrow(/the timeout for ollama is not a whole number of ms from 1 to 3600000/);
     }
+    // Connecting: 10 s, or the shortest call timeout when one is shorter.
+    expect(connectTimeoutMs(config)).toBe(1);
+    expect(connectTimeoutMs(loadConfig([], { BYOK_PROVIDER_TIMEOUTS_MS: '{"ollama":600000}' }))).toBe(10_000);
+    expect(connectTimeoutMs(loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: '4000', BYOK_PROVIDER_TIMEOUTS_MS: '{"vllm":6000}' }))).toBe(4_000);
     // Node's timers fire at once past 2^31-1 ms: the default is bounded the same way.
     expect(() => loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: '3000000000' })).toThrow(/BYOK_PROVIDER_TIMEOUT_MS/);
     expect(loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: String(MAX_PROVIDER_TIMEOUT_MS) }).providerTimeoutMs).toBe(MAX_PROVIDER_TIMEOUT_MS);
@@ -80,7 +85,9 @@ describe('loadConfig', () => {
       openai: 'http://proxy.example:443/v1',
       ollama: 'http://127.0.0.1:11434',
     });
-    expect(() => urls({ opnai: 'https://proxy.example/v1' })).toThrow(/BYOK_PROVIDER_BASE_URLS \("opnai" is not a provider/);
+    expect(() => urls({ opnai: 'https://proxy.example/v1' })).toThrow(/BYOK_PROVIDER_BASE_URLS \(an entry is not for a provider that makes calls \(these are: openai, anthropic, /);
+    // An unknown name is not repeated: it may be a key pasted into the wrong place.
+    expect(() => urls({ 'sk-proj-pasted-by-mistake': 'https://proxy.example/v1' })).not.toThrow(/pasted/);
     expect(() => urls({ builtin: 'https://proxy.example' })).toThrow(/"builtin" is not a provider that makes calls/);
     expect(() => urls({ anthropic: 'ftp://proxy.example' })).toThrow(/the URL for anthropic is not an http\(s\) URL/);
     // Credentials would be dropped without a word; the message names the provider, not the URL.

@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { PLAN_IDS } from '@byok/shared/plans/plans';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
 import { isProviderId } from '@byok/shared/providers/catalog';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './outbound/guarded-client';
 import { AZURE_DEFAULT_API_VERSION } from './providers/azure-openai';
-import type { ProviderId } from '@byok/shared/providers/types';
+import { PROVIDER_IDS, type ProviderId } from '@byok/shared/providers/types';
 
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -26,6 +27,15 @@ const jsonStringMap = z
   })
   .pipe(z.record(z.string(), z.string()));
 
+/**
+ * Names a key that is not a provider that makes calls. An unknown name is not repeated: it is the
+ * operator's typing, and a key pasted into the wrong place must not reach the log.
+ */
+function notACallingProvider(name: string): string {
+  const callers = PROVIDER_IDS.filter((id) => id !== 'builtin').join(', ');
+  return isProviderId(name) ? `"${name}" is not a provider that makes calls` : `an entry is not for a provider that makes calls (these are: ${callers})`;
+}
+
 function hasCredentials(url: string): boolean {
   const parsed = new URL(url.trim());
   return parsed.username !== '' || parsed.password !== '';
@@ -41,7 +51,7 @@ const operatorBaseUrls = jsonStringMap.transform((entries, context) => {
   const normalized: Partial<Record<ProviderId, string>> = {};
   for (const [provider, url] of Object.entries(entries)) {
     if (!isProviderId(provider) || provider === 'builtin') {
-      context.addIssue({ code: 'custom', message: `"${provider}" is not a provider that makes calls` });
+      context.addIssue({ code: 'custom', message: notACallingProvider(provider) });
       continue;
     }
     const base = normalizeBaseUrl(url);
@@ -79,7 +89,7 @@ const operatorTimeouts = z
     const timeouts: Partial<Record<ProviderId, number>> = {};
     for (const [provider, value] of Object.entries(entries)) {
       if (!isProviderId(provider) || provider === 'builtin') {
-        context.addIssue({ code: 'custom', message: `"${provider}" is not a provider that makes calls` });
+        context.addIssue({ code: 'custom', message: notACallingProvider(provider) });
         continue;
       }
       const parsed = timeoutMs.safeParse(value);
@@ -223,4 +233,13 @@ export type ProviderTimeouts = (provider: ProviderId) => number;
 
 export function providerTimeouts(config: Pick<Config, 'providerTimeoutMs' | 'providerTimeoutsMs'>): ProviderTimeouts {
   return (provider) => config.providerTimeoutsMs[provider] ?? config.providerTimeoutMs;
+}
+
+/**
+ * The bound on connecting to any provider: 10 s, or the shortest call timeout when one is shorter.
+ * Connections are pooled across providers, and a connect outlives the call that timed out waiting
+ * for it; a provider's short timeout must not leave connects running for up to 10 s behind it.
+ */
+export function connectTimeoutMs(config: Pick<Config, 'providerTimeoutMs' | 'providerTimeoutsMs'>): number {
+  return Math.min(DEFAULT_CONNECT_TIMEOUT_MS, config.providerTimeoutMs, ...Object.values(config.providerTimeoutsMs));
 }
