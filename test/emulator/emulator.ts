@@ -236,7 +236,7 @@ export async function startEmulator(): Promise<Emulator> {
         },
       });
     }
-    if (found.kind === 'models') return sendJson(response, { status: 200, body: modelListReply(protocol, models, url.searchParams) });
+    if (found.kind === 'models') return sendJson(response, modelListReply(protocol, models, url.searchParams));
 
     let parsed: unknown;
     try {

@@ -402,39 +402,52 @@ export function listedModelIds(protocol: Protocol, catalog: readonly string[]): 
   return [...Array.from({ length: others }, (_, index) => `emulated-other-model-${index + 1}`), ...catalog];
 }
 
-/** A page size from a query parameter: `fallback` when absent, null when out of 1..1000 or not a whole number. */
+/** A page size from a query parameter: `fallback` when absent, null when it is not a whole number from 1. */
 function pageSize(value: string | null, fallback: number): number | null {
   if (value === null) return fallback;
   const size = Number(value);
-  return Number.isInteger(size) && size >= 1 && size <= 1000 ? size : null;
+  return Number.isInteger(size) && size >= 1 ? size : null;
 }
 
-/** The first page of a model list, as each protocol pages it (`query`: the request's search params). */
-export function modelListReply(protocol: Protocol, models: readonly string[], query: URLSearchParams): unknown {
+/**
+ * The first page of a model list, as each protocol pages it (`query`: the request's search params).
+ * Anthropic refuses a `limit` outside 1..1000; Google takes any `pageSize` from 1 and caps it at 1000.
+ */
+export function modelListReply(protocol: Protocol, models: readonly string[], query: URLSearchParams): JsonReply {
   switch (protocol) {
     case 'openai':
     case 'azure':
-      return { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'emulator' })) };
+      return { status: 200, body: { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'emulator' })) } };
     case 'anthropic': {
-      // `limit`: 1 to 1000, default 20.
-      const page = models.slice(0, pageSize(query.get('limit'), 20) ?? 20);
+      const limit = pageSize(query.get('limit'), 20);
+      if (limit === null || limit > 1000) {
+        return { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'limit: Input should be less than or equal to 1000' } } };
+      }
+      const page = models.slice(0, limit);
       return {
-        data: page.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
-        has_more: page.length < models.length,
-        first_id: page[0] ?? null,
-        last_id: page.at(-1) ?? null,
+        status: 200,
+        body: {
+          data: page.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
+          has_more: page.length < models.length,
+          first_id: page[0] ?? null,
+          last_id: page.at(-1) ?? null,
+        },
       };
     }
     case 'gemini': {
-      // `pageSize`: default 50, at most 1000.
-      const page = models.slice(0, pageSize(query.get('pageSize'), 50) ?? 50);
+      const size = pageSize(query.get('pageSize'), 50);
+      if (size === null) return { status: 400, body: { error: { code: 400, message: 'Invalid page size.', status: 'INVALID_ARGUMENT' } } };
+      const page = models.slice(0, Math.min(size, 1000));
       return {
-        models: page.map((id) => ({ name: `models/${id}`, displayName: id, inputTokenLimit: 1_048_576, outputTokenLimit: 65_536 })),
-        ...(page.length < models.length ? { nextPageToken: 'emulated-next-page' } : {}),
+        status: 200,
+        body: {
+          models: page.map((id) => ({ name: `models/${id}`, displayName: id, inputTokenLimit: 1_048_576, outputTokenLimit: 65_536 })),
+          ...(page.length < models.length ? { nextPageToken: 'emulated-next-page' } : {}),
+        },
       };
     }
     case 'ollama':
-      return { models: models.map((id) => ({ name: `${id}:latest`, model: `${id}:latest`, size: 2_000_000_000, digest: 'emu' })) };
+      return { status: 200, body: { models: models.map((id) => ({ name: `${id}:latest`, model: `${id}:latest`, size: 2_000_000_000, digest: 'emu' })) } };
   }
 }
 
