@@ -606,8 +606,10 @@ describe('usage, CSV, verify and metrics', () => {
       const policy = { ...defaultPolicy('pro'), allowedBaseUrls: [new URL(vllmBase()).origin] };
       expect((await h.request('PUT', '/v1/admin/policy', { body: { policy } })).status).toBe(200);
     };
-    const putSealed = (sealed: SealedKey) =>
-      h.request('PUT', `/v1/secrets/${sealed.secretId}`, { body: { provider: 'vllm', label: 'vllm key', baseUrl: sealed.baseUrl, hint: sealed.hint, sealed: sealed.sealed } });
+    const putSealed = (sealed: SealedKey, defaultModel?: string) =>
+      h.request('PUT', `/v1/secrets/${sealed.secretId}`, {
+        body: { provider: 'vllm', label: 'vllm key', baseUrl: sealed.baseUrl, hint: sealed.hint, sealed: sealed.sealed, ...(defaultModel === undefined ? {} : { defaultModel }) },
+      });
 
     it("enrich: the provider's refusal of the key released before the rotation leaves the new key alone", async () => {
       deleteAllKeys();
@@ -637,13 +639,16 @@ describe('usage, CSV, verify and metrics', () => {
       h.emulator.addKey('vllm', next);
       const rotation = await h.client.seal(h.owner, { provider: 'vllm', apiKey: next, secretId, baseUrl: vllmBase() });
       const grant = await h.client.grant(h.owner, secretId, { purpose: 'verify', wrappedDek: rotation.sealed.wrappedDek });
-      // Verify has read the row (old key, moved base URL); the rotation lands before the grant is opened.
+      // Verify has read the row (old key, moved base URL, the catalog's default model); the rotation,
+      // to another model too, lands before the grant is opened.
       h.server.services.grants.openGrants = async function (this: unknown, ...args) {
-        expect((await putSealed(rotation)).status).toBe(200);
+        expect((await putSealed(rotation, 'Qwen/Qwen2.5-7B-Instruct')).status).toBe(200);
         return original.apply(h.server.services.grants, args);
       };
-      const verified = await h.request<{ status: string; detail: string }>('POST', `/v1/secrets/${secretId}/verify`, { body: { grant } });
-      expect(verified.body.status).toBe('valid');
+      const requestId = `verify-rotated-${Date.now()}`;
+      const verified = await h.request<{ status: string; model: string }>('POST', `/v1/secrets/${secretId}/verify`, { headers: { 'x-request-id': requestId }, body: { grant } });
+      expect(verified.body).toMatchObject({ status: 'valid', model: 'Qwen/Qwen2.5-7B-Instruct' });
+      expect(h.server.db.prepare('SELECT model FROM usage_events WHERE request_id = ?').all(requestId)).toEqual([{ model: 'Qwen/Qwen2.5-7B-Instruct' }]);
       const row = h.server.db.prepare('SELECT status FROM secrets WHERE id = ?').get(secretId) as { status: string };
       expect(row.status).toBe('valid');
     });

@@ -89,9 +89,10 @@ export class KeyVerificationService {
     };
     let verdict: VerifyResult;
     // The key as released: a rotation that landed while the grant was opened or recorded has a
-    // base URL and version of its own, and the key goes only where it was sealed for.
+    // base URL, version and default model of its own, and the key goes only where it was sealed for.
     let keyBaseUrl = record.baseUrl;
     let version = record.version;
+    let model = record.defaultModel ?? entry.defaultModel;
     try {
       let apiKey: string | null = null;
       if (released) {
@@ -100,6 +101,7 @@ export class KeyVerificationService {
         apiKey = key.apiKey;
         keyBaseUrl = key.baseUrl;
         version = key.version;
+        model = key.defaultModel ?? entry.defaultModel;
         // Asked again for a base URL a rotation brought in after the check above: the grant is used
         // up by now, but the key must not go where the policy does not allow.
         if (keyBaseUrl !== record.baseUrl && !baseUrlAllowed(policy, deps.operatorBaseUrls, provider, keyBaseUrl)) {
@@ -111,7 +113,7 @@ export class KeyVerificationService {
       const allowedBaseUrls = [...policy.allowedBaseUrls, ...operatorAllowedBaseUrls(deps.operatorBaseUrls)];
       verdict = await deps.adapters.forProvider(provider).verify({
         provider,
-        model: record.defaultModel ?? entry.defaultModel,
+        model,
         apiKey,
         baseUrl,
         allowedBaseUrls,
@@ -120,7 +122,7 @@ export class KeyVerificationService {
       });
     } catch (error) {
       // The client left while the provider was asked: the call may have been made, so it has its row.
-      if (error instanceof ProviderError && error.kind === 'aborted') recordCall(record.defaultModel ?? entry.defaultModel, 'error');
+      if (error instanceof ProviderError && error.kind === 'aborted') recordCall(model, 'error');
       throw error;
     } finally {
       released?.dispose();
@@ -131,7 +133,7 @@ export class KeyVerificationService {
     const at = new Date(clock()).toISOString();
     let rotated = false;
     recordCall(
-      result.model ?? record.defaultModel ?? entry.defaultModel,
+      result.model ?? model,
       result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : verdict.rateLimited ? 'rate_limited' : 'unreachable',
       () => {
         rotated = result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, version);
