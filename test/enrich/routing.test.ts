@@ -205,6 +205,21 @@ describe('routing through POST /v1/enrich', () => {
     expect(usageRows(requestId).map((row) => row.outcome)).toEqual(['ok']);
   });
 
+  it('refuses a text of nothing but whitespace before any route: nothing is called or billed', async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const { secretId } = await h.addKey('openai');
+    const requestId = `blank-${Date.now()}`;
+    const blank = await h.request<ErrorBody>('POST', '/v1/enrich', {
+      headers: { 'x-request-id': requestId },
+      body: { task: 'summary', input: { kind: 'selection', text: ' \n\n \u00a0 ' }, grants: [await h.grant(secretId)] },
+    });
+    expect(blank.status).toBe(400);
+    expect(blank.body.error).toEqual({ code: 'bad_request', message: expect.stringContaining('input.text has nothing but whitespace') });
+    expect(h.emulator.requests).toHaveLength(0);
+    expect(usageRows(requestId)).toEqual([]);
+  });
+
   it("a request sent after an answer was read finds that answer's rows, whether it came from a provider or builtin", async () => {
     deleteAllKeys();
     const { secretId } = await h.addKey('openai');

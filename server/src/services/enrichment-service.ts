@@ -77,19 +77,20 @@ interface Opened {
 /**
  * Which answers go out before their usage rows are committed, and why that is safe.
  *
- * A successful route paid by a provider over the network answers first: the client no longer waits
- * for the commit (~0.1 ms at concurrency 1). That answer is computed from the provider's reply,
- * which arrives as I/O, so it is sent during the event loop's I/O phase. The group commit then
- * writes the rows in the check phase that follows, before the loop polls for I/O again. So a
- * request that the client sends after reading the answer (a repeat of its x-request-id, a usage
- * query) finds the rows and the stored answer.
+ * A successful route whose answer came from a provider's reply over the network answers first: the
+ * client no longer waits for the commit (~0.1 ms at concurrency 1). That reply arrives as I/O, so
+ * the answer is sent during the event loop's I/O phase. The group commit then writes the rows in
+ * the check phase that follows, before the loop polls for I/O again. So a request that the client
+ * sends after reading the answer (a repeat of its x-request-id, a usage query) finds the rows and
+ * the stored answer.
  *
  * Every other answer waits for its commit, as all did before. The builtin provider computes in
- * turns of setImmediate, and some failures end on a timer; their next check phase can come after
- * another poll, and they would gain nothing from answering sooner.
+ * turns of setImmediate, some failures end on a timer, and a route that called nobody ends in the
+ * check phase where the jti was committed. Their next check phase can come after another poll,
+ * and they would gain nothing from answering sooner.
  */
 function answersBeforeCommit(outcome: RouteOutcome): boolean {
-  return outcome.kind === 'ok' && outcome.paidBy.provider !== 'builtin';
+  return outcome.kind === 'ok' && outcome.paidBy.provider !== 'builtin' && outcome.body.usage.calls > 0;
 }
 
 export class EnrichmentService {

@@ -59,6 +59,11 @@ describe('EnrichRequest', () => {
 
   it('refuses empty text, unknown tasks and kinds', () => {
     expect(EnrichRequest.safeParse(request({ input: { kind: 'page', text: '' } })).success).toBe(false);
+    // Whitespace alone (no-break and ideographic spaces, byte-order mark included) leaves nothing to enrich.
+    const blank = EnrichRequest.safeParse(request({ input: { kind: 'selection', text: ' \n\n\t\u00a0\u3000\ufeff ' } }));
+    expect(blank.success).toBe(false);
+    expect(blank.error?.issues[0]?.message).toBe('input.text has nothing but whitespace');
+    expect(EnrichRequest.safeParse(request({ input: { kind: 'selection', text: ' \u00a0x ' } })).success).toBe(true);
     expect(EnrichRequest.safeParse(request({ task: 'translate' })).success).toBe(false);
     expect(EnrichRequest.safeParse(request({ input: { kind: 'video', text: 'x' } })).success).toBe(false);
   });

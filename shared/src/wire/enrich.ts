@@ -44,6 +44,8 @@ export const EnrichText = z
   .string()
   .min(1)
   .superRefine((text, ctx) => {
+    // Nothing to enrich: no provider would be called, and the route would still answer and bill.
+    if (!/\S/.test(text)) ctx.addIssue({ code: 'custom', message: 'input.text has nothing but whitespace' });
     // Each UTF-16 unit is at least one UTF-8 byte, so the length alone can prove "too large".
     if (text.length > MAX_ENRICH_TEXT_BYTES || utf8ByteLength(text) > MAX_ENRICH_TEXT_BYTES) {
       ctx.addIssue({
