@@ -1,6 +1,6 @@
 // Configuration from flags and BYOK_* variables.
 import { describe, expect, it } from 'vitest';
-import { connectTimeoutMs, loadConfig, MAX_PROVIDER_TIMEOUT_MS, providerTimeouts } from './config';
+import { loadConfig, MAX_PROVIDER_TIMEOUT_MS, providerTimeouts } from './config';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -70,10 +70,6 @@ describe('loadConfig', () => {
     for (const bad of ['"600000"', '0', '1.5', '3600001', 'null']) {
       expect(() => timeouts(`{"ollama":${bad}}`)).toThrow(/the timeout for ollama is not a whole number of ms from 1 to 3600000/);
     }
-    // Connecting: 10 s, or the shortest call timeout when one is shorter.
-    expect(connectTimeoutMs(config)).toBe(1);
-    expect(connectTimeoutMs(loadConfig([], { BYOK_PROVIDER_TIMEOUTS_MS: '{"ollama":600000}' }))).toBe(10_000);
-    expect(connectTimeoutMs(loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: '4000', BYOK_PROVIDER_TIMEOUTS_MS: '{"vllm":6000}' }))).toBe(4_000);
     // Node's timers fire at once past 2^31-1 ms: the default is bounded the same way.
     expect(() => loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: '3000000000' })).toThrow(/BYOK_PROVIDER_TIMEOUT_MS/);
     expect(loadConfig([], { BYOK_PROVIDER_TIMEOUT_MS: String(MAX_PROVIDER_TIMEOUT_MS) }).providerTimeoutMs).toBe(MAX_PROVIDER_TIMEOUT_MS);

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { PLAN_IDS } from '@byok/shared/plans/plans';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
 import { isProviderId } from '@byok/shared/providers/catalog';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './outbound/guarded-client';
 import { AZURE_DEFAULT_API_VERSION } from './providers/azure-openai';
 import { PROVIDER_IDS, type ProviderId } from '@byok/shared/providers/types';
 
@@ -233,13 +232,4 @@ export type ProviderTimeouts = (provider: ProviderId) => number;
 
 export function providerTimeouts(config: Pick<Config, 'providerTimeoutMs' | 'providerTimeoutsMs'>): ProviderTimeouts {
   return (provider) => config.providerTimeoutsMs[provider] ?? config.providerTimeoutMs;
-}
-
-/**
- * The bound on connecting to any provider: 10 s, or the shortest call timeout when one is shorter.
- * Connections are pooled across providers, and a connect outlives the call that timed out waiting
- * for it; a provider's short timeout must not leave connects running for up to 10 s behind it.
- */
-export function connectTimeoutMs(config: Pick<Config, 'providerTimeoutMs' | 'providerTimeoutsMs'>): number {
-  return Math.min(DEFAULT_CONNECT_TIMEOUT_MS, config.providerTimeoutMs, ...Object.values(config.providerTimeoutsMs));
 }

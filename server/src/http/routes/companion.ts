@@ -3,7 +3,7 @@
 // createApp mounts `observe` before every route and `router` with the other routes.
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
-import { connectTimeoutMs, providerTimeouts } from '../../config';
+import { providerTimeouts } from '../../config';
 import type { Db } from '../../store/db';
 import type { Logger } from '../../logger';
 import { createOutboundClient } from '../../outbound/guarded-client';
@@ -36,7 +36,7 @@ export interface Companion {
 export function createCompanion(context: RouteContext, db: Db, logger: Logger): Companion {
   const { config, services } = context;
   const metrics = new Metrics();
-  const outbound = createOutboundClient({ timeoutMs: config.providerTimeoutMs, connectTimeoutMs: connectTimeoutMs(config) });
+  const outbound = createOutboundClient({ timeoutMs: config.providerTimeoutMs });
   const adapters = observeAdapters(createProviderAdapters(outbound, { azureApiVersion: config.azureApiVersion }), (provider, outcome, seconds) => metrics.observeProviderCall(provider, outcome, seconds));
   const timeoutFor = providerTimeouts(config);
   const usage = new UsageStore(db);
