@@ -14,17 +14,17 @@ const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes' || value === 'on');
 
-const jsonStringMap = z
-  .string()
-  .transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'must be a JSON object' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string(), z.string()));
+/** A setting written as a JSON object: parsed, or one issue that says it is not one (never echoing it). */
+const jsonSetting = z.string().transform((text, context) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+    return z.NEVER;
+  }
+});
+
+const jsonStringMap = jsonSetting.pipe(z.record(z.string(), z.string()));
 
 /**
  * Names a key that is not a provider that makes calls. An unknown name is not repeated: it is the
@@ -73,16 +73,7 @@ const timeoutMs = z.number().int().min(1).max(MAX_PROVIDER_TIMEOUT_MS);
  * (a model on a CPU-only Ollama may need minutes for one summary). Every key a provider that makes
  * calls, every value whole milliseconds from 1 to an hour.
  */
-const operatorTimeouts = z
-  .string()
-  .transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'must be a JSON object' });
-      return z.NEVER;
-    }
-  })
+const operatorTimeouts = jsonSetting
   .pipe(z.record(z.string(), z.unknown()))
   .transform((entries, context) => {
     const timeouts: Partial<Record<ProviderId, number>> = {};
