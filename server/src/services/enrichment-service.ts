@@ -20,7 +20,7 @@ import type { GrantsService, ReleasedKeys } from './grants';
 import { operatorAllowedBaseUrls, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 import { buildRouteSteps, type Candidate } from './route-candidates';
-import { executeRoute, RouteCrash, type RouteOutcome } from './routing';
+import { executeRoute, RouteCrash } from './routing';
 
 export interface EnrichmentDeps {
   readonly grants: GrantsService;
@@ -53,8 +53,7 @@ export type PreparedEnrichment =
       readonly kind: 'run';
       /**
        * Runs the route; `aborted` when the client went away (nothing is stored for replay then).
-       * A provider's answer resolves before its usage rows and stored answer are committed; every
-       * other answer after (see answersBeforeCommit).
+       * Resolves once the usage rows and the stored answer are committed.
        */
       run(options: RunOptions): Promise<RunResult>;
       /** Drops the released keys without running (the client left before the first byte). */
@@ -72,25 +71,6 @@ interface Opened {
   readonly org: OrgRecord;
   readonly policy: Policy;
   readonly released: ReleasedKeys;
-}
-
-/**
- * Which answers go out before their usage rows are committed, and why that is safe.
- *
- * A successful route whose answer came from a provider's reply over the network answers first: the
- * client no longer waits for the commit (~0.1 ms at concurrency 1). That reply arrives as I/O, so
- * the answer is sent during the event loop's I/O phase. The group commit then writes the rows in
- * the check phase that follows, before the loop polls for I/O again. So a request that the client
- * sends after reading the answer (a repeat of its x-request-id, a usage query) finds the rows and
- * the stored answer.
- *
- * Every other answer waits for its commit, as all did before. The builtin provider computes in
- * turns of setImmediate, some failures end on a timer, and a route that called nobody ends in the
- * check phase where the jti was committed. Their next check phase can come after another poll,
- * and they would gain nothing from answering sooner.
- */
-function answersBeforeCommit(outcome: RouteOutcome): boolean {
-  return outcome.kind === 'ok' && outcome.paidBy.provider !== 'builtin' && outcome.body.usage.calls > 0;
 }
 
 export class EnrichmentService {
@@ -133,8 +113,6 @@ export class EnrichmentService {
     };
 
     const run = async (options: RunOptions): Promise<RunResult> => {
-      /** The commit of an answered request's rows, which finishes the request once it settles. */
-      let committing: Promise<void> | undefined;
       try {
         const personal = deps.secretsStore.listForUser(principal.userId).map((record) => {
           // A released key is described by the row it was opened from: the row may have been
@@ -211,31 +189,17 @@ export class EnrichmentService {
         const retryAfterSeconds = outcome.kind === 'failed' ? outcome.retryAfterSeconds : undefined;
         const waitToRetry = retryAfterSeconds !== undefined;
         const idempotency = clientNamed && !waitToRetry ? { userId: principal.userId, requestId, response } : null;
-        const answer: RunResult = { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
-        const commit = deps.commits.run(() => deps.usage.record(outcome.rows, idempotency, alongside));
-        if (!answersBeforeCommit(outcome)) {
-          if (!(await commit)) {
-            // A concurrent request with this id was stored first: its answer is the answer.
-            const stored = deps.usage.storedResponse(principal.userId, requestId);
-            if (stored) return { ...stored, aborted: false };
-          }
-          return answer;
+        // The answer waits for its commit: an answered request is a recorded one, even if the
+        // companion is killed the moment after (test/faults/kill-restart.ts checks it).
+        const written = await deps.commits.run(() => deps.usage.record(outcome.rows, idempotency, alongside));
+        if (!written) {
+          // A concurrent request with this id was stored first: its answer is the answer.
+          const stored = deps.usage.storedResponse(principal.userId, requestId);
+          if (stored) return { ...stored, aborted: false };
         }
-        // The answer goes out before its commit. Until then the request id stays claimed and the
-        // platform calls stay reserved. A commit that fails loses the rows, as it did when the
-        // answer waited for it; now the member keeps the answer that the provider was paid for.
-        committing = commit
-          .then(
-            (written) => {
-              // Unreachable while the id is claimed, kept as a tripwire: the first stored answer stays.
-              if (!written) deps.logger.warn({ requestId }, 'an answer was stored for this request id meanwhile; this one was not stored');
-            },
-            (error: unknown) => deps.logger.error({ requestId, err: error }, 'the usage rows of an answered request could not be written'),
-          )
-          .finally(finish);
-        return answer;
+        return { ...response, aborted: false, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
       } finally {
-        if (committing === undefined) finish();
+        finish();
       }
     };
     return { kind: 'run', run, dispose: finish };
