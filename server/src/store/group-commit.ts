@@ -2,14 +2,11 @@
 // event loop (a grant's jti, an enrichment's usage rows with its idempotency record) share one
 // SQLite transaction. Each piece of work still runs in its own savepoint, so one that throws
 // (a replay race, a refused repeat) rolls back alone; and every promise settles only after the
-// COMMIT. Under load this writes each touched page to the WAL once per batch instead of once per
-// request (the enrichment benchmark's biggest single cost after the HTTP stack); with one request
-// in flight a batch is that request alone, a setImmediate later.
-//
-// Everything queued before a check phase is committed in it, batch after batch, before the event
-// loop polls for I/O again: rows queued while a request is answered from I/O are in the database
-// before a request that its client sends after the answer is read. The enrichment service relies on
-// it to send a provider's answer first and let its rows follow in the same turn.
+// COMMIT, so an answer built on it is never sent before its rows are in the database. Under load
+// this writes each touched page to the WAL once per batch instead of once per request (the
+// enrichment benchmark's biggest single cost after the HTTP stack); with one request in flight a
+// batch is that request alone, a setImmediate later. Everything queued before a check phase is
+// committed in it, batch after batch, before the event loop polls for I/O again.
 import type { Db } from './db';
 
 interface Pending {
