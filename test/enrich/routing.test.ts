@@ -310,6 +310,24 @@ describe('routing through POST /v1/enrich', () => {
     h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
   });
 
+  it("keeps the platform key to the catalog's models: another model is a 400 when nothing else can serve it, and goes to the member's own key", async () => {
+    deleteAllKeys();
+    h.emulator.reset();
+    const requestId = `uncatalogued-${Date.now()}`;
+    // The quota counts platform calls at catalog prices: a model the catalog does not price could
+    // cost the operator any multiple of what is counted.
+    const refused = await enrich({ provider: 'groq', model: 'some-expensive-model-the-catalog-lacks' }, { 'x-request-id': requestId });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toEqual({ code: 'bad_request', message: 'model: no key can serve this model here. Skipped because the shared Groq key serves only the models in the catalog.' });
+    expect(h.emulator.requests).toHaveLength(0);
+    expect(usageRows(requestId)).toEqual([]);
+    // The member's own key takes any model the provider has.
+    const { secretId } = await h.addKey('groq');
+    const own = await enrich({ grants: [await h.grant(secretId)], provider: 'groq', model: 'some-expensive-model-the-catalog-lacks' });
+    expect(own.status).toBe(200);
+    expect(own.body.route).toMatchObject({ provider: 'groq', source: 'byok', model: 'some-expensive-model-the-catalog-lacks' });
+  });
+
   it('counts platform calls in flight against the cost cap at their estimated cost', async () => {
     deleteAllKeys();
     const probe = await enrich({ provider: 'groq' });

@@ -38,6 +38,15 @@ describe('buildRouteSteps', () => {
     expect(platform?.kind === 'try' && platform.candidate.model).toBe('gpt-4o');
   });
 
+  it("serves only the catalog's models with the operator's key, which quotas count at catalog prices", () => {
+    const named = (model: string) => buildRouteSteps(inputs({ provider: 'openai', model, personal: [personal('openai', 'b', true)] }));
+    // A model the catalog does not price goes to the member's own key, not to the shared one.
+    const uncatalogued = named('o1-pro-2025-03-19');
+    expect(summary(uncatalogued)).toEqual(['openai:byok', 'openai:skip']);
+    expect(uncatalogued[1]).toEqual({ kind: 'skip', provider: 'openai', source: 'platform', reason: 'the shared OpenAI key serves only the models in the catalog' });
+    expect(summary(named('gpt-4o'))).toEqual(['openai:byok', 'openai:platform']);
+  });
+
   it('drops personal keys where BYOK or the provider is off, and shared keys where platform is off', () => {
     expect(summary(buildRouteSteps(inputs({}, (policy) => { policy.byokEnabled = false; })))).toEqual(['mistral:org', 'openai:platform']);
     expect(

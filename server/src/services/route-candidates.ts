@@ -29,7 +29,13 @@ export interface Candidate {
   openKey(): Promise<string | null>;
 }
 
-export type RouteStep = { readonly kind: 'try'; readonly candidate: Candidate } | { readonly kind: 'skip'; readonly provider: ProviderId; readonly source: 'byok' };
+/**
+ * A candidate to try, or one left out that the receipt still names: a personal key without a grant,
+ * or the operator's key asked for a model it does not serve (`reason` says why, for the error).
+ */
+export type RouteStep =
+  | { readonly kind: 'try'; readonly candidate: Candidate }
+  | { readonly kind: 'skip'; readonly provider: ProviderId; readonly source: 'byok' | 'platform'; readonly reason?: string };
 
 export interface PersonalKeyInfo {
   readonly secretId: string;
@@ -183,6 +189,13 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       if (!wanted(provider) || !usable(provider) || provider === 'builtin') continue;
       const baseUrl = baseUrlFor(provider, '', inputs.operatorBaseUrls);
       if (baseUrl === null || baseUrl === '') continue;
+      // The operator's key is counted against the quota's cost cap at catalog prices, and a model the
+      // catalog does not list is priced as the provider's default: it could cost any multiple of
+      // what is counted. So the shared key serves only the catalog's models.
+      if (inputs.model !== undefined && inputs.provider === provider && findModel(provider, inputs.model) === undefined) {
+        steps.push({ kind: 'skip', provider, source: 'platform', reason: `the shared ${getProvider(provider).name} key serves only the models in the catalog` });
+        continue;
+      }
       const model = modelFor(provider, inputs, null);
       steps.push({
         kind: 'try',

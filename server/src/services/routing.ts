@@ -127,6 +127,8 @@ export async function executeRoute(env: RouteEnvironment, request: RouteRequest,
 async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: readonly RouteStep[], rows: NewUsageRow[]): Promise<RouteOutcome> {
   const clock = env.clock ?? Date.now;
   const attempts: RouteAttempt[] = [];
+  /** Why candidates were left out, where a step says (the error names it). */
+  const skipReasons: string[] = [];
   // Per provider call that failed: how long it asked to wait (a 429 that said so), else undefined.
   const waits: Array<number | undefined> = [];
   // Progress counts on across candidates: a route that moves on does not start its count again.
@@ -169,6 +171,7 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
   for (const step of steps) {
     if (step.kind === 'skip') {
       attempts.push({ provider: step.provider, source: step.source, outcome: 'skipped', ms: 0 });
+      if (step.reason !== undefined) skipReasons.push(step.reason);
       continue;
     }
     if (request.signal?.aborted) return { kind: 'aborted', rows };
@@ -270,12 +273,18 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
   // A client that left while the last candidate failed gets no stored 502 for its id: it may retry.
   if (request.signal?.aborted) return { kind: 'aborted', rows };
   if (attempts.length === 0) return { kind: 'failed', error: new AppError('provider_unreachable', 'No provider can serve this request under the current policy.'), rows };
+  const reasons = skipReasons.length === 0 ? '' : ` Skipped because ${skipReasons.join('; ')}.`;
+  // Nothing was tried, and the request itself is why for every candidate (the model it named): not
+  // a provider's failure, and no retry would change it.
+  if (rows.length === 0 && skipReasons.length === attempts.length) {
+    return { kind: 'failed', error: new AppError('bad_request', `model: no key can serve this model here.${reasons}`), rows };
+  }
   const shortest = shortestWait(waits);
   const retryAfterSeconds = shortest === undefined ? undefined : Math.max(1, Math.ceil(shortest / 1000));
   const wait = retryAfterSeconds === undefined ? '' : ` Every provider asked to wait; try again in ${retryAfterSeconds} s.`;
   return {
     kind: 'failed',
-    error: new AppError('provider_unreachable', `No provider in the route answered. Attempts: ${describeAttempts(attempts)}.${wait}`),
+    error: new AppError('provider_unreachable', `No provider in the route answered. Attempts: ${describeAttempts(attempts)}.${reasons}${wait}`),
     rows,
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   };
