@@ -318,11 +318,18 @@ describe('routing through POST /v1/enrich', () => {
     // cost the operator any multiple of what is counted.
     const refused = await enrich({ provider: 'groq', model: 'some-expensive-model-the-catalog-lacks' }, { 'x-request-id': requestId });
     expect(refused.status).toBe(400);
-    expect(refused.body.error).toEqual({ code: 'bad_request', message: 'model: no key can serve this model here. Skipped because the shared Groq key serves only the models in the catalog.' });
+    expect(refused.body.error).toEqual({
+      code: 'bad_request',
+      message: 'model: nothing in the route could be tried (groq (platform): skipped). Skipped because the shared Groq key serves only the models in the catalog.',
+    });
     expect(h.emulator.requests).toHaveLength(0);
     expect(usageRows(requestId)).toEqual([]);
-    // The member's own key takes any model the provider has.
+    // A key of the member's own that the request sent no grant for is skipped too: still a 400.
     const { secretId } = await h.addKey('groq');
+    const ungranted = await enrich({ provider: 'groq', model: 'some-expensive-model-the-catalog-lacks' });
+    expect(ungranted.status).toBe(400);
+    expect(ungranted.body.error.message).toBe('model: nothing in the route could be tried (groq (byok): skipped; groq (platform): skipped). Skipped because the shared Groq key serves only the models in the catalog.');
+    // The member's own key takes any model the provider has.
     const own = await enrich({ grants: [await h.grant(secretId)], provider: 'groq', model: 'some-expensive-model-the-catalog-lacks' });
     expect(own.status).toBe(200);
     expect(own.body.route).toMatchObject({ provider: 'groq', source: 'byok', model: 'some-expensive-model-the-catalog-lacks' });

@@ -45,6 +45,9 @@ describe('buildRouteSteps', () => {
     expect(summary(uncatalogued)).toEqual(['openai:byok', 'openai:skip']);
     expect(uncatalogued[1]).toEqual({ kind: 'skip', provider: 'openai', source: 'platform', reason: 'the shared OpenAI key serves only the models in the catalog' });
     expect(summary(named('gpt-4o'))).toEqual(['openai:byok', 'openai:platform']);
+    // A local provider's models are all priced at 0: the operator's server takes any it serves.
+    const local = buildRouteSteps(inputs({ provider: 'vllm', model: 'my-served-model', personal: [], platform: [['vllm', '']], operatorBaseUrls: { vllm: 'http://127.0.0.1:8000/v1' } }));
+    expect(summary(local)).toEqual(['vllm:platform']);
   });
 
   it('drops personal keys where BYOK or the provider is off, and shared keys where platform is off', () => {

@@ -191,8 +191,9 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       if (baseUrl === null || baseUrl === '') continue;
       // The operator's key is counted against the quota's cost cap at catalog prices, and a model the
       // catalog does not list is priced as the provider's default: it could cost any multiple of
-      // what is counted. So the shared key serves only the catalog's models.
-      if (inputs.model !== undefined && inputs.provider === provider && findModel(provider, inputs.model) === undefined) {
+      // what is counted. So a paid provider's shared key serves only the catalog's models. (A local
+      // provider's models are all priced at 0, and its server takes whatever models it serves.)
+      if (inputs.model !== undefined && inputs.provider === provider && !getProvider(provider).local && findModel(provider, inputs.model) === undefined) {
         steps.push({ kind: 'skip', provider, source: 'platform', reason: `the shared ${getProvider(provider).name} key serves only the models in the catalog` });
         continue;
       }

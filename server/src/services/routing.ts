@@ -274,10 +274,10 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
   if (request.signal?.aborted) return { kind: 'aborted', rows };
   if (attempts.length === 0) return { kind: 'failed', error: new AppError('provider_unreachable', 'No provider can serve this request under the current policy.'), rows };
   const reasons = skipReasons.length === 0 ? '' : ` Skipped because ${skipReasons.join('; ')}.`;
-  // Nothing was tried, and the request itself is why for every candidate (the model it named): not
-  // a provider's failure, and no retry would change it.
-  if (rows.length === 0 && skipReasons.length === attempts.length) {
-    return { kind: 'failed', error: new AppError('bad_request', `model: no key can serve this model here.${reasons}`), rows };
+  // No provider was called, and the model the request named is why at least one candidate was left
+  // out: no provider failed, and the same request sent again would fare no better.
+  if (skipReasons.length > 0 && attempts.every((attempt) => attempt.outcome === 'skipped')) {
+    return { kind: 'failed', error: new AppError('bad_request', `model: nothing in the route could be tried (${describeAttempts(attempts)}).${reasons}`), rows };
   }
   const shortest = shortestWait(waits);
   const retryAfterSeconds = shortest === undefined ? undefined : Math.max(1, Math.ceil(shortest / 1000));
