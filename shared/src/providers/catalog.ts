@@ -25,27 +25,31 @@ export function findModel(provider: string, modelId: string): ModelEntry | undef
   return BY_ID.get(provider)?.models.find((entry) => entry.id === modelId);
 }
 
+/**
+ * The catalog entry that describes `modelId`: its own, else (a model the catalog does not list:
+ * providers add models faster than we release) the provider's default model's; undefined for an
+ * unknown provider.
+ */
+function describedModel(provider: string, modelId: string): ModelEntry | undefined {
+  const entry = BY_ID.get(provider);
+  return entry && (findModel(provider, modelId) ?? findModel(provider, entry.defaultModel));
+}
+
 /** The context assumed for a model no catalog entry describes (of an unknown provider). */
 const FALLBACK_CONTEXT_TOKENS = 8_192;
 
-/**
- * The context window of `modelId`, in tokens: its catalog entry's, else (a model the catalog does
- * not list) the provider's default model's, else a conservative 8,192.
- */
+/** The context window of `modelId`, in tokens, as describedModel says; else a conservative 8,192. */
 export function contextTokensFor(provider: string, modelId: string): number {
-  const entry = getProvider(provider);
-  return findModel(provider, modelId)?.contextTokens ?? (entry && findModel(provider, entry.defaultModel)?.contextTokens) ?? FALLBACK_CONTEXT_TOKENS;
+  return describedModel(provider, modelId)?.contextTokens ?? FALLBACK_CONTEXT_TOKENS;
 }
 
 /**
- * Cost of one call in integer micro-dollars, rounded up so that no call is free by rounding.
- * A model the catalog does not list (providers add models faster than we release) is priced as
- * the provider's default model; an unknown provider costs 0.
+ * Cost of one call in integer micro-dollars, rounded up so that no call is free by rounding, at the
+ * prices of the model describedModel says (a model the catalog does not list is priced as the
+ * provider's default model); an unknown provider costs 0.
  */
 export function costMicros(provider: string, modelId: string, inputTokens: number, outputTokens: number): number {
-  const entry = BY_ID.get(provider);
-  if (!entry) return 0;
-  const priced = findModel(provider, modelId) ?? findModel(provider, entry.defaultModel);
+  const priced = describedModel(provider, modelId);
   if (!priced) return 0;
   const input = Math.max(0, Math.floor(inputTokens));
   const output = Math.max(0, Math.floor(outputTokens));
