@@ -261,17 +261,16 @@ export class EnrichmentService {
    */
   private keyRejected(principal: Principal, candidate: Candidate, status: number | undefined): boolean {
     const { deps } = this;
-    if (candidate.source !== 'byok' || candidate.secretId === null) {
+    const { secretId, version } = candidate;
+    // Only a stored key, at the version the request sent, can be marked (the platform's cannot).
+    const refusal = secretId === null || version === undefined ? null : { secretId, version, provider: candidate.provider, label: candidate.label ?? '', status };
+    if (candidate.source !== 'byok' || secretId === null) {
       // Shared keys are the operator's or the admins' to fix; the route moves on without them.
-      const marked =
-        candidate.source === 'org' && candidate.secretId !== null && candidate.version !== undefined
-          ? deps.orgSecrets.recordRefusal(principal.orgId, { secretId: candidate.secretId, version: candidate.version, provider: candidate.provider, label: candidate.label ?? '', status })
-          : false;
+      const marked = candidate.source === 'org' && refusal !== null && deps.orgSecrets.recordRefusal(principal.orgId, refusal);
       deps.logger.warn({ provider: candidate.provider, source: candidate.source, status, marked }, 'a shared key was refused by its provider');
       return marked;
     }
-    if (candidate.version === undefined) return false;
-    return deps.secrets.recordRefusal(principal, { secretId: candidate.secretId, version: candidate.version, provider: candidate.provider, label: candidate.label ?? '', status });
+    return refusal !== null && deps.secrets.recordRefusal(principal, refusal);
   }
 
   private keyUsed(candidate: Candidate, at: string): void {

@@ -94,7 +94,6 @@ function modelFor(provider: ProviderId, inputs: CandidateInputs, keyDefault: str
   return keyDefault ?? entry.defaultModel;
 }
 
-
 function asProvider(id: string): ProviderId | undefined {
   const entry = getProvider(id);
   return entry?.id;
@@ -193,8 +192,9 @@ export function buildRouteSteps(inputs: CandidateInputs): RouteStep[] {
       // catalog does not list is priced as the provider's default: it could cost any multiple of
       // what is counted. So a paid provider's shared key serves only the catalog's models. (A local
       // provider's models are all priced at 0, and its server takes whatever models it serves.)
-      if (inputs.model !== undefined && inputs.provider === provider && !getProvider(provider).local && findModel(provider, inputs.model) === undefined) {
-        steps.push({ kind: 'skip', provider, source: 'platform', reason: `the shared ${getProvider(provider).name} key serves only the models in the catalog` });
+      const entry = getProvider(provider);
+      if (inputs.model !== undefined && inputs.provider === provider && !entry.local && findModel(provider, inputs.model) === undefined) {
+        steps.push({ kind: 'skip', provider, source: 'platform', reason: `the shared ${entry.name} key serves only the models in the catalog` });
         continue;
       }
       const model = modelFor(provider, inputs, null);

@@ -51,11 +51,10 @@ export class OrgSecretsService {
     return this.store.listForOrg(orgId).map(orgSecretView);
   }
 
-  /** Stores (201) or replaces (200) the organization key `id`; the admin is `userId`. */
   /**
-   * Stores or rotates an organization key. `ifMatch` (a version from `If-Match`) makes a rotation
-   * conditional: of two admins rotating one key from the same version, exactly one wins, and the
-   * other's upload stays unused (409).
+   * Stores (201) or rotates (200) the organization key `id`; the admin is `userId`. `ifMatch` (a
+   * version from `If-Match`) makes a rotation conditional: of two admins rotating one key from the
+   * same version, exactly one wins, and the other's upload stays unused (409).
    */
   async put(orgId: string, userId: string, id: string, input: PutOrgSecretRequest, ifMatch?: number): Promise<{ created: boolean; secret: OrgSecretView }> {
     const org = this.mustGetOrg(orgId);
