@@ -124,7 +124,7 @@ describe('grants', () => {
     expect(response.status).toBe(200);
     expect(response.body.keys).toEqual([
       { secretId: keyA, provider: 'openai', baseUrl: '', version: 1, apiKey: KEY_A },
-      { secretId: keyB, provider: 'anthropic', baseUrl: '', version: 1, apiKey: KEY_B },
+      { secretId: keyB, provider: 'anthropic', baseUrl: '', version: 2, apiKey: KEY_B },
     ]);
     const rows = server.db.prepare('SELECT COUNT(*) AS n FROM grant_jti').get() as { n: number };
     expect(rows.n).toBeGreaterThanOrEqual(2);
@@ -137,8 +137,10 @@ describe('grants', () => {
     const secretId = first.sent.secretId;
     const rotated = await client.putKey(user, { provider: 'groq', apiKey: 'gsk_GRANTgrantGRANTgrant000004', secretId });
     expect([first.status, rotated.status]).toEqual([201, 200]);
+    const version = (rotated.body as { secret: { version: number } }).secret.version;
+    expect(version).toBeGreaterThan((first.body as { secret: { version: number } }).secret.version);
     const response = await consume([await client.grant(user, secretId, { keySet })]);
-    expect(response.body.keys).toEqual([{ secretId, provider: 'groq', baseUrl: '', version: 2, apiKey: 'gsk_GRANTgrantGRANTgrant000004' }]);
+    expect(response.body.keys).toEqual([{ secretId, provider: 'groq', baseUrl: '', version, apiKey: 'gsk_GRANTgrantGRANTgrant000004' }]);
   });
 
   it('also accepts a grant to the P-256 key', async () => {

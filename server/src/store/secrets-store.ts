@@ -99,12 +99,22 @@ export class SecretsStore {
     return row.max === null ? 0 : row.max + 1;
   }
 
+  /**
+   * The next personal key version (migration 009): one counter for every key, so a version is
+   * never given twice, not even to a key created again under a deleted key's id. Call it inside
+   * the write's transaction.
+   */
+  private nextVersion(): number {
+    return (this.statements.prepare('UPDATE secret_versions SET last = last + 1 WHERE id = 1 RETURNING last').get() as { last: number }).last;
+  }
+
   insert(secret: NewSecret): void {
+    const version = this.nextVersion();
     this.statements
       .prepare(
         `INSERT INTO secrets (id, user_id, provider, label, default_model, base_url, hint_prefix, hint_last4, iv, ct, wrapped_dek,
            status, position, version, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unverified', ?, 1, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unverified', ?, ?, ?)`,
       )
       .run(
         secret.id,
@@ -119,6 +129,7 @@ export class SecretsStore {
         secret.sealed?.ct ?? null,
         secret.sealed?.wrappedDek ?? null,
         secret.position,
+        version,
         secret.createdAt,
       );
   }
@@ -137,7 +148,7 @@ export class SecretsStore {
       this.statements
         .prepare(
           `UPDATE secrets SET label = ?, default_model = ?, base_url = ?, hint_prefix = ?, hint_last4 = ?, iv = ?, ct = ?,
-             wrapped_dek = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?, version = version + 1
+             wrapped_dek = ?, status = 'unverified', last_verified_at = NULL, rotated_at = ?, version = ?
            WHERE id = ? AND user_id = ? AND version = ?`,
         )
         .run(
@@ -150,6 +161,7 @@ export class SecretsStore {
           update.sealed?.ct ?? null,
           update.sealed?.wrappedDek ?? null,
           update.rotatedAt,
+          this.nextVersion(),
           id,
           userId,
           version,
@@ -159,8 +171,8 @@ export class SecretsStore {
 
   patch(userId: string, id: string, update: { label: string; defaultModel: string | null }): void {
     this.statements
-      .prepare('UPDATE secrets SET label = ?, default_model = ?, version = version + 1 WHERE id = ? AND user_id = ?')
-      .run(update.label, update.defaultModel, id, userId);
+      .prepare('UPDATE secrets SET label = ?, default_model = ?, version = ? WHERE id = ? AND user_id = ?')
+      .run(update.label, update.defaultModel, this.nextVersion(), id, userId);
   }
 
   delete(userId: string, id: string): boolean {

@@ -97,7 +97,8 @@ describe('personal keys', () => {
     const rotated = await client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-ZZZZyyyyXXXXwwwwVVVVuuuu0003', secretId, label: 'rotated' });
     expect(rotated.status).toBe(200);
     const secret = (rotated.body as SecretBody).secret;
-    expect(secret.version).toBe(2);
+    expect(secret.version).toBeGreaterThan((first.body as SecretBody).secret.version);
+    expect(rotated.headers.get('etag')).toBe(`"${secret.version}"`);
     expect(secret.hint).toEqual({ prefix: 'sk-ant-', last4: '0003' });
     expect(secret.rotatedAt).toEqual(expect.any(String));
     const row = server.db.prepare('SELECT ct, iv, wrapped_dek FROM secrets WHERE id = ?').get(secretId) as { ct: string; iv: string; wrapped_dek: string };
@@ -121,11 +122,12 @@ describe('personal keys', () => {
   it('applies If-Match: a stale version is 409; concurrent rotations with one version: exactly one wins', async () => {
     const first = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY });
     const secretId = first.sent.secretId;
-    const stale = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY, secretId, ifMatch: '"7"' });
+    const version = (first.body as SecretBody).secret.version;
+    const stale = await client.putKey(owner, { provider: 'openai', apiKey: OPENAI_KEY, secretId, ifMatch: `"${version + 100}"` });
     expect(stale.status).toBe(409);
     const racers = await Promise.all(
       Array.from({ length: 4 }, (_, index) =>
-        client.putKey(owner, { provider: 'openai', apiKey: `sk-proj-RACEraceRACEraceRACErace000${index}`, secretId, ifMatch: '"1"' }),
+        client.putKey(owner, { provider: 'openai', apiKey: `sk-proj-RACEraceRACEraceRACErace000${index}`, secretId, ifMatch: `"${version}"` }),
       ),
     );
     const statuses = racers.map((racer) => racer.status).sort();
@@ -136,9 +138,31 @@ describe('personal keys', () => {
       ct: winner?.sent.sealed.ct,
       iv: winner?.sent.sealed.iv,
       wrapped_dek: winner?.sent.sealed.wrappedDek,
-      version: 2,
+      version: (winner?.body as SecretBody).secret.version,
       hint_last4: winner?.sent.hint.last4,
     });
+  });
+
+  it("never gives a version twice, not even to a key created again under a deleted key's id", async () => {
+    const first = await client.putKey(owner, { provider: 'mistral', apiKey: 'mistralAAAAbbbbCCCCddddEEEE0011' });
+    const secretId = first.sent.secretId;
+    const created = (first.body as SecretBody).secret.version;
+    const renamed = await client.request<SecretBody>('PATCH', `/v1/secrets/${secretId}`, { token: owner.accessToken, body: { label: 'renamed' } });
+    expect(renamed.body.secret.version).toBeGreaterThan(created);
+    expect((await client.request('DELETE', `/v1/secrets/${secretId}`, { token: owner.accessToken })).status).toBe(204);
+    const again = await client.putKey(owner, { provider: 'mistral', apiKey: 'mistralAAAAbbbbCCCCddddEEEE0012', secretId });
+    expect(again.status).toBe(201);
+    const current = (again.body as SecretBody).secret.version;
+    expect(current).toBeGreaterThan(renamed.body.secret.version);
+    // A client that read the old key cannot rotate the new one with the old key's version...
+    for (const old of [created, renamed.body.secret.version]) {
+      const stale = await client.putKey(owner, { provider: 'mistral', apiKey: 'mistralAAAAbbbbCCCCddddEEEE0013', secretId, ifMatch: `"${old}"` });
+      expect(stale.status).toBe(409);
+    }
+    // ...and a provider's refusal of the old key does not land on the new one.
+    expect(server.services.secretsStore.setStatus(secretId, 'invalid', null, created)).toBe(false);
+    const row = server.db.prepare('SELECT status, version, hint_last4 FROM secrets WHERE id = ?').get(secretId);
+    expect(row).toEqual({ status: 'unverified', version: current, hint_last4: '0012' });
   });
 
   it("answers 404 for another user's id on PUT, PATCH and DELETE, and changes nothing", async () => {

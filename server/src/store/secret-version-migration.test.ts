@@ -1,0 +1,48 @@
+// Migration 009 (personal key versions from one counter): the counter starts past every version
+// still stored, so the first write after the upgrade never repeats a version a client may hold.
+import { describe, expect, it } from 'vitest';
+import { migrationStep } from '../testing/migration-step';
+import { useTempDirs } from '../testing/temp-dirs';
+import { SecretsStore } from './secrets-store';
+
+const COUNTER = '009-secret-version-counter.sql';
+const dirs = useTempDirs('byok-migration-');
+
+const ORG = '00000000-0000-4000-8000-000000000001';
+const ALICE = '00000000-0000-4000-8000-0000000000a1';
+const KEPT = '10000000-0000-4000-8000-000000000001';
+const AT = '2026-11-01T10:00:00.000Z';
+const HINT = { prefix: 'sk-', last4: 'abcd' };
+const SEALED = { v: 1 as const, iv: 'iv', ct: 'ct', wrappedDek: 'wd' };
+
+describe(`migration ${COUNTER}`, () => {
+  it('starts the counter past the highest stored version; every later write takes the next one', () => {
+    const step = migrationStep(COUNTER);
+    dirs.keep(step.root);
+    const before = step.before();
+    before.prepare('INSERT INTO orgs (id, name, plan, policy, created_at) VALUES (?, ?, ?, NULL, ?)').run(ORG, 'Acme', 'pro', AT);
+    before.prepare("INSERT INTO users (id, org_id, email, role, kdf, auth_hash, created_at) VALUES (?, ?, ?, 'member', '{}', 'h', ?)").run(ALICE, ORG, 'alice@example.com', AT);
+    const secret = before.prepare(
+      `INSERT INTO secrets (id, user_id, provider, label, hint_prefix, hint_last4, iv, ct, wrapped_dek, status, position, version, created_at)
+       VALUES (?, ?, 'openai', 'L', 'sk-', 'abcd', 'iv', 'ct', 'wd', 'valid', ?, ?, ?)`,
+    );
+    secret.run(KEPT, ALICE, 0, 7, AT);
+    secret.run('10000000-0000-4000-8000-000000000002', ALICE, 1, 3, AT);
+    before.close();
+
+    const db = step.after();
+    expect(db.prepare('SELECT last FROM secret_versions').all()).toEqual([{ last: 7 }]);
+    const store = new SecretsStore(db);
+    const fresh = '10000000-0000-4000-8000-000000000003';
+    db.transaction(() => store.insert({ id: fresh, userId: ALICE, provider: 'openai', label: 'New', defaultModel: null, baseUrl: '', hint: HINT, sealed: SEALED, position: 2, createdAt: AT }))();
+    expect(store.get(fresh)?.version).toBe(8);
+    db.transaction(() => store.patch(ALICE, KEPT, { label: 'Renamed', defaultModel: null }))();
+    expect(store.get(KEPT)?.version).toBe(9);
+    expect(db.transaction(() => store.rotate(ALICE, KEPT, 9, { label: 'R', defaultModel: null, baseUrl: '', hint: HINT, sealed: SEALED, rotatedAt: AT }))()).toBe(true);
+    expect(store.get(KEPT)?.version).toBe(10);
+    // A rotation from a stale version changes nothing.
+    expect(db.transaction(() => store.rotate(ALICE, KEPT, 9, { label: 'X', defaultModel: null, baseUrl: '', hint: HINT, sealed: SEALED, rotatedAt: AT }))()).toBe(false);
+    expect(store.get(KEPT)).toMatchObject({ version: 10, label: 'R' });
+    db.close();
+  });
+});
