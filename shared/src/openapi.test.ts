@@ -111,6 +111,28 @@ describe('buildOpenApiDocument', () => {
     expect(doc.paths['/v1/secrets/{id}']?.put?.requestBody).toBeDefined();
   });
 
+  it('documents key versions: the version in the views, ETag on writes, If-Match where a write can be conditional', () => {
+    const doc = build();
+    for (const response of ['PutSecretResponse', 'PutOrgSecretResponse']) {
+      const schema = doc.components.schemas[response] as { properties: { secret: { properties: Record<string, unknown> } } } | undefined;
+      expect(schema?.properties.secret.properties.version, response).toMatchObject({ type: 'integer', minimum: 1 });
+    }
+    const headerOf = (path: string, method: string, status: string) =>
+      (doc.paths[path]?.[method]?.responses[status] as { headers?: Record<string, unknown> } | undefined)?.headers?.ETag;
+    for (const [path, method, statuses] of [
+      ['/v1/secrets/{id}', 'put', ['200', '201']],
+      ['/v1/secrets/{id}', 'patch', ['200']],
+      ['/v1/admin/org-secrets/{id}', 'put', ['200', '201']],
+    ] as const) {
+      for (const status of statuses) expect(headerOf(path, method, status), `${method} ${path} ${status}`).toBeDefined();
+    }
+    const ifMatch = (path: string, method: string) => doc.paths[path]?.[method]?.parameters?.some((parameter) => parameter.name === 'if-match' && parameter.in === 'header');
+    expect(ifMatch('/v1/secrets/{id}', 'put')).toBe(true);
+    expect(ifMatch('/v1/admin/org-secrets/{id}', 'put')).toBe(true);
+    expect(ifMatch('/v1/secrets/{id}', 'patch')).toBeFalsy();
+    expect(headerOf('/v1/secrets/{id}', 'delete', '204')).toBeUndefined();
+  });
+
   it('carries the limits that matter to clients', () => {
     const doc = build();
     const enrich = doc.components.schemas.EnrichRequest as { properties: { grants: { maxItems: number } } };

@@ -79,6 +79,21 @@ function errorResponses(route: ApiRoute): JsonObject {
   return out;
 }
 
+const ETAG_HEADER: JsonObject = {
+  description: 'The key\'s version, quoted ("7"): the `version` of the key in the body.',
+  schema: { type: 'string', pattern: '^"[1-9][0-9]*"$' },
+};
+
+const IF_MATCH_PARAMETER: JsonObject = {
+  name: 'if-match',
+  in: 'header',
+  required: false,
+  description:
+    'The version (ETag) of the key the change is meant for: if the key has moved on, or is gone, the answer is 409 ' +
+    '`conflict` and nothing changes. `*` and lists are refused (400). Without it, the last write wins.',
+  schema: { type: 'string', pattern: '^"[1-9][0-9]*"$' },
+};
+
 function operationOf(route: ApiRoute, components: Map<string, JsonObject>): JsonObject {
   const responses: JsonObject = {};
   for (const success of route.success) {
@@ -100,6 +115,7 @@ function operationOf(route: ApiRoute, components: Map<string, JsonObject>): Json
     }
     responses[String(success.status)] = {
       description: success.description,
+      ...(route.etag ? { headers: { ETag: ETAG_HEADER } } : {}),
       ...(Object.keys(content).length > 0 ? { content } : {}),
     };
   }
@@ -122,6 +138,7 @@ function operationOf(route: ApiRoute, components: Map<string, JsonObject>): Json
       schema: { type: 'string', maxLength: 128 },
     });
   }
+  if (route.etag === 'conditional') parameters.push(IF_MATCH_PARAMETER);
   if (parameters.length > 0) operation['parameters'] = parameters;
   if (route.body) {
     operation['requestBody'] = {

@@ -78,6 +78,11 @@ export interface ApiRoute {
   errors: ErrorCode[];
   /** Also answers `text/event-stream` when asked (POST /v1/enrich). */
   streams?: boolean;
+  /**
+   * Answers with the key's version as `ETag: "N"` (an addition to API.md); `conditional` routes
+   * also take it back in `If-Match` and answer 409 `conflict` when the key has moved on.
+   */
+  etag?: 'sent' | 'conditional';
 }
 
 function named(name: string, schema: z.ZodType): NamedSchema {
@@ -134,10 +139,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
       { status: 201, description: 'Stored', body: named('PutSecretResponse', PutSecretResponse) },
       { status: 200, description: 'Rotated', body: named('PutSecretResponse', PutSecretResponse) },
     ],
-    errors: ['not_found', 'conflict', 'plan_limit', 'provider_disabled', 'forbidden'] },
+    errors: ['not_found', 'conflict', 'plan_limit', 'provider_disabled', 'forbidden'], etag: 'conditional' },
   { method: 'patch', path: '/v1/secrets/:id', operationId: 'patchSecret', summary: 'Rename or change the default model', tag: 'secrets', auth: 'user',
     params: IdParams, body: named('PatchSecretRequest', PatchSecretRequest),
-    success: [{ status: 200, description: 'Updated', body: named('PutSecretResponse', PutSecretResponse) }], errors: ['not_found'] },
+    success: [{ status: 200, description: 'Updated', body: named('PutSecretResponse', PutSecretResponse) }], errors: ['not_found'], etag: 'sent' },
   { method: 'delete', path: '/v1/secrets/:id', operationId: 'deleteSecret', summary: 'Delete a personal key and its ciphertext', tag: 'secrets', auth: 'user',
     params: IdParams, success: [NO_CONTENT], errors: ['not_found'] },
   { method: 'post', path: '/v1/secrets/:id/verify', operationId: 'verifySecret', summary: 'Live check of a key with the provider', tag: 'secrets', auth: 'user',
@@ -183,7 +188,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       { status: 201, description: 'Stored', body: named('PutOrgSecretResponse', PutOrgSecretResponse) },
       { status: 200, description: 'Rotated', body: named('PutOrgSecretResponse', PutOrgSecretResponse) },
     ],
-    errors: ['plan_limit', 'conflict', 'not_found', ...GRANT_ERRORS] },
+    errors: ['plan_limit', 'conflict', 'not_found', ...GRANT_ERRORS], etag: 'conditional' },
   { method: 'delete', path: '/v1/admin/org-secrets/:id', operationId: 'deleteOrgSecret', summary: 'Delete an organization key', tag: 'admin', auth: 'admin',
     params: IdParams, success: [NO_CONTENT], errors: ['not_found'] },
   { method: 'get', path: '/v1/admin/usage', operationId: 'adminUsage', summary: 'Organization-wide usage (groupBy member too)', tag: 'admin', auth: 'admin',
