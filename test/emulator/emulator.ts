@@ -15,6 +15,7 @@ import {
   completionReply,
   listedModelIds,
   modelListReply,
+  modelSettingsReply,
   presentedKey,
   rateLimitReply,
   readChatInput,
@@ -108,7 +109,9 @@ function route(method: string, pathname: string): Route {
     const protocol = PROTOCOL_OF[provider];
     if (protocol === 'openai') {
       if (method === 'POST' && rest === '/chat/completions') return { provider, kind: 'chat', pathModel: null, needsApiVersion: false };
-      if (method === 'GET' && rest === '/models') return { provider, kind: 'models', pathModel: null, needsApiVersion: false };
+      // Aleph Alpha (PhariaInference) lists models at /model-settings and has no /models.
+      const modelList = provider === 'aleph-alpha' ? '/model-settings' : '/models';
+      if (method === 'GET' && rest === modelList) return { provider, kind: 'models', pathModel: null, needsApiVersion: false };
     } else if (protocol === 'ollama') {
       if (method === 'POST' && rest === '/api/chat') return { provider, kind: 'chat', pathModel: null, needsApiVersion: false };
       if (method === 'GET' && rest === '/api/tags') return { provider, kind: 'models', pathModel: null, needsApiVersion: false };
@@ -236,7 +239,7 @@ export async function startEmulator(): Promise<Emulator> {
         },
       });
     }
-    if (found.kind === 'models') return sendJson(response, modelListReply(protocol, models, url.searchParams));
+    if (found.kind === 'models') return sendJson(response, provider === 'aleph-alpha' ? modelSettingsReply(models) : modelListReply(protocol, models, url.searchParams));
 
     let parsed: unknown;
     try {

@@ -410,6 +410,30 @@ function pageSize(value: string | null, fallback: number): number | null {
 }
 
 /**
+ * Aleph Alpha's `GET /model-settings` (PhariaInference): a bare array, one entry per model the
+ * token may use, named by `name`, with no paging.
+ */
+export function modelSettingsReply(models: readonly string[]): JsonReply {
+  return {
+    status: 200,
+    body: models.map((name) => ({
+      name,
+      status: 'available',
+      worker_type: 'vllm',
+      description: `${name} (emulated)`,
+      multimodal: false,
+      max_context_size: 8192,
+      semantic_embedding: false,
+      completion_type: 'full',
+      embedding_type: 'none',
+      aligned: true,
+      chat: true,
+      prompt_template: '{% promptrange instruction %}{{instruction}}{% endpromptrange %}',
+    })),
+  };
+}
+
+/**
  * The first page of a model list, as each protocol pages it (`query`: the request's search params).
  * Anthropic refuses a `limit` outside 1..1000; Google takes any `pageSize` from 1 and caps it at 1000.
  */

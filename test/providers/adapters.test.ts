@@ -292,6 +292,15 @@ describe('key placement details', () => {
     ]);
   });
 
+  it('Aleph Alpha verifies against its model list at /model-settings, and chats at /chat/completions', async () => {
+    emulator.reset();
+    const aleph = adapters.forProvider('aleph-alpha');
+    await aleph.complete(callFor('aleph-alpha'), summaryChunkPrompt(TEXT, { index: 0, total: 1 }));
+    expect(await aleph.verify(callFor('aleph-alpha'))).toMatchObject({ status: 'valid', model: getProvider('aleph-alpha').defaultModel });
+    expect(emulator.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /aleph-alpha/chat/completions', 'GET /aleph-alpha/model-settings']);
+    expect(emulator.requests[1]?.headers['authorization']).toBe(`Bearer ${callFor('aleph-alpha').apiKey}`);
+  });
+
   it('a keyless local provider (ollama) works without any auth header', async () => {
     emulator.reset();
     const local = await startEmulator();

@@ -1,8 +1,9 @@
-// Picks the adapter for a provider from its catalog protocol. All HTTP adapters share one guarded
-// outbound client; the builtin one needs none.
+// Picks the adapter for a provider from its catalog protocol, or from a variant of its own. All
+// HTTP adapters share one guarded outbound client; the builtin one needs none.
 import { getProvider, type ProviderId, type ProviderProtocol } from '@byok/shared';
 import { createBuiltinAdapter } from '../builtin/builtin-adapter';
 import type { OutboundClient } from '../outbound/guarded-client';
+import { alephAlphaProtocol } from './aleph-alpha';
 import { anthropicMessagesProtocol } from './anthropic-messages';
 import { azureOpenAiProtocol } from './azure-openai';
 import { geminiProtocol } from './gemini';
@@ -27,6 +28,11 @@ function protocols(options: AdapterOptions): Record<Exclude<ProviderProtocol, 'b
   };
 }
 
+/** Providers that speak their protocol with a difference of their own (the model list's address and shape). */
+const PROVIDER_PROTOCOLS: Partial<Record<ProviderId, WireProtocol>> = {
+  'aleph-alpha': alephAlphaProtocol,
+};
+
 export interface ProviderAdapters {
   forProvider(provider: ProviderId): ProviderAdapter;
 }
@@ -38,9 +44,11 @@ export function createProviderAdapters(client: OutboundClient, options: AdapterO
     byProtocol.set(protocol, createHttpAdapter(wire, client));
   }
   byProtocol.set('builtin', builtin);
+  const byProvider = new Map<ProviderId, ProviderAdapter>();
+  for (const [provider, wire] of Object.entries(PROVIDER_PROTOCOLS) as Array<[ProviderId, WireProtocol]>) byProvider.set(provider, createHttpAdapter(wire, client));
   return {
     forProvider(provider: ProviderId): ProviderAdapter {
-      const adapter = byProtocol.get(getProvider(provider).protocol);
+      const adapter = byProvider.get(provider) ?? byProtocol.get(getProvider(provider).protocol);
       if (adapter === undefined) throw new Error('no adapter for protocol');
       return adapter;
     },
