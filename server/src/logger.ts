@@ -64,9 +64,9 @@ export const LOG_FLUSH_MS = 100;
  * stdout, written in batches: a line waits until 4 KiB are buffered or LOG_FLUSH_MS have passed,
  * whichever comes first. One write per request line cost each request a write(2) from a libuv
  * thread and a wake-up of whoever reads the logs: at one request at a time, about 0.3 ms of the
- * enrichment benchmark's 1.5 ms. pino flushes the buffer synchronously when the process exits
- * (main.ts leaves through process.exit), and main.ts flushes the start-up line at once; a
- * SIGKILL can lose the last LOG_FLUSH_MS of request lines, never an audit event (those are rows).
+ * enrichment benchmark's 1.5 ms. main.ts leaves through exitAfterLogs, and flushes the start-up
+ * line at once; a SIGKILL can lose the last LOG_FLUSH_MS of request lines, never an audit event
+ * (those are rows).
  */
 function batchedStdout(): DestinationStream & { flush(callback?: (error?: Error) => void): void } {
   const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
@@ -103,4 +103,20 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination ?? batchedStdout(),
   );
+}
+
+/** The longest exitAfterLogs waits for the buffered lines before it leaves anyway. */
+export const LOG_EXIT_WAIT_MS = 2_000;
+
+/**
+ * process.exit(code) once the buffered log lines are written, or after LOG_EXIT_WAIT_MS. The lines
+ * go out asynchronously first, because stdout may have no reader any more (a log collector that
+ * died, `| head`, a parent that went away): that write fails with EPIPE, and pino then drops every
+ * later line. Leaving straight through process.exit instead ends in sonic-boom's synchronous flush
+ * on exit, which (in sonic-boom 4) retries an EPIPE every 100 ms forever: the process never exits.
+ */
+export function exitAfterLogs(logger: Logger, code: number): void {
+  const leave = (): never => process.exit(code);
+  setTimeout(leave, LOG_EXIT_WAIT_MS);
+  logger.flush(leave);
 }

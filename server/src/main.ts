@@ -1,7 +1,7 @@
 // Composition root: config -> logger -> database and services -> listen; SIGTERM and SIGINT
 // shut down cleanly (stop accepting, finish requests in flight up to 10 s, close the database).
 import { loadConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger, exitAfterLogs } from './logger';
 import { FEATURE_MOUNTS } from './mounts';
 import { startServer } from './server';
 
@@ -30,11 +30,11 @@ async function main(): Promise<void> {
       .close()
       .then(() => {
         logger.info('stopped');
-        process.exit(0);
+        exitAfterLogs(logger, 0);
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exitAfterLogs(logger, 1);
       });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
