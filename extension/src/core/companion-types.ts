@@ -37,4 +37,6 @@ export interface SecretView {
   wrappedDek?: string | null | undefined;
   /** A provider that runs without a key (a local Ollama): no seal, no grant, nothing to unwrap. */
   keyless?: boolean | undefined;
+  /** A personal key's version (its ETag), as the companion sent it. */
+  version?: number | undefined;
 }

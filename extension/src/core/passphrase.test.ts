@@ -17,7 +17,7 @@ interface PassphraseBody {
   kdf: { name: string; iterations: number; salt: string };
   authProof: string;
   newAuthProof: string;
-  rewrapped: { id: string; wrappedDek: string }[];
+  rewrapped: { id: string; wrappedDek: string; version?: number }[];
 }
 
 describe('passphrase change', () => {
@@ -140,6 +140,41 @@ describe('passphrase change', () => {
     (await unwrapDek(kek, (await services.db.keys.get(a.secretId))!.wrappedDek!)).fill(0);
     await services.vault.lock();
     await services.vault.unlock(NEW_PASSPHRASE);
+  });
+
+  it('sends the version each key was listed at; a key rotated on another device meanwhile is listed again and re-wrapped as it is now', async () => {
+    const { services, companion } = harness;
+    const a = await services.keys.save({ provider: 'openai', label: 'A', apiKey: OPENAI });
+    const b = await services.keys.save({ provider: 'groq', label: 'B', apiKey: GROQ });
+    // "Another device" rotates A (a new data key and ciphertext, a new version) once, between our listing and the change.
+    const rotatedFrom = (await services.keys.save({ provider: 'mistral', label: 'Donor', apiKey: MISTRAL })).secretId;
+    const donor = companion.secrets.get(rotatedFrom)!;
+    companion.secrets.delete(rotatedFrom);
+    await services.keys.list();
+    const listedA = companion.secrets.get(a.secretId)!.view.version;
+    const oldKek = (await services.db.vaultSession.get('current'))!.kek;
+    let rotations = 0;
+    companion.beforePassphraseChange = () => {
+      if (rotations > 0) return;
+      rotations += 1;
+      const current = companion.secrets.get(a.secretId)!;
+      companion.secrets.set(a.secretId, { view: { ...current.view, version: (donor.view.version ?? 0) + 100, wrappedDek: donor.sealed!.wrappedDek }, sealed: donor.sealed });
+    };
+    await services.passphrase.change(PASSPHRASE, NEW_PASSPHRASE);
+    const [stale, fresh] = changes();
+    expect(changes()).toHaveLength(2);
+    const versionOf = (body: PassphraseBody | undefined, id: string) => body?.rewrapped.find((entry) => entry.id === id)?.version;
+    expect(versionOf(stale, a.secretId)).toBe(listedA);
+    expect(versionOf(fresh, a.secretId)).toBe(companion.secrets.get(a.secretId)!.view.version);
+    expect(versionOf(fresh, a.secretId)).not.toBe(listedA);
+    expect(versionOf(fresh, b.secretId)).toBe(companion.secrets.get(b.secretId)!.view.version);
+    // What the companion keeps for A is the rotated key's own data key, now under the new KEK.
+    const newKek = (await services.db.vaultSession.get('current'))!.kek;
+    const kept = await unwrapDek(newKek, companion.secrets.get(a.secretId)!.sealed!.wrappedDek);
+    const rotatedDek = await unwrapDek(oldKek, donor.sealed!.wrappedDek);
+    expect(Buffer.from(kept).equals(Buffer.from(rotatedDek))).toBe(true);
+    kept.fill(0);
+    rotatedDek.fill(0);
   });
 
   it('holds back a key another device sealed offline under the old passphrase', async () => {

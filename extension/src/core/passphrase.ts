@@ -132,7 +132,8 @@ async function rewrapAll(oldKek: CryptoKey, newKek: CryptoKey, personal: SecretV
   for (const secret of personal) {
     if (!secret.wrappedDek) throw new ExtensionError('bad_response', 'The companion did not return the wrapped data key of one of your keys.');
     try {
-      out.push({ id: secret.id, wrappedDek: await rewrapDek(oldKek, newKek, secret.wrappedDek) });
+      // With the version it was listed at: a key rotated on another device meanwhile is a 409.
+      out.push({ id: secret.id, wrappedDek: await rewrapDek(oldKek, newKek, secret.wrappedDek), ...(secret.version === undefined ? {} : { version: secret.version }) });
     } catch (error) {
       if (isCryptoError(error)) throw new ExtensionError('wrong_passphrase', 'The current passphrase is not right. Nothing was changed.');
       throw error;

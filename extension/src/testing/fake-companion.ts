@@ -53,6 +53,8 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
   const openOrNull = (grant: string, purpose: 'enrich' | 'verify') =>
     openGrant(grant, { resolveKey: (kid) => (kid === grantKey.kid ? grantKey.privateKey : undefined), audience: AUDIENCE, userId: state.userId, purpose }).catch(() => null);
   const accounts = new Map<string, { authProof: string; kdf: unknown; id: string }>();
+  /** As the server: every write of a personal key takes the next version of one counter. */
+  let lastVersion = 0;
   let refreshCounter = 0;
   /** Refresh tokens issued and not yet used: single use, as on the server. */
   const liveRefreshTokens = new Set<string>();
@@ -124,11 +126,15 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
         state.beforePassphraseChange?.();
         const account = [...accounts.entries()].find(([, entry]) => entry.id === state.userId);
         if (!account || account[1].authProof !== body?.authProof) return error(401, 'invalid_credentials', 'Wrong email or passphrase.');
-        const rewrapped = (body?.rewrapped as { id: string; wrappedDek: string }[]) ?? [];
+        const rewrapped = (body?.rewrapped as { id: string; wrappedDek: string; version?: number }[]) ?? [];
         // Exactly the personal keys that have a wrapped data key (keyless entries have none).
         const owned = [...state.secrets.entries()].filter(([, entry]) => entry.sealed).map(([id]) => id).sort();
         const given = rewrapped.map((entry) => entry.id).sort();
         if (JSON.stringify(owned) !== JSON.stringify(given)) return error(409, 'conflict', 'rewrapped must list exactly your personal keys.');
+        // Each at the version it has now, where the entry names one.
+        if (rewrapped.some((entry) => entry.version !== undefined && entry.version !== state.secrets.get(entry.id)?.view.version)) {
+          return error(409, 'conflict', 'A key changed meanwhile (version mismatch): list your keys again and re-wrap them.');
+        }
         for (const entry of rewrapped) {
           const stored = state.secrets.get(entry.id)!;
           if (stored.sealed) stored.sealed = { ...stored.sealed, wrappedDek: entry.wrappedDek };
@@ -193,6 +199,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
           position: previous?.view.position ?? state.secrets.size,
           wrappedDek: sealed?.wrappedDek ?? null,
           keyless,
+          version: ++lastVersion,
         };
         state.secrets.set(one[1], { view, sealed });
         return json(previous ? 200 : 201, { secret: view });

@@ -162,12 +162,12 @@ export class AccountsService {
   /**
    * Replaces KDF, auth hash and every personal wrapped data key in one transaction. `rewrapped`
    * must name exactly the caller's personal keys that have a wrapped data key (keyless entries
-   * have none), else 409 and nothing changes. Other sessions are revoked: they were opened with
+   * have none), each at its current version where the entry gives one, else 409 and nothing changes. Other sessions are revoked: they were opened with
    * the old passphrase.
    */
   async changePassphrase(
     principal: Principal,
-    input: { kdf: KdfParams; authProof: string; newAuthProof: string; rewrapped: { id: string; wrappedDek: string }[] },
+    input: { kdf: KdfParams; authProof: string; newAuthProof: string; rewrapped: { id: string; wrappedDek: string; version?: number | undefined }[] },
   ): Promise<void> {
     const user = this.store.getUser(principal.userId);
     if (!user) throw new AppError('unauthenticated', 'Missing, invalid or expired access token.');
@@ -179,10 +179,15 @@ export class AccountsService {
         const current = this.store.getUser(user.id);
         // A concurrent change already replaced the hash the proof was checked against.
         if (!current || current.authHash !== user.authHash) throw new AppError('conflict', 'The passphrase changed meanwhile.');
-        const owned = new Set(this.secrets.listWrappedIdsForUser(user.id));
+        const owned = this.secrets.wrappedVersionsForUser(user.id);
         const given = new Set(input.rewrapped.map((entry) => entry.id));
         if (given.size !== input.rewrapped.length || given.size !== owned.size || [...given].some((id) => !owned.has(id))) {
           throw new AppError('conflict', 'rewrapped must list exactly your personal keys that have a wrappedDek, each once.');
+        }
+        // A key rotated since the client listed it has a new data key: the old one re-wrapped
+        // beside the new ciphertext would leave the key impossible to open.
+        if (input.rewrapped.some((entry) => entry.version !== undefined && entry.version !== owned.get(entry.id))) {
+          throw new AppError('conflict', 'A key changed meanwhile (version mismatch): list your keys again and re-wrap them.');
         }
         for (const entry of input.rewrapped) this.secrets.updateWrappedDek(user.id, entry.id, entry.wrappedDek);
         this.store.updateCredentials(user.id, input.kdf, newHash);

@@ -81,11 +81,10 @@ export class SecretsStore {
     return (this.statements.prepare('SELECT id FROM secrets WHERE user_id = ?').all(userId) as { id: string }[]).map((row) => row.id);
   }
 
-  /** The ids of the user's entries that hold a wrapped data key (every one but keyless entries). */
-  listWrappedIdsForUser(userId: string): string[] {
-    return (this.statements.prepare('SELECT id FROM secrets WHERE user_id = ? AND wrapped_dek IS NOT NULL').all(userId) as { id: string }[]).map(
-      (row) => row.id,
-    );
+  /** The user's entries that hold a wrapped data key (every one but keyless entries): id to version. */
+  wrappedVersionsForUser(userId: string): Map<string, number> {
+    const rows = this.statements.prepare('SELECT id, version FROM secrets WHERE user_id = ? AND wrapped_dek IS NOT NULL').all(userId) as { id: string; version: number }[];
+    return new Map(rows.map((row) => [row.id, row.version]));
   }
 
   distinctProviders(userId: string): string[] {

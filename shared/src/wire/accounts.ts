@@ -71,7 +71,20 @@ export const PassphraseChangeRequest = z.strictObject({
   kdf: KdfSchema,
   authProof: AuthProof,
   newAuthProof: AuthProof,
-  rewrapped: z.array(z.strictObject({ id: Uuid, wrappedDek: WrappedDek })).max(1000),
+  rewrapped: z
+    .array(
+      z.strictObject({
+        id: Uuid,
+        wrappedDek: WrappedDek,
+        /**
+         * The key's version as listed (an addition to API.md; clients should send it). A key
+         * rotated since then is 409 and nothing changes: its old data key must not be stored
+         * beside its new ciphertext.
+         */
+        version: z.int().min(1).optional(),
+      }),
+    )
+    .max(1000),
 });
 export type PassphraseChangeRequest = z.infer<typeof PassphraseChangeRequest>;
 

@@ -298,4 +298,37 @@ describe('passphrase change', () => {
       await server.close();
     }
   });
+
+  it('refuses a re-wrap listed before a rotation (409, nothing changes), so no key is left with another data key than its own', async () => {
+    const server = await startTestServer();
+    try {
+      const client = new TestClient(server.baseUrl);
+      const user = await client.register();
+      const first = await client.putKey(user, { provider: 'openai', apiKey: 'sk-proj-aaaaaaaaaaaaaaaaaaaaaaaaaaaa3333' });
+      const id = first.sent.secretId;
+      const listed = (first.body as { secret: { version: number } }).secret.version;
+      // This device lists the key and re-wraps its data key; another device rotates the key meanwhile.
+      const rotated = await client.putKey(user, { provider: 'openai', apiKey: 'sk-proj-aaaaaaaaaaaaaaaaaaaaaaaaaaaa4444', secretId: id });
+      expect(rotated.status).toBe(200);
+      const current = (rotated.body as { secret: { version: number } }).secret.version;
+      const newKdf = newKdfParams();
+      const next = await deriveAccountKeys('another new passphrase', newKdf);
+      const change = (version: number) =>
+        client.request<ErrorResponse>('PUT', '/v1/auth/passphrase', {
+          token: user.accessToken,
+          body: { kdf: newKdf, authProof: user.authProof, newAuthProof: next.authProof, rewrapped: [{ id, wrappedDek: base64url.encode(new Uint8Array(40).fill(3)), version }] },
+        });
+      const before = server.db.prepare('SELECT wrapped_dek, ct, version FROM secrets WHERE id = ?').get(id);
+      const stale = await change(listed);
+      expect(stale.status).toBe(409);
+      expect(stale.body.error).toEqual({ code: 'conflict', message: 'A key changed meanwhile (version mismatch): list your keys again and re-wrap them.' });
+      expect(server.db.prepare('SELECT wrapped_dek, ct, version FROM secrets WHERE id = ?').get(id)).toEqual(before);
+      expect((await client.request('POST', '/v1/auth/login', { body: { email: user.email, authProof: user.authProof } })).status).toBe(200);
+      // Listed again, at the version it has now: applied, and the re-wrap takes no new version (same key).
+      expect((await change(current)).status).toBe(204);
+      expect(server.db.prepare('SELECT version FROM secrets WHERE id = ?').get(id)).toEqual({ version: current });
+    } finally {
+      await server.close();
+    }
+  });
 });
