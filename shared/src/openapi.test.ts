@@ -127,9 +127,10 @@ describe('buildOpenApiDocument', () => {
       for (const status of statuses) expect(headerOf(path, method, status), `${method} ${path} ${status}`).toBeDefined();
     }
     const ifMatch = (path: string, method: string) => doc.paths[path]?.[method]?.parameters?.some((parameter) => parameter.name === 'if-match' && parameter.in === 'header');
-    expect(ifMatch('/v1/secrets/{id}', 'put')).toBe(true);
-    expect(ifMatch('/v1/admin/org-secrets/{id}', 'put')).toBe(true);
-    expect(ifMatch('/v1/secrets/{id}', 'patch')).toBeFalsy();
+    for (const [path, method] of [['/v1/secrets/{id}', 'put'], ['/v1/secrets/{id}', 'patch'], ['/v1/secrets/{id}', 'delete'], ['/v1/admin/org-secrets/{id}', 'put']] as const) {
+      expect(ifMatch(path, method), `${method} ${path}`).toBe(true);
+    }
+    expect(ifMatch('/v1/admin/org-secrets/{id}', 'delete')).toBeFalsy();
     expect(headerOf('/v1/secrets/{id}', 'delete', '204')).toBeUndefined();
   });
 

@@ -115,7 +115,7 @@ function operationOf(route: ApiRoute, components: Map<string, JsonObject>): Json
     }
     responses[String(success.status)] = {
       description: success.description,
-      ...(route.etag ? { headers: { ETag: ETAG_HEADER } } : {}),
+      ...(route.etag === 'conditional' && success.body ? { headers: { ETag: ETAG_HEADER } } : {}),
       ...(Object.keys(content).length > 0 ? { content } : {}),
     };
   }
@@ -138,7 +138,7 @@ function operationOf(route: ApiRoute, components: Map<string, JsonObject>): Json
       schema: { type: 'string', maxLength: 128 },
     });
   }
-  if (route.etag === 'conditional') parameters.push(IF_MATCH_PARAMETER);
+  if (route.etag !== undefined) parameters.push(IF_MATCH_PARAMETER);
   if (parameters.length > 0) operation['parameters'] = parameters;
   if (route.body) {
     operation['requestBody'] = {

@@ -139,11 +139,13 @@ export class SecretsService {
       .immediate();
   }
 
-  patch(principal: Principal, id: string, input: { label?: string | undefined; defaultModel?: string | null | undefined }): SecretView {
+  /** `ifMatch` (the version from `If-Match`) makes the edit conditional, as for a rotation. */
+  patch(principal: Principal, id: string, input: { label?: string | undefined; defaultModel?: string | null | undefined }, ifMatch?: number): SecretView {
     return this.db
       .transaction(() => {
         const existing = this.store.getOwned(principal.userId, id);
         if (!existing) throw new AppError('not_found', NOT_FOUND);
+        if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
         const label = input.label ?? existing.label;
         const defaultModel = input.defaultModel === undefined ? existing.defaultModel : input.defaultModel;
         this.store.patch(principal.userId, id, { label, defaultModel });
@@ -182,11 +184,14 @@ export class SecretsService {
       .immediate();
   }
 
-  delete(principal: Principal, id: string): void {
+  /** `ifMatch` (the version from `If-Match`) deletes the key only at that version. */
+  delete(principal: Principal, id: string, ifMatch?: number): void {
     this.db
       .transaction(() => {
         const existing = this.store.getOwned(principal.userId, id);
-        if (!existing || !this.store.delete(principal.userId, id)) throw new AppError('not_found', NOT_FOUND);
+        if (!existing) throw new AppError('not_found', NOT_FOUND);
+        if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+        if (!this.store.delete(principal.userId, id)) throw new AppError('not_found', NOT_FOUND);
         this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'key.deleted', target: id, provider: existing.provider, detail: keyAuditDetail(existing, existing.wrappedDek === null) });
       })
       .immediate();

@@ -79,10 +79,11 @@ export interface ApiRoute {
   /** Also answers `text/event-stream` when asked (POST /v1/enrich). */
   streams?: boolean;
   /**
-   * Answers with the key's version as `ETag: "N"` (an addition to API.md); `conditional` routes
-   * also take it back in `If-Match` and answer 409 `conflict` when the key has moved on.
+   * Key versions (an addition to API.md). `conditional`: answers with the key's version as
+   * `ETag: "N"` and takes it back in `If-Match`; `ifMatch`: takes `If-Match` only (no body to tag).
+   * A version the key has moved on from is 409 `conflict`.
    */
-  etag?: 'sent' | 'conditional';
+  etag?: 'conditional' | 'ifMatch';
 }
 
 function named(name: string, schema: z.ZodType): NamedSchema {
@@ -142,9 +143,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     errors: ['not_found', 'conflict', 'plan_limit', 'provider_disabled', 'forbidden'], etag: 'conditional' },
   { method: 'patch', path: '/v1/secrets/:id', operationId: 'patchSecret', summary: 'Rename or change the default model', tag: 'secrets', auth: 'user',
     params: IdParams, body: named('PatchSecretRequest', PatchSecretRequest),
-    success: [{ status: 200, description: 'Updated', body: named('PutSecretResponse', PutSecretResponse) }], errors: ['not_found'], etag: 'sent' },
+    success: [{ status: 200, description: 'Updated', body: named('PutSecretResponse', PutSecretResponse) }], errors: ['not_found', 'conflict'], etag: 'conditional' },
   { method: 'delete', path: '/v1/secrets/:id', operationId: 'deleteSecret', summary: 'Delete a personal key and its ciphertext', tag: 'secrets', auth: 'user',
-    params: IdParams, success: [NO_CONTENT], errors: ['not_found'] },
+    params: IdParams, success: [NO_CONTENT], errors: ['not_found', 'conflict'], etag: 'ifMatch' },
   { method: 'post', path: '/v1/secrets/:id/verify', operationId: 'verifySecret', summary: 'Live check of a key with the provider', tag: 'secrets', auth: 'user',
     params: IdParams, body: named('VerifySecretRequest', VerifySecretRequest),
     success: [{ status: 200, description: 'Verification outcome', body: named('VerifySecretResponse', VerifySecretResponse) }],

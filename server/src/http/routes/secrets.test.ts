@@ -143,6 +143,25 @@ describe('personal keys', () => {
     });
   });
 
+  it('applies If-Match to PATCH and DELETE too: a stale version is 409 and changes nothing', async () => {
+    const first = await client.putKey(owner, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0021' });
+    const secretId = first.sent.secretId;
+    const listed = (first.body as SecretBody).secret.version;
+    // Another device renames the key; this one still holds the version it listed.
+    const renamed = await client.request<SecretBody>('PATCH', `/v1/secrets/${secretId}`, { token: owner.accessToken, body: { label: 'theirs' }, headers: { 'if-match': `"${listed}"` } });
+    expect(renamed.status).toBe(200);
+    const current = renamed.body.secret.version;
+    const before = storedState(server);
+    const stalePatch = await client.request<ErrorResponse>('PATCH', `/v1/secrets/${secretId}`, { token: owner.accessToken, body: { label: 'mine' }, headers: { 'if-match': `"${listed}"` } });
+    expect(stalePatch.status).toBe(409);
+    expect(stalePatch.body.error.code).toBe('conflict');
+    const staleDelete = await client.request<ErrorResponse>('DELETE', `/v1/secrets/${secretId}`, { token: owner.accessToken, headers: { 'if-match': `"${listed}"` } });
+    expect(staleDelete.status).toBe(409);
+    expect(storedState(server)).toEqual(before);
+    expect((await client.request('DELETE', `/v1/secrets/${secretId}`, { token: owner.accessToken, headers: { 'if-match': '*' } })).status).toBe(400);
+    expect((await client.request('DELETE', `/v1/secrets/${secretId}`, { token: owner.accessToken, headers: { 'if-match': `"${current}"` } })).status).toBe(204);
+  });
+
   it("never gives a version twice, not even to a key created again under a deleted key's id", async () => {
     const first = await client.putKey(owner, { provider: 'mistral', apiKey: 'mistralAAAAbbbbCCCCddddEEEE0011' });
     const secretId = first.sent.secretId;

@@ -1,4 +1,4 @@
-// /v1/secrets: list, store/rotate (ETag + If-Match), patch, delete and order of personal keys.
+// /v1/secrets: list, store/rotate, patch, delete (each with ETag / If-Match) and order of personal keys.
 import { Router } from 'express';
 import type { Response } from 'express';
 import { IdParams } from '@byok/shared/wire/common';
@@ -37,12 +37,13 @@ export function secretsRoutes(context: RouteContext): Router {
   router.patch('/v1/secrets/:id', (request, response) => {
     const { id } = parseInput(IdParams, request.params, 'path');
     const body = parseInput(PatchSecretRequest, request.body);
-    sendSecret(response, 200, secrets.patch(principalOf(request), id, body));
+    const ifMatch = parseIfMatch(request.get('if-match'));
+    sendSecret(response, 200, secrets.patch(principalOf(request), id, body, ifMatch));
   });
   router.delete('/v1/secrets/:id', (request, response) => {
     const { id } = parseInput(IdParams, request.params, 'path');
     parseInput(EmptyBody, request.body);
-    secrets.delete(principalOf(request), id);
+    secrets.delete(principalOf(request), id, parseIfMatch(request.get('if-match')));
     response.status(204).end();
   });
   return router;
