@@ -1,8 +1,10 @@
-// Migration 009 (personal key versions from one counter): the counter starts past every version
-// still stored, so the first write after the upgrade never repeats a version a client may hold.
+// Migrations 009 and 010 (personal key versions from one counter): the counter starts past every
+// version still stored and every version a deleted key had, so the first write after the upgrade
+// never repeats a version a client may hold.
 import { describe, expect, it } from 'vitest';
 import { migrationStep } from '../testing/migration-step';
 import { useTempDirs } from '../testing/temp-dirs';
+import { AuditService } from '../services/audit';
 import { SecretsStore } from './secrets-store';
 
 const COUNTER = '009-secret-version-counter.sql';
@@ -43,6 +45,46 @@ describe(`migration ${COUNTER}`, () => {
     // A rotation from a stale version changes nothing.
     expect(db.transaction(() => store.rotate(ALICE, KEPT, 9, { label: 'X', defaultModel: null, baseUrl: '', hint: HINT, sealed: SEALED, rotatedAt: AT }))()).toBe(false);
     expect(store.get(KEPT)).toMatchObject({ version: 10, label: 'R' });
+    db.close();
+  });
+});
+
+describe('migration 010-secret-version-floor.sql', () => {
+  it("starts the counter past every version a deleted key had, counted from the audit log's writes on its id", () => {
+    const step = migrationStep('010-secret-version-floor.sql');
+    dirs.keep(step.root);
+    const before = step.before();
+    before.prepare('INSERT INTO orgs (id, name, plan, policy, created_at) VALUES (?, ?, ?, NULL, ?)').run(ORG, 'Acme', 'pro', AT);
+    before.prepare("INSERT INTO users (id, org_id, email, role, kdf, auth_hash, created_at) VALUES (?, ?, ?, 'member', '{}', 'h', ?)").run(ALICE, ORG, 'alice@example.com', AT);
+    // A key that lives at version 3, and one that reached version 9 (stored, 5 rotations, 3 edits) and was deleted.
+    before
+      .prepare(
+        `INSERT INTO secrets (id, user_id, provider, label, hint_prefix, hint_last4, iv, ct, wrapped_dek, status, position, version, created_at)
+         VALUES (?, ?, 'openai', 'L', 'sk-', 'abcd', 'iv', 'ct', 'wd', 'valid', 0, 3, ?)`,
+      )
+      .run(KEPT, ALICE, AT);
+    const gone = '10000000-0000-4000-8000-0000000000dd';
+    const audit = new AuditService(before);
+    const actions = ['key.stored', ...Array<string>(5).fill('key.rotated'), ...Array<string>(3).fill('key.updated'), 'key.deleted', 'key.rejected_by_provider'];
+    for (const action of actions) audit.append({ orgId: ORG, actor: ALICE, action, target: gone, provider: 'openai', detail: {} });
+    // Where 009 left the counter on such a database: past the versions still stored.
+    before.prepare('UPDATE secret_versions SET last = 3').run();
+    before.close();
+
+    const db = step.after();
+    expect(db.prepare('SELECT last FROM secret_versions').get()).toEqual({ last: 9 });
+    const store = new SecretsStore(db);
+    db.transaction(() => store.insert({ id: gone, userId: ALICE, provider: 'openai', label: 'Again', defaultModel: null, baseUrl: '', hint: HINT, sealed: SEALED, position: 1, createdAt: AT }))();
+    expect(store.get(gone)?.version).toBe(10);
+    db.close();
+  });
+
+  it('leaves a counter already past the audit log as it is, and an empty database at 0', () => {
+    const step = migrationStep('010-secret-version-floor.sql');
+    dirs.keep(step.root);
+    step.before().close();
+    const db = step.after();
+    expect(db.prepare('SELECT last FROM secret_versions').get()).toEqual({ last: 0 });
     db.close();
   });
 });
