@@ -2,6 +2,7 @@
 // replaced at any depth before the line is written (ARCHITECTURE.md, HELPERS.md security habits).
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
+import { LogStream } from './log-stream';
 
 export type { Logger } from 'pino';
 
@@ -61,32 +62,18 @@ export interface LoggerOptions {
 export const LOG_FLUSH_MS = 100;
 
 /**
- * stdout, written in batches: a line waits until 4 KiB are buffered or LOG_FLUSH_MS have passed,
- * whichever comes first. One write per request line cost each request a write(2) from a libuv
- * thread and a wake-up of whoever reads the logs: at one request at a time, about 0.3 ms of the
- * enrichment benchmark's 1.5 ms. main.ts leaves through exitAfterLogs, and flushes the start-up
- * line at once; a SIGKILL can lose the last LOG_FLUSH_MS of request lines, never an audit event
+ * stdout, written in batches (log-stream.ts): a line waits until 4 KiB are buffered or
+ * LOG_FLUSH_MS have passed, whichever comes first. One write per request line cost each request a
+ * write(2) from a libuv thread and a wake-up of whoever reads the logs: at one request at a time,
+ * about 0.3 ms of the enrichment benchmark's 1.5 ms. What is left at exit is written in one bounded
+ * pass, however the process ends (main.ts leaves through exitAfterLogs, which first waits for it
+ * asynchronously); a SIGKILL can lose the last LOG_FLUSH_MS of request lines, never an audit event
  * (those are rows).
  */
-function batchedStdout(): DestinationStream & { flush(callback?: (error?: Error) => void): void } {
-  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  let timer: NodeJS.Timeout | undefined;
-  const flush = (callback?: (error?: Error) => void): void => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    stdout.flush(callback);
-  };
-  return {
-    write(line: string) {
-      stdout.write(line);
-      if (timer === undefined) {
-        timer = setTimeout(flush, LOG_FLUSH_MS);
-        // A quiet server with nothing left to write must still be able to exit.
-        timer.unref();
-      }
-    },
-    flush,
-  };
+function batchedStdout(): LogStream {
+  const stdout = new LogStream(1, { maxDelayMs: LOG_FLUSH_MS });
+  process.on('exit', () => stdout.flushSync());
+  return stdout;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -109,11 +96,9 @@ export function createLogger(options: LoggerOptions): Logger {
 export const LOG_EXIT_WAIT_MS = 2_000;
 
 /**
- * process.exit(code) once the buffered log lines are written, or after LOG_EXIT_WAIT_MS. The lines
- * go out asynchronously first, because stdout may have no reader any more (a log collector that
- * died, `| head`, a parent that went away): that write fails with EPIPE, and pino then drops every
- * later line. Leaving straight through process.exit instead ends in sonic-boom's synchronous flush
- * on exit, which (in sonic-boom 4) retries an EPIPE every 100 ms forever: the process never exits.
+ * process.exit(code) once the buffered log lines are written, or after LOG_EXIT_WAIT_MS (a reader
+ * that stopped reading). The exit handler's synchronous pass then writes nothing while that write
+ * is still under way, so the process leaves whatever became of stdout.
  */
 export function exitAfterLogs(logger: Logger, code: number): void {
   const leave = (): never => process.exit(code);

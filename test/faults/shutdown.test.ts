@@ -3,7 +3,8 @@
 // (EPIPE) and must not keep the process from exiting. The shutdown still completes: the database is
 // checkpointed and closed, and the data directory's lock is released.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,18 +16,22 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+function spawnCompanion(dataDir: string, stdout: 'pipe' | number, port = 0) {
+  ensureServerBuilt();
+  return spawn(process.execPath, [join('server', 'dist', 'main.mjs')], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BYOK_DATA_DIR: dataDir, BYOK_PORT: String(port) },
+    stdio: ['ignore', stdout, 'ignore'],
+  });
+}
+
 /** Starts the built companion with its stdout piped to us; resolves once it listens. */
 async function startCompanion(dataDir: string) {
-  ensureServerBuilt();
-  const child = spawn(process.execPath, [join('server', 'dist', 'main.mjs')], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BYOK_DATA_DIR: dataDir, BYOK_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawnCompanion(dataDir, 'pipe');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString('utf8');
       const match = /listening on (http:\/\/[^\s"]+)/.exec(seen);
       if (match?.[1]) resolve(match[1]);
@@ -54,7 +59,7 @@ describe('shutdown', () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Whoever read the logs is gone: the next write to stdout fails with EPIPE.
-      child.stdout.destroy();
+      child.stdout!.destroy();
       for (let index = 0; index < requests; index++) expect((await fetch(`${url}/healthz`)).status).toBe(200);
       if (requests > 0) await new Promise((resolve) => setTimeout(resolve, 300)); // past the log's batching delay
       child.kill('SIGTERM');
@@ -64,6 +69,66 @@ describe('shutdown', () => {
       expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('shutdown with stdout full or stalled', () => {
+  it('exits 0 on SIGTERM when stdout is a full disk (/dev/full), after serving requests', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
+    dataDirs.push(dataDir);
+    const full = openSync('/dev/full', 'w');
+    const port = await freePort();
+    const child = spawnCompanion(dataDir, full, port);
+    closeSync(full);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      let status = 0;
+      for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+        status = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((response) => response.status, () => 0);
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(200);
+      const served = () => fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((response) => response.status);
+      for (let index = 0; index < 5; index++) expect(await served()).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Still serving after its log writes failed.
+      expect(await served()).toBe(200);
+      child.kill('SIGTERM');
+      expect(await within(exited, 10_000)).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 0 on SIGTERM when whoever reads its stdout stopped reading (the pipe is full)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
+    dataDirs.push(dataDir);
+    const { child, exited, url } = await startCompanion(dataDir);
+    try {
+      // The reader is alive but reads nothing more: a pipe holds 64 KiB, far fewer than these request lines.
+      child.stdout!.pause();
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        for (let index = 0; index < 100; index++) expect((await fetch(`${url}/v1/nothing-here-${'x'.repeat(200)}`)).status).toBe(404);
+      }));
+      child.kill('SIGTERM');
+      // The last lines wait 2 s at most for the pipe, then the companion leaves without them.
+      expect(await within(exited, 10_000)).toBe(0);
+      const wal = join(dataDir, 'byok.sqlite-wal');
+      expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      child.stdout!.destroy();
     }
   });
 });
