@@ -411,12 +411,27 @@ function pageSize(value: string | null, fallback: number): number | null {
 
 /**
  * Aleph Alpha's `GET /model-settings` (PhariaInference): a bare array, one entry per model the
- * token may use, named by `name`, with no paging.
+ * token may use, named by `name`, with no paging; `chat` says whether the chat endpoint serves it.
  */
 export function modelSettingsReply(models: readonly string[]): JsonReply {
+  // The real list also holds models the chat endpoint does not serve, such as embedding models.
+  const embedding = {
+    name: 'luminous-base-embedding',
+    status: 'available',
+    worker_type: 'luminous',
+    description: 'an embedding model (emulated)',
+    multimodal: false,
+    max_context_size: 2048,
+    semantic_embedding: true,
+    completion_type: 'none',
+    embedding_type: 'semantic',
+    aligned: false,
+    chat: false,
+    prompt_template: '',
+  };
   return {
     status: 200,
-    body: models.map((name) => ({
+    body: [embedding, ...models.map((name) => ({
       name,
       status: 'available',
       worker_type: 'vllm',
@@ -429,7 +444,7 @@ export function modelSettingsReply(models: readonly string[]): JsonReply {
       aligned: true,
       chat: true,
       prompt_template: '{% promptrange instruction %}{{instruction}}{% endpromptrange %}',
-    })),
+    }))],
   };
 }
 

@@ -299,6 +299,9 @@ describe('key placement details', () => {
     expect(await aleph.verify(callFor('aleph-alpha'))).toMatchObject({ status: 'valid', model: getProvider('aleph-alpha').defaultModel });
     expect(emulator.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /aleph-alpha/chat/completions', 'GET /aleph-alpha/model-settings']);
     expect(emulator.requests[1]?.headers['authorization']).toBe(`Bearer ${callFor('aleph-alpha').apiKey}`);
+    // A requested model the list lacks is answered with a model the chat endpoint serves, never the embedding model listed first.
+    const unlisted = await aleph.verify(callFor('aleph-alpha', { model: 'not-a-listed-model' }));
+    expect(unlisted).toMatchObject({ status: 'valid', model: getProvider('aleph-alpha').models[0]?.id });
   });
 
   it('a keyless local provider (ollama) works without any auth header', async () => {
