@@ -191,7 +191,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ],
     errors: ['plan_limit', 'conflict', 'not_found', ...GRANT_ERRORS], etag: 'conditional' },
   { method: 'delete', path: '/v1/admin/org-secrets/:id', operationId: 'deleteOrgSecret', summary: 'Delete an organization key', tag: 'admin', auth: 'admin',
-    params: IdParams, success: [NO_CONTENT], errors: ['not_found'] },
+    params: IdParams, success: [NO_CONTENT], errors: ['not_found', 'conflict'], etag: 'ifMatch' },
   { method: 'get', path: '/v1/admin/usage', operationId: 'adminUsage', summary: 'Organization-wide usage (groupBy member too)', tag: 'admin', auth: 'admin',
     query: AdminUsageQuery, success: [{ status: 200, description: 'Usage', body: named('UsageResponse', UsageResponse) }], errors: [] },
   { method: 'get', path: '/v1/admin/audit', operationId: 'adminAudit', summary: "The organization's events with hash and prevHash", tag: 'admin', auth: 'admin',

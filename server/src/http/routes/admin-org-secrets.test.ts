@@ -185,6 +185,15 @@ describe('organization keys', () => {
     expect((missing.body as unknown as ErrorBody).error.message).toBe('The key no longer exists.');
     const malformed = await putOrgKey(harness, owner, { provider: 'mistral', apiKey: canary.key('mistral'), id: stored.id, ifMatch: '*' });
     expect(malformed.status).toBe(400);
+
+    // DELETE takes If-Match too: an admin who saw an older version does not delete the rotated key.
+    const current = (await harness.admin().orgSecrets.open(owner.orgId, stored.id)).version;
+    const staleDelete = await harness.client.request<ErrorBody>('DELETE', `/v1/admin/org-secrets/${stored.id}`, { token: owner.accessToken, headers: { 'if-match': `"${version}"` } });
+    expect(staleDelete.status).toBe(409);
+    expect(staleDelete.body.error.code).toBe('conflict');
+    expect((await harness.admin().orgSecrets.open(owner.orgId, stored.id)).version).toBe(current);
+    const deleted = await harness.client.request('DELETE', `/v1/admin/org-secrets/${stored.id}`, { token: owner.accessToken, headers: { 'if-match': `"${current}"` } });
+    expect(deleted.status).toBe(204);
   });
 
   it('never gives a version twice, not even to a key created again under a deleted key\'s id', async () => {

@@ -61,7 +61,7 @@ export function adminRoutes(context: RouteContext, admin: AdminServices = create
     const principal = principalOf(request);
     const { id } = parseInput(IdParams, request.params, 'path');
     parseInput(EmptyBody, request.body);
-    admin.orgSecrets.delete(principal.orgId, principal.userId, id);
+    admin.orgSecrets.delete(principal.orgId, principal.userId, id, parseIfMatch(request.get('if-match')));
     response.status(204).end();
   });
 

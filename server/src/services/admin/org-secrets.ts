@@ -103,11 +103,14 @@ export class OrgSecretsService {
     }
   }
 
-  delete(orgId: string, userId: string, id: string): void {
+  /** `ifMatch` (the version from `If-Match`) deletes the key only at that version. */
+  delete(orgId: string, userId: string, id: string, ifMatch?: number): void {
     this.db
       .transaction(() => {
         const existing = this.store.getInOrg(orgId, id);
-        if (!existing || !this.store.delete(orgId, id)) throw new AppError('not_found', NOT_FOUND);
+        if (!existing) throw new AppError('not_found', NOT_FOUND);
+        if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+        if (!this.store.delete(orgId, id)) throw new AppError('not_found', NOT_FOUND);
         this.audit.append({ orgId, actor: userId, action: 'org_key.deleted', target: id, provider: existing.provider, detail: keyAuditDetail(existing) });
       })
       .immediate();
