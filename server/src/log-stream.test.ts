@@ -1,9 +1,11 @@
 // The log stream against real file descriptors: a file, /dev/full (ENOSPC), and a FIFO whose
 // reader is gone (EPIPE) or alive but not reading (EAGAIN). Whatever stdout does, lines keep their
 // order, flush calls back, and the exit pass returns in bounded time.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogStream } from './log-stream';
@@ -91,11 +93,28 @@ describe('LogStream', () => {
     expect(Date.now() - started).toBeLessThan(200);
   });
 
-  it('a reader that stops reading (EAGAIN): bounded buffering, an exit pass that returns, then every kept line and a count of the lost ones', async () => {
-    const { reader, writer } = fifo('stalled');
+  it('a reader that stops reading (EAGAIN): buffering is bounded, and the exit pass gives up within its time', async () => {
+    const { reader, writer } = fifo('stalled-exit');
     track(reader);
     track(writer);
     const stream = new LogStream(writer, { maxDelayMs: 10, retryMs: 20, maxBufferedBytes: 64 * 1024, exitWriteMs: 100 });
+    for (let index = 0; index < 3000; index++) stream.write(line(index, 130));
+    let done = false;
+    stream.flush(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(done).toBe(false);
+    const started = Date.now();
+    stream.flushSync();
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('a reader that stops reading, then reads again: every kept line in order, and a count of the dropped ones', async () => {
+    const { reader, writer } = fifo('stalled');
+    track(reader);
+    track(writer);
+    const stream = new LogStream(writer, { maxDelayMs: 10, retryMs: 20, maxBufferedBytes: 64 * 1024 });
     // About 450 KiB: a pipe holds 64 KiB, the buffer 64 KiB more; the rest is dropped.
     for (let index = 0; index < 3000; index++) stream.write(line(index, 130));
     let done = false;
@@ -104,12 +123,6 @@ describe('LogStream', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(done).toBe(false);
-    // At exit nothing is written while the earlier write waits on the pipe; the pass returns at once.
-    const started = Date.now();
-    stream.flushSync();
-    expect(Date.now() - started).toBeLessThan(50);
-
-    // The reader comes back: everything kept arrives, in order, with a warning that counts the rest.
     let received = '';
     while (!done) {
       received += drain(reader);
@@ -127,4 +140,74 @@ describe('LogStream', () => {
     expect(warning).toMatchObject({ level: 'warn' });
     expect((warning?.lostLogLines ?? 0) + numbers.length).toBe(3001);
   });
+
+  it('counts lost lines across batches that fail one after another, and reports them once writes go through', async () => {
+    const path = join(dir, 'gone-then-back');
+    execFileSync('mkfifo', [path]);
+    const firstReader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = track(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    closeSync(firstReader);
+    const stream = new LogStream(writer, { maxDelayMs: 10 });
+    for (let index = 0; index < 10; index++) stream.write(line(index));
+    await flushed(stream);
+    for (let index = 10; index < 15; index++) stream.write(line(index));
+    await flushed(stream);
+    const reader = track(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    stream.write(line(15));
+    await flushed(stream);
+    const parsed = drain(reader).trim().split('\n').map((text) => JSON.parse(text) as { n?: number; lostLogLines?: number });
+    expect(parsed).toEqual([expect.objectContaining({ lostLogLines: 15 }), { n: 15, pad: '' }]);
+  });
+
+  it('a process whose stdout is a full pipe nobody reads still exits at once after logging (an exit pass that cannot block)', async () => {
+    // A real pipe in blocking mode, as Docker or `| tee` give: its reader stays open and never reads.
+    const path = join(dir, 'crash-exit');
+    execFileSync('mkfifo', [path]);
+    const reader = track(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    const stdout = openSync(path, constants.O_WRONLY);
+    // Plain node, as the companion runs: a loader such as tsx touches process.stdout, and Node then
+    // makes the pipe non-blocking, which would hide the case.
+    const bundle = join(dir, 'log-stream.mjs');
+    buildSync({ entryPoints: [fileURLToPath(new URL('./log-stream.ts', import.meta.url))], outfile: bundle, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+    const streamUrl = pathToFileURL(bundle).href;
+    // Exactly 64 KiB, a pipe's capacity: the writes complete and leave it full with nothing under
+    // way. Then one more line, and leave straight away (as an uncaught exception would).
+    const script = [
+      `import { LogStream } from ${JSON.stringify(streamUrl)};`,
+      'const stream = new LogStream(1);',
+      "process.on('exit', () => stream.flushSync());",
+      "for (let i = 0; i < 64; i++) stream.write(String(i % 10).repeat(1023) + '\\n');",
+      "setTimeout(() => { stream.write('last\\n'); process.exit(3); }, 300);",
+    ].join('\n');
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', stdout, 'inherit'] });
+    closeSync(stdout);
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect(code).toBe(3);
+    // Start-up, 300 ms, and at most exitWriteMs (500 ms) of trying the full pipe.
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(drain(reader).startsWith('0'.repeat(1023))).toBe(true);
+  }, 20_000);
+
+  it('limits the buffer in UTF-8 bytes, not characters', async () => {
+    const { reader, writer } = fifo('multibyte');
+    track(reader);
+    track(writer);
+    // Nothing is written before the flush: every line waits in the buffer.
+    const stream = new LogStream(writer, { minBytes: 1_000_000, maxDelayMs: 60_000, maxBufferedBytes: 30_000 });
+    const euros = `${JSON.stringify({ euros: '€'.repeat(1000) })}\n`; // 3,014 bytes of UTF-8 in 1,014 characters
+    for (let index = 0; index < 100; index++) stream.write(euros);
+    await flushed(stream);
+    const lines = drain(reader).trim().split('\n');
+    const kept = lines.filter((text) => text.includes('euros')).length;
+    expect(kept).toBe(Math.floor(30_000 / Buffer.byteLength(euros)));
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ lostLogLines: 100 - kept });
+  });
+
 });

@@ -8,14 +8,21 @@
 // - a line waits at most `maxDelayMs`, or until `minBytes` are buffered;
 // - one write at a time, in order; a partial write goes on from where it stopped;
 // - a full pipe (EAGAIN) is tried again every `retryMs`; meanwhile lines are buffered up to
-//   `maxBufferedBytes`, and lines past that are dropped and counted;
+//   `maxBufferedBytes` (UTF-8 bytes), and lines past that are dropped and counted;
 // - any other write error (EPIPE, ENOSPC, EIO...) loses that batch, counted; later lines are tried
-//   again, so logging resumes once the disk has room;
-// - once a write goes through again, a warning line says how many lines were lost;
-// - `flushSync` (at exit) writes what is left in one bounded pass: it gives up on any error, tries
-//   a full pipe again for at most `exitWriteMs`, and writes nothing while an earlier write is still
-//   under way (that write may be blocked on a pipe nobody reads, and so would this one).
-import { write as fsWrite, writeSync } from 'node:fs';
+//   again, so logging resumes once the disk has room; a line cut by the failure is ended with a
+//   newline first, so the next batch starts a line of its own;
+// - a warning line goes out with the next lines written and says how many were lost before them;
+// - `flushSync` (at exit) writes what is left in one pass bounded by `exitWriteMs`, and gives up on
+//   any error but EAGAIN. It writes nothing while an asynchronous write is in the thread pool: that
+//   one's outcome is unknown (it may be blocked on a reader that stopped reading), and writing after
+//   it could duplicate or reorder lines. On Linux a pipe (stdout under Docker, `| tee`) is written
+//   through a non-blocking descriptor of its own (/proc/self/fd), so a full pipe is EAGAIN, not a
+//   blocked write. A socket in blocking mode (stdout of a process Node started, systemd's journal)
+//   cannot be reopened so: the exit pass there blocks if its reader stopped reading just as the
+//   last batch filled the socket's buffer. Shutdown itself (exitAfterLogs) writes its last lines
+//   asynchronously first and so never needs that pass.
+import { constants, fstatSync, openSync, write as fsWrite, writeSync } from 'node:fs';
 
 export interface LogStreamOptions {
   readonly minBytes?: number;
@@ -33,74 +40,118 @@ function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
+/**
+ * The descriptor to write `fd` through: a pipe reopened non-blocking where that works (Linux), else
+ * `fd` itself. Reopening gives a description of its own, so the flags of the inherited descriptor
+ * (shared with other processes) stay as they were.
+ */
+function target(fd: number): number {
+  try {
+    if (process.platform === 'linux' && fstatSync(fd).isFIFO()) return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    // No reader left (ENXIO), no /proc: write to the descriptor as it is.
+  }
+  return fd;
+}
+
+interface Chunk {
+  bytes: Buffer;
+  /** Lines it holds, the warning line's count included: what is lost if it fails. */
+  lines: number;
+  /** Some of it went out already: a failure now leaves a line cut. */
+  started: boolean;
+}
+
 export class LogStream {
   private readonly options: Required<LogStreamOptions>;
+  private readonly fd: number;
   private pending: string[] = [];
   private pendingBytes = 0;
-  /** Set while a write (or its wait before a retry) is under way. */
-  private writing = false;
+  /** A write in the thread pool, whose outcome is not known yet. */
+  private inPool = false;
+  /** A chunk waiting to be tried again after EAGAIN. */
+  private retrying: Chunk | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Lines dropped (buffer full) or lost (write error) since the last warning went out. */
   private lost = 0;
+  /** The last write failed after writing part of a line: the next one starts with a newline. */
+  private cut = false;
   private waiters: Array<() => void> = [];
 
   constructor(
-    private readonly fd: number,
+    fd: number,
     options: LogStreamOptions = {},
     private readonly clock: () => number = Date.now,
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.fd = target(fd);
   }
 
   write(line: string): void {
-    if (this.pendingBytes + line.length > this.options.maxBufferedBytes) {
+    const bytes = Buffer.byteLength(line);
+    if (this.pendingBytes + bytes > this.options.maxBufferedBytes) {
       this.lost += 1;
       return;
     }
     this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.writing) return; // the write under way starts the next one
+    this.pendingBytes += bytes;
+    if (this.busy()) return; // the write under way starts the next one
     if (this.pendingBytes >= this.options.minBytes) this.startWrite();
     else this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
   }
 
   /** Calls back once every line written so far has gone out or been given up on. */
   flush(callback: (error?: Error) => void = () => undefined): void {
-    if (!this.writing && this.pending.length === 0) {
+    if (!this.busy() && this.pending.length === 0) {
       callback();
       return;
     }
     this.waiters.push(() => callback());
-    if (!this.writing) this.startWrite();
+    if (!this.busy()) this.startWrite();
   }
 
   /** What is left, written synchronously in one bounded pass (at exit). Never throws. */
   flushSync(): void {
-    if (this.writing) return;
-    let chunk = this.take();
+    if (this.inPool) return;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    const chunks = [...(this.retrying ? [this.retrying] : []), ...(this.pending.length > 0 ? [this.take()] : [])];
+    this.retrying = undefined;
     const deadline = this.clock() + this.options.exitWriteMs;
-    while (chunk.length > 0) {
-      try {
-        chunk = chunk.subarray(writeSync(this.fd, chunk));
-      } catch (error) {
-        if (errorCode(error) !== 'EAGAIN' || this.clock() >= deadline) return;
-        Atomics.wait(sleeper, 0, 0, 10);
+    for (const chunk of chunks) {
+      let bytes = chunk.bytes;
+      while (bytes.length > 0) {
+        try {
+          bytes = bytes.subarray(writeSync(this.fd, bytes));
+        } catch (error) {
+          if (errorCode(error) !== 'EAGAIN' || this.clock() >= deadline) return;
+          Atomics.wait(sleeper, 0, 0, 10);
+        }
       }
     }
   }
 
-  /** Everything pending as one buffer, behind a warning if lines were lost since the last write. */
-  private take(): Buffer {
-    let text = this.pending.join('');
-    if (this.lost > 0) {
-      text = `${JSON.stringify({ level: 'warn', time: new Date(this.clock()).toISOString(), lostLogLines: this.lost, msg: 'log lines lost: stdout was full or failing' })}\n${text}`;
-      this.lost = 0;
-    }
-    this.pending = [];
-    this.pendingBytes = 0;
-    return Buffer.from(text, 'utf8');
+  private busy(): boolean {
+    return this.inPool || this.retrying !== undefined;
   }
 
+  /** Everything pending as one chunk, behind a warning if lines were lost since the last write. */
+  private take(): Chunk {
+    let text = this.pending.join('');
+    let lines = this.pending.length;
+    if (this.lost > 0) {
+      text = `${JSON.stringify({ level: 'warn', time: new Date(this.clock()).toISOString(), lostLogLines: this.lost, msg: 'log lines lost: stdout was full or failing' })}\n${text}`;
+      lines += this.lost;
+      this.lost = 0;
+    }
+    if (this.cut) text = `\n${text}`;
+    this.cut = false;
+    this.pending = [];
+    this.pendingBytes = 0;
+    return { bytes: Buffer.from(text, 'utf8'), lines, started: false };
+  }
+
+  /** Writes what is pending; with nothing pending, calls back the flushes (a warning waits for a line to go with). */
   private startWrite(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
@@ -108,27 +159,33 @@ export class LogStream {
       this.settle();
       return;
     }
-    const lines = this.pending.length;
-    this.writing = true;
-    this.send(this.take(), lines);
+    this.send(this.take());
   }
 
-  private send(chunk: Buffer, lines: number): void {
-    fsWrite(this.fd, chunk, 0, chunk.length, null, (error, written) => {
+  private send(chunk: Chunk): void {
+    this.inPool = true;
+    fsWrite(this.fd, chunk.bytes, 0, chunk.bytes.length, null, (error, written) => {
+      this.inPool = false;
       if (error) {
         if (errorCode(error) === 'EAGAIN') {
-          setTimeout(() => this.send(chunk, lines), this.options.retryMs).unref();
+          this.retrying = chunk;
+          this.retryTimer = setTimeout(() => {
+            this.retrying = undefined;
+            this.retryTimer = undefined;
+            this.send(chunk);
+          }, this.options.retryMs).unref();
           return;
         }
-        this.lost += lines;
-      } else if (written < chunk.length) {
-        this.send(chunk.subarray(written), lines);
+        // Lost, counted in the next warning; a line it cut is ended before the next batch.
+        this.lost += chunk.lines;
+        this.cut ||= chunk.started;
+      } else if (written < chunk.bytes.length) {
+        this.send({ ...chunk, bytes: chunk.bytes.subarray(written), started: true });
         return;
       }
-      this.writing = false;
-      if (this.pendingBytes >= this.options.minBytes || this.waiters.length > 0) this.startWrite();
-      else if (this.pending.length > 0) this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
-      else this.settle();
+      if (this.pending.length === 0) this.settle();
+      else if (this.pendingBytes >= this.options.minBytes || this.waiters.length > 0) this.startWrite();
+      else this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
     });
   }
 
