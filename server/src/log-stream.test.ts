@@ -195,6 +195,51 @@ describe('LogStream', () => {
     expect(drain(reader).startsWith('0'.repeat(1023))).toBe(true);
   }, 20_000);
 
+  it('a batch cut short by a failure counts only its unwritten lines as lost, and the cut line is ended before the next one', async () => {
+    const path = join(dir, 'cut');
+    execFileSync('mkfifo', [path]);
+    const firstReader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = track(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    const stream = new LogStream(writer, { minBytes: 1, retryMs: 50 });
+    // 100 lines of 1,000 bytes in one batch: the pipe (64 KiB) takes the first 65 and part of the 66th.
+    const lineOf = (index: number) => `${JSON.stringify({ n: index, pad: 'x'.repeat(1000 - 16 - String(index).length) })}\n`;
+    expect(Buffer.byteLength(lineOf(7))).toBe(1000);
+    stream.write(Array.from({ length: 100 }, (_, index) => lineOf(index)).join(''));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // The reader goes away while the rest waits: its next try fails (EPIPE).
+    closeSync(firstReader);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A new reader gets what the pipe took, then the rest.
+    const reader = track(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    stream.write(line(100));
+    let done = false;
+    stream.flush(() => {
+      done = true;
+    });
+    let received = '';
+    while (!done) {
+      received += drain(reader);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    received += drain(reader);
+    const lines = received.trim().split('\n');
+    const parsed = lines.map((text) => {
+      try {
+        return JSON.parse(text) as { n?: number; lostLogLines?: number };
+      } catch {
+        return 'cut';
+      }
+    });
+    // The lines the pipe took whole, one line cut (and ended, so the next line is whole), the warning, the new line.
+    const whole = parsed.flatMap((entry) => (entry !== 'cut' && entry.n !== undefined && entry.n < 100 ? [entry.n] : []));
+    expect(whole).toEqual(Array.from({ length: whole.length }, (_, index) => index));
+    expect(parsed.filter((entry) => entry === 'cut')).toHaveLength(1);
+    expect(parsed.at(-1)).toEqual({ n: 100, pad: '' });
+    // Lost: only what the pipe did not take, the cut line included; not the whole batch.
+    const warning = parsed.find((entry) => entry !== 'cut' && entry.lostLogLines !== undefined) as { lostLogLines: number };
+    expect(warning.lostLogLines).toBe(100 - whole.length);
+  });
+
   it('limits the buffer in UTF-8 bytes, not characters', async () => {
     const { reader, writer } = fifo('multibyte');
     track(reader);

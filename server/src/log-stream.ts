@@ -1,5 +1,5 @@
 // The companion's log output: JSON lines written to a file descriptor (stdout) in batches, without
-// ever blocking the event loop on a reader and without ever keeping the process from exiting.
+// ever blocking the event loop on a reader.
 //
 // sonic-boom (pino's default destination) did the batching before; its synchronous flush at exit
 // (sonic-boom 4) retries every write error but EAGAIN every 100 ms for ever, so a companion whose
@@ -7,21 +7,25 @@
 // promises instead:
 // - a line waits at most `maxDelayMs`, or until `minBytes` are buffered;
 // - one write at a time, in order; a partial write goes on from where it stopped;
-// - a full pipe (EAGAIN) is tried again every `retryMs`; meanwhile lines are buffered up to
-//   `maxBufferedBytes` (UTF-8 bytes), and lines past that are dropped and counted;
-// - any other write error (EPIPE, ENOSPC, EIO...) loses that batch, counted; later lines are tried
-//   again, so logging resumes once the disk has room; a line cut by the failure is ended with a
-//   newline first, so the next batch starts a line of its own;
+// - a full pipe (EAGAIN) is tried again, soon after a partial write (so that another writer of the
+//   pipe has little time to land inside a line of ours), then every `retryMs`; meanwhile lines are
+//   buffered up to `maxBufferedBytes` (UTF-8 bytes), and lines past that are dropped and counted;
+// - any other write error (EPIPE, ENOSPC, EIO...) loses the lines not yet written, counted; later
+//   lines are tried again, so logging resumes once the disk has room; a line cut by the failure is
+//   ended with a newline first, so the next batch starts a line of its own;
 // - a warning line goes out with the next lines written and says how many were lost before them;
 // - `flushSync` (at exit) writes what is left in one pass bounded by `exitWriteMs`, and gives up on
 //   any error but EAGAIN. It writes nothing while an asynchronous write is in the thread pool: that
-//   one's outcome is unknown (it may be blocked on a reader that stopped reading), and writing after
-//   it could duplicate or reorder lines. On Linux a pipe (stdout under Docker, `| tee`) is written
-//   through a non-blocking descriptor of its own (/proc/self/fd), so a full pipe is EAGAIN, not a
-//   blocked write. A socket in blocking mode (stdout of a process Node started, systemd's journal)
-//   cannot be reopened so: the exit pass there blocks if its reader stopped reading just as the
-//   last batch filled the socket's buffer. Shutdown itself (exitAfterLogs) writes its last lines
-//   asynchronously first and so never needs that pass.
+//   one's outcome is unknown, and writing after it could duplicate or reorder lines.
+//
+// Where stdout is a pipe, Linux lets us reopen it through /proc/self/fd with a description of our
+// own, made non-blocking without touching the inherited one: a full pipe is then EAGAIN and nothing
+// ever blocks. A socket (systemd's journal, the stdio of a process Node started) cannot be
+// reopened, nor can a pipe another user created (Docker's, under `USER`). Writes to those block in
+// Node's thread pool while their reader is stalled, unless the descriptor is non-blocking, and
+// Node waits for its thread pool when the process exits. In the companion it is: Node puts a pipe
+// or socket stdout in non-blocking mode as soon as it sets up `process.stdout`, which it does when
+// the checkpoint worker starts (to forward the worker's output). Requests are never held up either way.
 import { constants, fstatSync, openSync, write as fsWrite, writeSync } from 'node:fs';
 
 export interface LogStreamOptions {
@@ -55,11 +59,25 @@ function target(fd: number): number {
 }
 
 interface Chunk {
+  /** What is left to write. */
   bytes: Buffer;
-  /** Lines it holds, the warning line's count included: what is lost if it fails. */
-  lines: number;
-  /** Some of it went out already: a failure now leaves a line cut. */
-  started: boolean;
+  /** What went out last ended inside a line: a failure now leaves that line cut. */
+  midLine: boolean;
+  /** EAGAIN answers in a row, which space out the retries. */
+  attempts: number;
+  /** The count its leading warning line carries, while that line is not written whole (else 0). */
+  carried: number;
+  /** Where that warning line ends in `bytes`. */
+  warningEnd: number;
+}
+
+const NEWLINE = 0x0a;
+
+/** Lines that end in `bytes`: what is lost when they cannot be written. */
+function linesIn(bytes: Buffer): number {
+  let count = 0;
+  for (let index = bytes.indexOf(NEWLINE); index !== -1; index = bytes.indexOf(NEWLINE, index + 1)) count += 1;
+  return count;
 }
 
 export class LogStream {
@@ -137,18 +155,16 @@ export class LogStream {
 
   /** Everything pending as one chunk, behind a warning if lines were lost since the last write. */
   private take(): Chunk {
-    let text = this.pending.join('');
-    let lines = this.pending.length;
-    if (this.lost > 0) {
-      text = `${JSON.stringify({ level: 'warn', time: new Date(this.clock()).toISOString(), lostLogLines: this.lost, msg: 'log lines lost: stdout was full or failing' })}\n${text}`;
-      lines += this.lost;
-      this.lost = 0;
-    }
-    if (this.cut) text = `\n${text}`;
+    const lines = this.pending.join('');
+    const carried = this.lost;
+    const warning =
+      (this.cut ? '\n' : '') +
+      (carried > 0 ? `${JSON.stringify({ level: 'warn', time: new Date(this.clock()).toISOString(), lostLogLines: carried, msg: 'log lines lost: stdout was full or failing' })}\n` : '');
+    this.lost = 0;
     this.cut = false;
     this.pending = [];
     this.pendingBytes = 0;
-    return { bytes: Buffer.from(text, 'utf8'), lines, started: false };
+    return { bytes: Buffer.from(warning + lines, 'utf8'), midLine: false, attempts: 0, carried, warningEnd: carried > 0 ? Buffer.byteLength(warning) : 0 };
   }
 
   /** Writes what is pending; with nothing pending, calls back the flushes (a warning waits for a line to go with). */
@@ -168,19 +184,30 @@ export class LogStream {
       this.inPool = false;
       if (error) {
         if (errorCode(error) === 'EAGAIN') {
-          this.retrying = chunk;
+          // Inside a line, the pipe usually has room again within a few ms: 5, 10, 20... ms up to retryMs.
+          const delay = chunk.midLine ? Math.min(this.options.retryMs, 5 * 2 ** chunk.attempts) : this.options.retryMs;
+          const next = { ...chunk, attempts: chunk.attempts + 1 };
+          this.retrying = next;
           this.retryTimer = setTimeout(() => {
             this.retrying = undefined;
             this.retryTimer = undefined;
-            this.send(chunk);
-          }, this.options.retryMs).unref();
+            this.send(next);
+          }, delay).unref();
           return;
         }
-        // Lost, counted in the next warning; a line it cut is ended before the next batch.
-        this.lost += chunk.lines;
-        this.cut ||= chunk.started;
+        // Lost, counted in the next warning (a warning that did not go out hands on its count);
+        // a line it cut is ended before the next batch.
+        this.lost += linesIn(chunk.bytes) + (chunk.carried > 0 ? chunk.carried - 1 : 0);
+        this.cut ||= chunk.midLine;
       } else if (written < chunk.bytes.length) {
-        this.send({ ...chunk, bytes: chunk.bytes.subarray(written), started: true });
+        const warningOut = written >= chunk.warningEnd;
+        this.send({
+          bytes: chunk.bytes.subarray(written),
+          midLine: chunk.bytes[written - 1] !== NEWLINE,
+          attempts: 0,
+          carried: warningOut ? 0 : chunk.carried,
+          warningEnd: warningOut ? 0 : chunk.warningEnd - written,
+        });
         return;
       }
       if (this.pending.length === 0) this.settle();

@@ -2,8 +2,8 @@
 // died, `companion | head`, a parent that went away): the shutdown's last lines cannot be written
 // (EPIPE) and must not keep the process from exiting. The shutdown still completes: the database is
 // checkpointed and closed, and the data directory's lock is released.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ function spawnCompanion(dataDir: string, stdout: 'pipe' | number, port = 0) {
   ensureServerBuilt();
   return spawn(process.execPath, [join('server', 'dist', 'main.mjs')], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BYOK_DATA_DIR: dataDir, BYOK_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BYOK_DATA_DIR: dataDir, BYOK_PORT: String(port), BYOK_RATE_LIMITS: 'off' },
     stdio: ['ignore', stdout, 'ignore'],
   });
 }
@@ -82,6 +82,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Waits until the companion at `url` answers /healthz (it started without telling us its URL). */
+async function waitServing(url: string): Promise<void> {
+  let status = 0;
+  for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+    status = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((response) => response.status, () => 0);
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(status).toBe(200);
+}
+
 describe('shutdown with stdout full or stalled', () => {
   it('exits 0 on SIGTERM when stdout is a full disk (/dev/full), after serving requests', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
@@ -93,12 +103,7 @@ describe('shutdown with stdout full or stalled', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const url = `http://127.0.0.1:${port}`;
-      let status = 0;
-      for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
-        status = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((response) => response.status, () => 0);
-        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(status).toBe(200);
+      await waitServing(url);
       const served = () => fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((response) => response.status);
       for (let index = 0; index < 5; index++) expect(await served()).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -111,21 +116,57 @@ describe('shutdown with stdout full or stalled', () => {
     }
   });
 
-  it('exits 0 on SIGTERM when whoever reads its stdout stopped reading (the pipe is full)', async () => {
+  it('exits 0 on SIGTERM when whoever reads its stdout, a pipe, stopped reading and the pipe is full', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
     dataDirs.push(dataDir);
-    const { child, exited, url } = await startCompanion(dataDir);
+    // A real pipe, as Docker or `| tee` give: its reader stays open and never reads.
+    const fifo = join(dataDir, 'stdout.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY);
+    const port = await freePort();
+    const child = spawnCompanion(dataDir, writer, port);
+    closeSync(writer);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      // The reader is alive but reads nothing more: a pipe holds 64 KiB, far fewer than these request lines.
-      child.stdout!.pause();
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        for (let index = 0; index < 100; index++) expect((await fetch(`${url}/v1/nothing-here-${'x'.repeat(200)}`)).status).toBe(404);
-      }));
+      const url = `http://127.0.0.1:${port}`;
+      await waitServing(url);
+      // Far more request lines than the pipe's 64 KiB.
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let index = 0; index < 100; index++) {
+            expect((await fetch(`${url}/v1/nothing-here-${'x'.repeat(200)}`, { signal: AbortSignal.timeout(5_000) })).status).toBe(404);
+          }
+        }),
+      );
       child.kill('SIGTERM');
       // The last lines wait 2 s at most for the pipe, then the companion leaves without them.
       expect(await within(exited, 10_000)).toBe(0);
       const wal = join(dataDir, 'byok.sqlite-wal');
       expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      closeSync(reader);
+    }
+  });
+
+  it('exits 0 on SIGTERM when whoever reads its stdout, a socket, stopped reading and its buffer is full', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
+    dataDirs.push(dataDir);
+    // Node gives a child's stdio as a socket pair: we stop reading ours.
+    const { child, exited, url } = await startCompanion(dataDir);
+    try {
+      child.stdout!.pause();
+      // About 1 MB of request lines, more than a socket pair holds.
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let index = 0; index < 400; index++) {
+            expect((await fetch(`${url}/v1/nothing-here-${'x'.repeat(2000)}`, { signal: AbortSignal.timeout(5_000) })).status).toBe(404);
+          }
+        }),
+      );
+      child.kill('SIGTERM');
+      expect(await within(exited, 10_000)).toBe(0);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       child.stdout!.destroy();
