@@ -69,9 +69,18 @@ describe('LogStream', () => {
     expect(readFileSync(path, 'utf8')).toContain('"n":501');
   });
 
-  it('a full disk (ENOSPC) loses lines without throwing; flush calls back and the exit pass returns', async () => {
-    const fd = track(openSync('/dev/full', 'w'));
-    const stream = new LogStream(fd, { maxDelayMs: 10 });
+  it.each([
+    ['a full disk (ENOSPC)', () => track(openSync('/dev/full', 'w'))],
+    [
+      'a reader that went away (EPIPE)',
+      () => {
+        const { reader, writer } = fifo('gone');
+        closeSync(reader);
+        return track(writer);
+      },
+    ],
+  ])('%s loses lines without throwing; flush calls back and the exit pass returns', async (_case, openTarget) => {
+    const stream = new LogStream(openTarget(), { maxDelayMs: 10 });
     for (let index = 0; index < 100; index++) stream.write(line(index, 100));
     await flushed(stream);
     stream.write(line(100));
@@ -80,51 +89,36 @@ describe('LogStream', () => {
     expect(Date.now() - started).toBeLessThan(200);
   });
 
-  it('a reader that went away (EPIPE) loses lines without throwing; flush calls back and the exit pass returns', async () => {
-    const { reader, writer } = fifo('gone');
-    closeSync(reader);
-    track(writer);
-    const stream = new LogStream(writer, { maxDelayMs: 10 });
-    for (let index = 0; index < 100; index++) stream.write(line(index, 100));
-    await flushed(stream);
-    stream.write(line(100));
-    const started = Date.now();
-    stream.flushSync();
-    expect(Date.now() - started).toBeLessThan(200);
-  });
-
-  it('a reader that stops reading (EAGAIN): buffering is bounded, and the exit pass gives up within its time', async () => {
-    const { reader, writer } = fifo('stalled-exit');
+  /**
+   * A stream on a FIFO whose reader does not read, given about 450 KiB: a pipe holds 64 KiB, the
+   * buffer 64 KiB more, the rest is dropped. Resolves once a flush is seen waiting on the pipe.
+   */
+  async function stalled(name: string, options: { exitWriteMs?: number } = {}) {
+    const { reader, writer } = fifo(name);
     track(reader);
     track(writer);
-    const stream = new LogStream(writer, { maxDelayMs: 10, retryMs: 20, maxBufferedBytes: 64 * 1024, exitWriteMs: 100 });
+    const stream = new LogStream(writer, { maxDelayMs: 10, retryMs: 20, maxBufferedBytes: 64 * 1024, ...options });
     for (let index = 0; index < 3000; index++) stream.write(line(index, 130));
-    let done = false;
+    const state = { done: false };
     stream.flush(() => {
-      done = true;
+      state.done = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(done).toBe(false);
+    expect(state.done).toBe(false);
+    return { reader, stream, state };
+  }
+
+  it('a reader that stops reading (EAGAIN): buffering is bounded, and the exit pass gives up within its time', async () => {
+    const { stream } = await stalled('stalled-exit', { exitWriteMs: 100 });
     const started = Date.now();
     stream.flushSync();
     expect(Date.now() - started).toBeLessThan(400);
   });
 
   it('a reader that stops reading, then reads again: every kept line in order, and a count of the dropped ones', async () => {
-    const { reader, writer } = fifo('stalled');
-    track(reader);
-    track(writer);
-    const stream = new LogStream(writer, { maxDelayMs: 10, retryMs: 20, maxBufferedBytes: 64 * 1024 });
-    // About 450 KiB: a pipe holds 64 KiB, the buffer 64 KiB more; the rest is dropped.
-    for (let index = 0; index < 3000; index++) stream.write(line(index, 130));
-    let done = false;
-    stream.flush(() => {
-      done = true;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(done).toBe(false);
+    const { reader, stream, state } = await stalled('stalled');
     let received = '';
-    while (!done) {
+    while (!state.done) {
       received += drain(reader);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

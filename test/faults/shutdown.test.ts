@@ -2,7 +2,7 @@
 // died, `companion | head`, a parent that went away): the shutdown's last lines cannot be written
 // (EPIPE) and must not keep the process from exiting. The shutdown still completes: the database is
 // checkpointed and closed, and the data directory's lock is released.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,6 +45,14 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timed out'> {
   return Promise.race([promise, new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms).unref())]);
 }
 
+/** SIGTERM, an exit 0 within 10 s, and a shutdown run to its end: the WAL checkpointed into the database and truncated. */
+async function expectCleanStop(child: ChildProcess, exited: Promise<number | null>, dataDir: string): Promise<void> {
+  child.kill('SIGTERM');
+  expect(await within(exited, 10_000)).toBe(0);
+  const wal = join(dataDir, 'byok.sqlite-wal');
+  expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+}
+
 describe('shutdown', () => {
   it.each([
     ['right after its reader went away', 0],
@@ -62,11 +70,7 @@ describe('shutdown', () => {
       child.stdout!.destroy();
       for (let index = 0; index < requests; index++) expect((await fetch(`${url}/healthz`)).status).toBe(200);
       if (requests > 0) await new Promise((resolve) => setTimeout(resolve, 300)); // past the log's batching delay
-      child.kill('SIGTERM');
-      expect(await within(exited, 10_000)).toBe(0);
-      // The shutdown ran to its end: the WAL was checkpointed into the database and truncated.
-      const wal = join(dataDir, 'byok.sqlite-wal');
-      expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+      await expectCleanStop(child, exited, dataDir);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
@@ -92,6 +96,17 @@ async function waitServing(url: string): Promise<void> {
   expect(status).toBe(200);
 }
 
+/** `requests` requests to a path that is not there (each logs a line of about `pathLength` bytes), 8 at a time. */
+async function flood(url: string, requests: number, pathLength: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let index = 0; index < requests / 8; index++) {
+        expect((await fetch(`${url}/v1/nothing-here-${'x'.repeat(pathLength)}`, { signal: AbortSignal.timeout(5_000) })).status).toBe(404);
+      }
+    }),
+  );
+}
+
 describe('shutdown with stdout full or stalled', () => {
   it('exits 0 on SIGTERM when stdout is a full disk (/dev/full), after serving requests', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
@@ -109,8 +124,7 @@ describe('shutdown with stdout full or stalled', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Still serving after its log writes failed.
       expect(await served()).toBe(200);
-      child.kill('SIGTERM');
-      expect(await within(exited, 10_000)).toBe(0);
+      await expectCleanStop(child, exited, dataDir);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
@@ -132,18 +146,9 @@ describe('shutdown with stdout full or stalled', () => {
       const url = `http://127.0.0.1:${port}`;
       await waitServing(url);
       // Far more request lines than the pipe's 64 KiB.
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          for (let index = 0; index < 100; index++) {
-            expect((await fetch(`${url}/v1/nothing-here-${'x'.repeat(200)}`, { signal: AbortSignal.timeout(5_000) })).status).toBe(404);
-          }
-        }),
-      );
-      child.kill('SIGTERM');
+      await flood(url, 800, 200);
       // The last lines wait 2 s at most for the pipe, then the companion leaves without them.
-      expect(await within(exited, 10_000)).toBe(0);
-      const wal = join(dataDir, 'byok.sqlite-wal');
-      expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+      await expectCleanStop(child, exited, dataDir);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       closeSync(reader);
@@ -158,15 +163,8 @@ describe('shutdown with stdout full or stalled', () => {
     try {
       child.stdout!.pause();
       // About 1 MB of request lines, more than a socket pair holds.
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          for (let index = 0; index < 400; index++) {
-            expect((await fetch(`${url}/v1/nothing-here-${'x'.repeat(2000)}`, { signal: AbortSignal.timeout(5_000) })).status).toBe(404);
-          }
-        }),
-      );
-      child.kill('SIGTERM');
-      expect(await within(exited, 10_000)).toBe(0);
+      await flood(url, 3200, 2000);
+      await expectCleanStop(child, exited, dataDir);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       child.stdout!.destroy();
