@@ -189,49 +189,99 @@ describe('LogStream', () => {
     expect(drain(reader).startsWith('0'.repeat(1023))).toBe(true);
   }, 20_000);
 
-  it('a batch cut short by a failure counts only its unwritten lines as lost, and the cut line is ended before the next one', async () => {
-    const path = join(dir, 'cut');
+  type Parsed = { n?: number; lostLogLines?: number } | 'cut';
+
+  /**
+   * 100 lines of 1,000 bytes in one batch to a FIFO: the pipe (64 KiB) takes the first 65 and part
+   * of the 66th; then its reader goes away while the rest waits, so the rest fails (EPIPE). Returns
+   * the stream and a function that opens a new reader and reads everything up to a flush.
+   */
+  async function cutBatch(name: string) {
+    const path = join(dir, name);
     execFileSync('mkfifo', [path]);
     const firstReader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const writer = track(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
     const stream = new LogStream(writer, { minBytes: 1, retryMs: 50 });
-    // 100 lines of 1,000 bytes in one batch: the pipe (64 KiB) takes the first 65 and part of the 66th.
     const lineOf = (index: number) => `${JSON.stringify({ n: index, pad: 'x'.repeat(1000 - 16 - String(index).length) })}\n`;
     expect(Buffer.byteLength(lineOf(7))).toBe(1000);
     stream.write(Array.from({ length: 100 }, (_, index) => lineOf(index)).join(''));
     await new Promise((resolve) => setTimeout(resolve, 60));
-    // The reader goes away while the rest waits: its next try fails (EPIPE).
     closeSync(firstReader);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    // A new reader gets what the pipe took, then the rest.
-    const reader = track(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
-    stream.write(line(100));
-    let done = false;
-    stream.flush(() => {
-      done = true;
-    });
-    let received = '';
-    while (!done) {
-      received += drain(reader);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    received += drain(reader);
-    const lines = received.trim().split('\n');
-    const parsed = lines.map((text) => {
-      try {
-        return JSON.parse(text) as { n?: number; lostLogLines?: number };
-      } catch {
-        return 'cut';
+    /** A new reader gets what the pipe took, then what `last` and the flush bring: one entry per line. */
+    const readAfter = async (last: string): Promise<Parsed[]> => {
+      const reader = track(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+      stream.write(last);
+      let done = false;
+      stream.flush(() => {
+        done = true;
+      });
+      let received = '';
+      while (!done) {
+        received += drain(reader);
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
-    });
+      received += drain(reader);
+      return received.trim().split('\n').map((text) => {
+        try {
+          return JSON.parse(text) as { n?: number; lostLogLines?: number };
+        } catch {
+          return 'cut';
+        }
+      });
+    };
+    return { stream, readAfter };
+  }
+
+  const wholeOf = (parsed: Parsed[]): number[] => parsed.flatMap((entry) => (entry !== 'cut' && entry.n !== undefined && entry.n < 100 ? [entry.n] : []));
+  const lostIn = (parsed: Parsed[]): number | undefined => parsed.flatMap((entry) => (entry !== 'cut' && entry.lostLogLines !== undefined ? [entry.lostLogLines] : []))[0];
+
+  it('a batch cut short by a failure counts only its unwritten lines as lost, and the cut line is ended before the next one', async () => {
+    const { readAfter } = await cutBatch('cut');
+    const parsed = await readAfter(line(100));
     // The lines the pipe took whole, one line cut (and ended, so the next line is whole), the warning, the new line.
-    const whole = parsed.flatMap((entry) => (entry !== 'cut' && entry.n !== undefined && entry.n < 100 ? [entry.n] : []));
+    const whole = wholeOf(parsed);
     expect(whole).toEqual(Array.from({ length: whole.length }, (_, index) => index));
     expect(parsed.filter((entry) => entry === 'cut')).toHaveLength(1);
     expect(parsed.at(-1)).toEqual({ n: 100, pad: '' });
     // Lost: only what the pipe did not take, the cut line included; not the whole batch.
-    const warning = parsed.find((entry) => entry !== 'cut' && entry.lostLogLines !== undefined) as { lostLogLines: number };
-    expect(warning.lostLogLines).toBe(100 - whole.length);
+    expect(lostIn(parsed)).toBe(100 - whole.length);
+  });
+
+  it('a cut line stays to be ended, and is not counted, when the batch meant to end it fails too', async () => {
+    const { stream, readAfter } = await cutBatch('cut-twice');
+    // Still no reader: the batch that starts with the newline ending the cut line fails as well.
+    stream.write(line(100));
+    await flushed(stream);
+    const parsed = await readAfter(line(101));
+    expect(parsed.filter((entry) => entry === 'cut')).toHaveLength(1);
+    // The rest of the first batch (the cut line included) and line 100.
+    expect(lostIn(parsed)).toBe(100 - wholeOf(parsed).length + 1);
+    expect(parsed.at(-1)).toEqual({ n: 101, pad: '' });
+  });
+
+  it('a flush calls back once the lines written before it are out, even while logging never pauses', async () => {
+    const path = join(dir, 'busy.log');
+    const stream = new LogStream(track(openSync(path, 'w')), { maxDelayMs: 10 });
+    let index = 0;
+    let running = true;
+    const pump = (): void => {
+      if (!running) return;
+      stream.write(line(index++));
+      setImmediate(pump);
+    };
+    pump();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const settled = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 2_000);
+      stream.flush(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    running = false;
+    expect(settled).toBe(true);
+    await flushed(stream);
   });
 
   it('limits the buffer in UTF-8 bytes, not characters', async () => {

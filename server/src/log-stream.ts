@@ -9,7 +9,8 @@
 // - one write at a time, in order; a partial write goes on from where it stopped;
 // - a full pipe (EAGAIN) is tried again, soon after a partial write (so that another writer of the
 //   pipe has little time to land inside a line of ours), then every `retryMs`; meanwhile lines are
-//   buffered up to `maxBufferedBytes` (UTF-8 bytes), and lines past that are dropped and counted;
+//   buffered up to `maxBufferedBytes` (UTF-8 bytes; with the chunk being written, up to twice
+//   that), and lines past that are dropped and counted;
 // - any other write error (EPIPE, ENOSPC, EIO...) loses the lines not yet written, counted; later
 //   lines are tried again, so logging resumes once the disk has room; a line cut by the failure is
 //   ended with a newline first, so the next batch starts a line of its own;
@@ -69,6 +70,10 @@ interface Chunk {
   carried: number;
   /** Where that warning line ends in `bytes`. */
   warningEnd: number;
+  /** It starts with the newline that ends a line an earlier failure cut, not written yet. */
+  endsCut: boolean;
+  /** The count of lines accepted once its last line was (flushes wait for a count). */
+  upTo: number;
 }
 
 const NEWLINE = 0x0a;
@@ -95,7 +100,10 @@ export class LogStream {
   private lost = 0;
   /** The last write failed after writing part of a line: the next one starts with a newline. */
   private cut = false;
-  private waiters: Array<() => void> = [];
+  /** Lines accepted so far, and how many of them have gone out or been given up on. */
+  private accepted = 0;
+  private finished = 0;
+  private waiters: Array<{ upTo: number; callback: () => void }> = [];
 
   constructor(
     fd: number,
@@ -114,18 +122,22 @@ export class LogStream {
     }
     this.pending.push(line);
     this.pendingBytes += bytes;
+    this.accepted += 1;
     if (this.busy()) return; // the write under way starts the next one
     if (this.pendingBytes >= this.options.minBytes) this.startWrite();
     else this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
   }
 
-  /** Calls back once every line written so far has gone out or been given up on. */
+  /**
+   * Calls back once every line written so far has gone out or been given up on; lines written
+   * after this call do not hold it up.
+   */
   flush(callback: (error?: Error) => void = () => undefined): void {
-    if (!this.busy() && this.pending.length === 0) {
+    if (this.finished >= this.accepted) {
       callback();
       return;
     }
-    this.waiters.push(() => callback());
+    this.waiters.push({ upTo: this.accepted, callback: () => callback() });
     if (!this.busy()) this.startWrite();
   }
 
@@ -157,25 +169,30 @@ export class LogStream {
   private take(): Chunk {
     const lines = this.pending.join('');
     const carried = this.lost;
+    const endsCut = this.cut;
     const warning =
-      (this.cut ? '\n' : '') +
+      (endsCut ? '\n' : '') +
       (carried > 0 ? `${JSON.stringify({ level: 'warn', time: new Date(this.clock()).toISOString(), lostLogLines: carried, msg: 'log lines lost: stdout was full or failing' })}\n` : '');
     this.lost = 0;
     this.cut = false;
     this.pending = [];
     this.pendingBytes = 0;
-    return { bytes: Buffer.from(warning + lines, 'utf8'), midLine: false, attempts: 0, carried, warningEnd: carried > 0 ? Buffer.byteLength(warning) : 0 };
+    return {
+      bytes: Buffer.from(warning + lines, 'utf8'),
+      midLine: false,
+      attempts: 0,
+      carried,
+      warningEnd: carried > 0 ? Buffer.byteLength(warning) : 0,
+      endsCut,
+      upTo: this.accepted,
+    };
   }
 
-  /** Writes what is pending; with nothing pending, calls back the flushes (a warning waits for a line to go with). */
+  /** Writes what is pending (a warning waits for a line to go with). */
   private startWrite(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) {
-      this.settle();
-      return;
-    }
-    this.send(this.take());
+    if (this.pending.length > 0) this.send(this.take());
   }
 
   private send(chunk: Chunk): void {
@@ -195,30 +212,35 @@ export class LogStream {
           }, delay).unref();
           return;
         }
-        // Lost, counted in the next warning (a warning that did not go out hands on its count);
-        // a line it cut is ended before the next batch.
-        this.lost += linesIn(chunk.bytes) + (chunk.carried > 0 ? chunk.carried - 1 : 0);
-        this.cut ||= chunk.midLine;
+        // Lost, counted in the next warning: its lines, not the newline that was to end a cut
+        // line (which is still to be ended), and a warning that did not go out hands on its count.
+        this.lost += linesIn(chunk.bytes) - (chunk.endsCut ? 1 : 0) + (chunk.carried > 0 ? chunk.carried - 1 : 0);
+        this.cut ||= chunk.midLine || chunk.endsCut;
       } else if (written < chunk.bytes.length) {
         const warningOut = written >= chunk.warningEnd;
         this.send({
+          ...chunk,
           bytes: chunk.bytes.subarray(written),
           midLine: chunk.bytes[written - 1] !== NEWLINE,
           attempts: 0,
           carried: warningOut ? 0 : chunk.carried,
           warningEnd: warningOut ? 0 : chunk.warningEnd - written,
+          endsCut: false,
         });
         return;
       }
-      if (this.pending.length === 0) this.settle();
-      else if (this.pendingBytes >= this.options.minBytes || this.waiters.length > 0) this.startWrite();
+      this.finished = chunk.upTo;
+      this.settle();
+      if (this.pending.length === 0) return;
+      if (this.pendingBytes >= this.options.minBytes || this.waiters.length > 0) this.startWrite();
       else this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
     });
   }
 
+  /** Calls back the flushes whose lines have all gone out or been given up on. */
   private settle(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter();
+    const ready = this.waiters.filter((waiter) => waiter.upTo <= this.finished);
+    this.waiters = this.waiters.filter((waiter) => waiter.upTo > this.finished);
+    for (const waiter of ready) waiter.callback();
   }
 }
