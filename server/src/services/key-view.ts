@@ -1,5 +1,7 @@
 // What personal and organization keys show the same way: the start of their public view (the wire's
-// keyViewSchema) and the detail their audit events carry (label and hint, never key material).
+// keyViewSchema), the detail their audit events carry (label and hint, never key material), and
+// their versions' `If-Match`.
+import { AppError } from '@byok/shared';
 import type { KeyHint } from '@byok/shared';
 import type { ProviderId } from '@byok/shared/providers/types';
 import type { OrgSecretView } from '@byok/shared/wire/admin';
@@ -42,4 +44,24 @@ export function keyAuditDetail(record: { label: string; hint: KeyHint }, keyless
 /** A provider's refusal of a key: its label, the HTTP status, and `markedInvalid: false` when the key had been replaced meanwhile. */
 export function refusalAuditDetail(refusal: { label: string; status: number | undefined }, marked: boolean): { label: string; status?: number; markedInvalid?: false } {
   return { label: refusal.label, ...(refusal.status === undefined ? {} : { status: refusal.status }), ...(marked ? {} : { markedInvalid: false as const }) };
+}
+
+/** `"3"`, `W/"3"` or `3` -> 3; anything else is a 400. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match?.[1]) throw new AppError('bad_request', 'If-Match must be a version ETag such as "3".');
+  return Number(match[1]);
+}
+
+export const VERSION_MISMATCH = 'The key changed meanwhile (version mismatch).';
+
+/**
+ * A write's `If-Match` version (undefined: none sent) against the key's current version (undefined:
+ * no such key): 409 `conflict` unless they agree.
+ */
+export function checkIfMatch(ifMatch: number | undefined, version: number | undefined): void {
+  if (ifMatch === undefined) return;
+  if (version === undefined) throw new AppError('conflict', 'The key no longer exists.');
+  if (ifMatch !== version) throw new AppError('conflict', VERSION_MISMATCH);
 }

@@ -13,7 +13,7 @@ import type { Db } from '../store/db';
 import type { SecretRecord, SecretsStore } from '../store/secrets-store';
 import type { OrgSecretsStore } from './admin/org-secrets-store';
 import type { AuditService } from './audit';
-import { keyAuditDetail, keyViewBase, refusalAuditDetail } from './key-view';
+import { checkIfMatch, keyAuditDetail, keyViewBase, refusalAuditDetail, VERSION_MISMATCH } from './key-view';
 import { checkLocalBaseUrl, planLimitError, policyOf, type OperatorBaseUrls } from './policy';
 import type { Principal } from './principal';
 
@@ -35,14 +35,6 @@ export function secretView(record: SecretRecord): SecretView {
     keyless: record.wrappedDek === null,
     version: record.version,
   };
-}
-
-/** `"3"`, `W/"3"` or `3` -> 3; anything else is a 400. */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match?.[1]) throw new AppError('bad_request', 'If-Match must be a version ETag such as "3".');
-  return Number(match[1]);
 }
 
 export class SecretsService {
@@ -94,7 +86,7 @@ export class SecretsService {
         const defaultModel = input.defaultModel ?? null;
         if (existing) {
           if (existing.provider !== input.provider) throw new AppError('conflict', 'A rotation must keep the provider; store a new key instead.');
-          if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+          checkIfMatch(ifMatch, existing.version);
           const rotated = this.store.rotate(principal.userId, id, existing.version, {
             label: input.label,
             defaultModel,
@@ -103,11 +95,11 @@ export class SecretsService {
             sealed,
             rotatedAt: now,
           });
-          if (!rotated) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+          if (!rotated) throw new AppError('conflict', VERSION_MISMATCH);
           this.audit.append({ orgId: org.id, actor: principal.userId, action: 'key.rotated', target: id, provider: input.provider, detail });
           return { created: false, secret: secretView(this.mustGet(principal.userId, id)) };
         }
-        if (ifMatch !== undefined) throw new AppError('conflict', 'The key no longer exists.');
+        checkIfMatch(ifMatch, undefined);
         const replaced = this.checkProviderLimit(org, principal.userId, input.provider, input.replace === true);
         for (const old of replaced) {
           this.store.delete(principal.userId, old.id);
@@ -145,7 +137,7 @@ export class SecretsService {
       .transaction(() => {
         const existing = this.store.getOwned(principal.userId, id);
         if (!existing) throw new AppError('not_found', NOT_FOUND);
-        if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+        checkIfMatch(ifMatch, existing.version);
         const label = input.label ?? existing.label;
         const defaultModel = input.defaultModel === undefined ? existing.defaultModel : input.defaultModel;
         this.store.patch(principal.userId, id, { label, defaultModel });
@@ -190,7 +182,7 @@ export class SecretsService {
       .transaction(() => {
         const existing = this.store.getOwned(principal.userId, id);
         if (!existing) throw new AppError('not_found', NOT_FOUND);
-        if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+        checkIfMatch(ifMatch, existing.version);
         if (!this.store.delete(principal.userId, id)) throw new AppError('not_found', NOT_FOUND);
         this.audit.append({ orgId: principal.orgId, actor: principal.userId, action: 'key.deleted', target: id, provider: existing.provider, detail: keyAuditDetail(existing, existing.wrappedDek === null) });
       })

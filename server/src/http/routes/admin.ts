@@ -6,7 +6,7 @@ import { AdminAuditQuery, PatchMemberRequest, PutOrgSecretRequest, PutPolicyRequ
 import { createAdminServices } from '../../services/admin/admin-services';
 import type { AdminServices } from '../../services/admin/admin-services';
 import { principalOf } from '../../services/principal';
-import { parseIfMatch } from '../../services/secrets';
+import { parseIfMatch } from '../../services/key-view';
 import { EmptyBody, parseInput } from '../validate';
 import { adminActorOf, requireAdmin } from './admin-access';
 import { adminUsageRoutes } from './admin-usage';

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import { IdParams } from '@byok/shared/wire/common';
 import { PatchSecretRequest, PutOrderRequest, PutSecretRequest } from '@byok/shared/wire/secrets';
-import { parseIfMatch } from '../../services/secrets';
+import { parseIfMatch } from '../../services/key-view';
 import type { SecretView } from '../../services/secrets';
 import { principalOf } from '../../services/principal';
 import { EmptyBody, parseInput } from '../validate';

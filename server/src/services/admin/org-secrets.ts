@@ -13,7 +13,7 @@ import type { Db } from '../../store/db';
 import type { JtiStore } from '../../store/jti-store';
 import type { AuditService } from '../audit';
 import type { GrantKeyService } from '../grant-keys';
-import { keyAuditDetail, keyViewBase, refusalAuditDetail } from '../key-view';
+import { checkIfMatch, keyAuditDetail, keyViewBase, refusalAuditDetail } from '../key-view';
 import type { ReleasedKey } from '../grants';
 import type { MasterKek } from '../master-kek';
 import { checkLocalBaseUrl, planLimitError, policyOf, type OperatorBaseUrls } from '../policy';
@@ -78,8 +78,7 @@ export class OrgSecretsService {
           const existing = this.store.get(id);
           if (existing && existing.orgId !== orgId) throw new AppError('not_found', NOT_FOUND);
           if (!existing && this.store.personalIdExists(id)) throw new AppError('conflict', 'This id is taken by a personal key.');
-          if (ifMatch !== undefined && !existing) throw new AppError('conflict', 'The key no longer exists.');
-          if (ifMatch !== undefined && existing?.version !== ifMatch) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+          checkIfMatch(ifMatch, existing?.version);
           if (existing && existing.provider !== input.provider) throw new AppError('conflict', 'A rotation must keep the provider; store a new key instead.');
           if (!this.jtis.record(grant.jti, grant.exp)) throw new ReplayRace();
           if (existing) this.store.replace(orgId, id, write, now);
@@ -109,7 +108,7 @@ export class OrgSecretsService {
       .transaction(() => {
         const existing = this.store.getInOrg(orgId, id);
         if (!existing) throw new AppError('not_found', NOT_FOUND);
-        if (ifMatch !== undefined && ifMatch !== existing.version) throw new AppError('conflict', 'The key changed meanwhile (version mismatch).');
+        checkIfMatch(ifMatch, existing.version);
         if (!this.store.delete(orgId, id)) throw new AppError('not_found', NOT_FOUND);
         this.audit.append({ orgId, actor: userId, action: 'org_key.deleted', target: id, provider: existing.provider, detail: keyAuditDetail(existing) });
       })
