@@ -28,6 +28,7 @@
 // or socket stdout in non-blocking mode as soon as it sets up `process.stdout`, which it does when
 // the checkpoint worker starts (to forward the worker's output). Requests are never held up either way.
 import { constants, fstatSync, openSync, write as fsWrite, writeSync } from 'node:fs';
+import { errorCodeOf } from './services/error-code';
 
 export interface LogStreamOptions {
   readonly minBytes?: number;
@@ -40,10 +41,6 @@ export interface LogStreamOptions {
 const DEFAULTS = { minBytes: 4096, maxDelayMs: 100, maxBufferedBytes: 4 * 1024 * 1024, retryMs: 100, exitWriteMs: 500 } as const;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
 
 /**
  * The descriptor to write `fd` through: a pipe reopened non-blocking where that works (Linux), else
@@ -123,9 +120,7 @@ export class LogStream {
     this.pending.push(line);
     this.pendingBytes += bytes;
     this.accepted += 1;
-    if (this.busy()) return; // the write under way starts the next one
-    if (this.pendingBytes >= this.options.minBytes) this.startWrite();
-    else this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
+    this.schedule();
   }
 
   /**
@@ -138,7 +133,7 @@ export class LogStream {
       return;
     }
     this.waiters.push({ upTo: this.accepted, callback: () => callback() });
-    if (!this.busy()) this.startWrite();
+    this.schedule();
   }
 
   /** What is left, written synchronously in one bounded pass (at exit). Never throws. */
@@ -154,7 +149,7 @@ export class LogStream {
         try {
           bytes = bytes.subarray(writeSync(this.fd, bytes));
         } catch (error) {
-          if (errorCode(error) !== 'EAGAIN' || this.clock() >= deadline) return;
+          if (errorCodeOf(error) !== 'EAGAIN' || this.clock() >= deadline) return;
           Atomics.wait(sleeper, 0, 0, 10);
         }
       }
@@ -163,6 +158,16 @@ export class LogStream {
 
   private busy(): boolean {
     return this.inPool || this.retrying !== undefined;
+  }
+
+  /**
+   * What comes next for the pending lines: nothing while a write is under way (its end calls this
+   * again), a write now when a batch is full or a flush waits, else one within maxDelayMs.
+   */
+  private schedule(): void {
+    if (this.busy() || this.pending.length === 0) return;
+    if (this.pendingBytes >= this.options.minBytes || this.waiters.length > 0) this.startWrite();
+    else this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
   }
 
   /** Everything pending as one chunk, behind a warning if lines were lost since the last write. */
@@ -200,7 +205,7 @@ export class LogStream {
     fsWrite(this.fd, chunk.bytes, 0, chunk.bytes.length, null, (error, written) => {
       this.inPool = false;
       if (error) {
-        if (errorCode(error) === 'EAGAIN') {
+        if (errorCodeOf(error) === 'EAGAIN') {
           // Inside a line, the pipe usually has room again within a few ms: 5, 10, 20... ms up to retryMs.
           const delay = chunk.midLine ? Math.min(this.options.retryMs, 5 * 2 ** chunk.attempts) : this.options.retryMs;
           const next = { ...chunk, attempts: chunk.attempts + 1 };
@@ -231,9 +236,7 @@ export class LogStream {
       }
       this.finished = chunk.upTo;
       this.settle();
-      if (this.pending.length === 0) return;
-      if (this.pendingBytes >= this.options.minBytes || this.waiters.length > 0) this.startWrite();
-      else this.timer ??= setTimeout(() => this.startWrite(), this.options.maxDelayMs).unref();
+      this.schedule();
     });
   }
 
