@@ -16,6 +16,12 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+function newDataDir(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
+  dataDirs.push(dataDir);
+  return dataDir;
+}
+
 function spawnCompanion(dataDir: string, stdout: 'pipe' | number, port = 0) {
   ensureServerBuilt();
   return spawn(process.execPath, [join('server', 'dist', 'main.mjs')], {
@@ -58,8 +64,7 @@ describe('shutdown', () => {
     ['right after its reader went away', 0],
     ['after request lines failed to be written', 3],
   ])('exits 0 on SIGTERM with nobody reading its stdout: %s', async (_case, requests) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
-    dataDirs.push(dataDir);
+    const dataDir = newDataDir();
     const { child, exited, url } = await startCompanion(dataDir);
     try {
       // Served, so past start-up (its signal handlers are in place); its request line goes out
@@ -107,18 +112,30 @@ async function flood(url: string, requests: number, pathLength: number): Promise
   );
 }
 
+/**
+ * Starts the built companion with `stdout` (a descriptor of ours, closed here once the child has
+ * it) as its stdout, on a free port; resolves once it serves.
+ */
+async function startCompanionOn(dataDir: string, stdout: number) {
+  const port = await freePort();
+  const child = spawnCompanion(dataDir, stdout, port);
+  closeSync(stdout);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitServing(url);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, exited, url };
+}
+
 describe('shutdown with stdout full or stalled', () => {
   it('exits 0 on SIGTERM when stdout is a full disk (/dev/full), after serving requests', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
-    dataDirs.push(dataDir);
-    const full = openSync('/dev/full', 'w');
-    const port = await freePort();
-    const child = spawnCompanion(dataDir, full, port);
-    closeSync(full);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const dataDir = newDataDir();
+    const { child, exited, url } = await startCompanionOn(dataDir, openSync('/dev/full', 'w'));
     try {
-      const url = `http://127.0.0.1:${port}`;
-      await waitServing(url);
       const served = () => fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((response) => response.status);
       for (let index = 0; index < 5; index++) expect(await served()).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -131,20 +148,13 @@ describe('shutdown with stdout full or stalled', () => {
   });
 
   it('exits 0 on SIGTERM when whoever reads its stdout, a pipe, stopped reading and the pipe is full', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
-    dataDirs.push(dataDir);
+    const dataDir = newDataDir();
     // A real pipe, as Docker or `| tee` give: its reader stays open and never reads.
     const fifo = join(dataDir, 'stdout.fifo');
     execFileSync('mkfifo', [fifo]);
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writer = openSync(fifo, constants.O_WRONLY);
-    const port = await freePort();
-    const child = spawnCompanion(dataDir, writer, port);
-    closeSync(writer);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited, url } = await startCompanionOn(dataDir, openSync(fifo, constants.O_WRONLY));
     try {
-      const url = `http://127.0.0.1:${port}`;
-      await waitServing(url);
       // Far more request lines than the pipe's 64 KiB.
       await flood(url, 800, 200);
       // The last lines wait 2 s at most for the pipe, then the companion leaves without them.
@@ -156,8 +166,7 @@ describe('shutdown with stdout full or stalled', () => {
   });
 
   it('exits 0 on SIGTERM when whoever reads its stdout, a socket, stopped reading and its buffer is full', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'byok-shutdown-'));
-    dataDirs.push(dataDir);
+    const dataDir = newDataDir();
     // Node gives a child's stdio as a socket pair: we stop reading ours.
     const { child, exited, url } = await startCompanion(dataDir);
     try {
