@@ -23,6 +23,12 @@ export interface OutboxItem {
   hint?: KeyHint | undefined;
   sealed?: SealedBlob | undefined;
   replace: boolean;
+  /**
+   * A rotation's condition: the version of the key it replaces, as this device last saw it. The
+   * upload is refused (409) if the key changed elsewhere meanwhile. Absent for a store, for a key
+   * this device never saw uploaded, and once the user chose to apply the rotation anyway.
+   */
+  ifMatch?: number | undefined;
   state: 'pending' | 'failed';
   attempts: number;
   nextAttemptAt: number;

@@ -94,13 +94,13 @@ export class ApiClient {
     return body.secrets.map(toSecretView);
   }
 
-  async putSecret(id: string, body: PutSecretRequest): Promise<SecretView> {
-    const answer = await this.http.json('PUT', `/v1/secrets/${encodeURIComponent(id)}`, { body, parse: PutSecretResponse });
-    return toSecretView(answer.secret);
-  }
-
-  async patchSecret(id: string, body: { label?: string; defaultModel?: string }): Promise<SecretView> {
-    const answer = await this.http.json('PATCH', `/v1/secrets/${encodeURIComponent(id)}`, { body, parse: PutSecretResponse });
+  /**
+   * Stores or rotates a key. `ifMatch`: the version the rotation replaces; the companion answers
+   * 409 `conflict` when the key has moved on (or is gone) since, and changes nothing.
+   */
+  async putSecret(id: string, body: PutSecretRequest, ifMatch?: number): Promise<SecretView> {
+    const condition = ifMatch === undefined ? {} : { headers: { 'if-match': `"${ifMatch}"` } };
+    const answer = await this.http.json('PUT', `/v1/secrets/${encodeURIComponent(id)}`, { body, ...condition, parse: PutSecretResponse });
     return toSecretView(answer.secret);
   }
 

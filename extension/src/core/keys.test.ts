@@ -2,6 +2,7 @@
 // openGrant, seals open with the released data key), one grant per personal key for a call,
 // rotation keeps the id, and nothing secret is ever stored in IndexedDB.
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ROTATION_OVERTAKEN_NOW } from './keys';
 import { dumpDatabase, PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
@@ -33,6 +34,23 @@ describe('keys and grants', () => {
     list = await services.keys.list();
     expect(list.keys.map((key) => key.id)).toEqual([groq.secretId, saved.secretId]);
     await expect(services.keys.save({ secretId: saved.secretId, provider: 'groq', label: 'x', apiKey: GROQ })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('refuses an online rotation over a change made on another device, lists the key anew, and rotates when saved again', async () => {
+    const { services, companion } = harness;
+    const saved = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    companion.changeElsewhere(saved.secretId);
+    const rotate = () => services.keys.save({ secretId: saved.secretId, provider: 'openai', label: 'Work', apiKey: ROTATED });
+    await expect(rotate()).rejects.toMatchObject({ code: 'conflict', message: ROTATION_OVERTAKEN_NOW });
+    expect(companion.secrets.get(saved.secretId)!.view.hint.last4).toBe('Q7kZ');
+    const now = companion.secrets.get(saved.secretId)!.view;
+    expect(await services.db.keys.get(saved.secretId)).toMatchObject({ label: now.label, version: now.version });
+    expect(await services.outbox.list()).toEqual([]);
+
+    expect((await rotate()).state).toBe('stored');
+    const lastPut = companion.requests.filter((request) => request.method === 'PUT').at(-1);
+    expect(lastPut?.ifMatch).toBe(`"${now.version}"`);
+    expect(companion.secrets.get(saved.secretId)!.view.hint.last4).toBe('R0t8');
   });
 
   it('removing a key drops its queued rotation, which would otherwise bring it back', async () => {

@@ -11,6 +11,10 @@ import type { GrantMaker } from './grants';
 import type { Outbox } from './outbox';
 import type { Vault } from './vault';
 
+/** A rotation refused because the key changed on another device since this one listed it. */
+export const ROTATION_OVERTAKEN_NOW =
+  'This key was changed or removed on another device since your list was loaded, so it was not rotated. The list now shows it as it is: save again to rotate it anyway.';
+
 export interface SaveKeyInput {
   /** Present for a rotation: the same secret id gets a new seal. */
   secretId?: string | undefined;
@@ -106,15 +110,22 @@ export class KeyService {
     // providers' keys in the same transaction as this store.
     const replace = input.replace === true;
     const body = { provider: entry.id, label, defaultModel, baseUrl: baseUrl || undefined, ...(hint && sealed ? { hint, sealed } : {}), ...(replace ? { replace } : {}) };
+    // A rotation replaces the key as this device last listed it, never a newer one from elsewhere.
+    const ifMatch = existing?.version;
     const waiting = (await this.deps.outbox.list()).some((item) => item.state === 'pending');
     try {
       // Keep the order of saves: while anything waits, this one waits behind it.
       if (waiting) throw new ExtensionError('companion_unreachable', 'Earlier keys are still waiting to upload.');
-      const secret = await this.deps.api.putSecret(secretId, body);
+      const secret = await this.deps.api.putSecret(secretId, body, ifMatch);
       await this.deps.db.keys.put(cacheable(secret));
       if (replace) await this.refresh().catch(() => undefined);
       return { state: 'stored', secretId };
     } catch (error) {
+      if (ifMatch !== undefined && error instanceof ExtensionError && error.code === 'conflict') {
+        // List the key as it is now, so that saving again is a deliberate choice over that.
+        await this.refresh().catch(() => undefined);
+        throw new ExtensionError('conflict', ROTATION_OVERTAKEN_NOW, { status: error.status ?? 409 });
+      }
       if (!isRetryable(error)) throw error;
       await this.deps.outbox.add({
         secretId,
@@ -126,6 +137,7 @@ export class KeyService {
         hint,
         sealed,
         replace,
+        ...(ifMatch === undefined ? {} : { ifMatch }),
       });
       return { state: 'queued', secretId };
     }
@@ -138,11 +150,6 @@ export class KeyService {
       await this.deps.db.keys.delete(id);
       await this.deps.db.outbox.where('secretId').equals(id).delete();
     });
-  }
-
-  async rename(id: string, label: string): Promise<void> {
-    const secret = await this.deps.api.patchSecret(id, { label: label.trim() });
-    await this.deps.db.keys.put(cacheable(secret));
   }
 
   async reorder(ids: string[]): Promise<void> {
@@ -186,5 +193,7 @@ function cacheable(secret: CachedKey): CachedKey {
     position: secret.position ?? 0,
     ...(secret.scope === 'user' && typeof secret.wrappedDek === 'string' ? { wrappedDek: secret.wrappedDek } : {}),
     ...(secret.keyless ? { keyless: true } : {}),
+    // What a rotation from this device sends as If-Match.
+    ...(typeof secret.version === 'number' ? { version: secret.version } : {}),
   };
 }

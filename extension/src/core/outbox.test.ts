@@ -2,13 +2,15 @@
 // back (also after a worker/browser restart), and refused uploads keep their reason.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { OUTBOX_ALARM } from './outbox';
+import { OUTBOX_ALARM, ROTATION_OVERTAKEN } from './outbox';
 import { dumpDatabase, PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
 const KEY_A = `sk-proj-${'A1'.repeat(20)}`;
 const KEY_B = `sk-ant-${'B2'.repeat(20)}`;
 const KEY_C = `gsk_${'C3'.repeat(20)}`;
+const ROTATED_1 = `sk-proj-${'D4'.repeat(20)}`;
+const ROTATED_2 = `sk-proj-${'E5'.repeat(20)}`;
 
 describe('outbox', () => {
   let harness: Harness;
@@ -101,5 +103,53 @@ describe('outbox', () => {
     expect(companion.requests.filter((request) => request.method === 'PUT')).toHaveLength(0);
     await services.vault.unlock(PASSPHRASE);
     expect((await services.outbox.drain(true)).uploaded).toHaveLength(1);
+  });
+
+  it('does not apply a queued rotation over a change made on another device; Retry applies it anyway', async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    const listed = companion.secrets.get(secretId)!.view.version!;
+    companion.online = false;
+    expect((await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 })).state).toBe('queued');
+    expect((await services.outbox.list())[0]).toMatchObject({ kind: 'rotate', ifMatch: listed });
+    companion.changeElsewhere(secretId);
+    companion.online = true;
+
+    expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [], failed: [secretId] });
+    const [refused] = await services.outbox.list();
+    expect(refused).toMatchObject({ state: 'failed', lastError: { code: 'conflict', message: ROTATION_OVERTAKEN } });
+    const puts = () => companion.requests.filter((request) => request.method === 'PUT' && request.path === `/v1/secrets/${secretId}`);
+    expect(puts().at(-1)?.ifMatch).toBe(`"${listed}"`);
+    // The other device's change stands: the key is still the one stored first.
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('A1A1');
+
+    await services.outbox.retry(refused!.seq!);
+    expect((await services.outbox.drain(true)).uploaded).toEqual([secretId]);
+    expect(puts().at(-1)?.ifMatch).toBeNull();
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('D4D4');
+    await services.keys.refresh();
+    await services.keys.verify(secretId);
+    expect(companion.opened).toEqual([ROTATED_1]);
+  });
+
+  it('uploads two rotations of one key queued here in order, the second replacing what the first made', async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    const listed = companion.secrets.get(secretId)!.view.version!;
+    companion.online = false;
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_2 });
+    expect((await services.outbox.list()).map((item) => item.ifMatch)).toEqual([listed, listed]);
+    companion.online = true;
+
+    expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [secretId, secretId], failed: [] });
+    const conditions = companion.requests.filter((request) => request.method === 'PUT').map((request) => request.ifMatch);
+    expect(conditions).toHaveLength(3);
+    expect(conditions[1]).toBe(`"${listed}"`);
+    expect(conditions[2]).not.toBe(conditions[1]);
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('E5E5');
+    await services.keys.refresh();
+    await services.keys.verify(secretId);
+    expect(companion.opened).toEqual([ROTATED_2]);
   });
 });

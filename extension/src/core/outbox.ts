@@ -11,6 +11,10 @@ export const OUTBOX_ALARM = 'byok-outbox';
 const BASE_DELAY_MS = 30_000;
 const MAX_DELAY_MS = 30 * 60_000;
 
+/** Why a queued rotation was not applied, and what Retry and Discard then do. */
+export const ROTATION_OVERTAKEN =
+  'This key was changed or removed on another device after you rotated it here, so this rotation was not applied. Retry to replace it with the key you saved here anyway, or discard this rotation to keep the key as it is.';
+
 export type NewOutboxItem = Omit<OutboxItem, 'seq' | 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'createdAt'>;
 
 export interface DrainReport {
@@ -109,18 +113,44 @@ export class Outbox {
         report.failed.push(item.secretId);
         continue;
       }
+      // As it is now: the key may have been removed meanwhile (which drops its queued rotations),
+      // and an upload before it in this drain may have moved its condition on.
+      const current = await this.db.outbox.get(item.seq);
+      if (current?.state !== 'pending') continue;
+      const ifMatch = current.ifMatch;
       try {
-        await this.api.putSecret(item.secretId, {
-          provider: item.provider,
-          label: item.label,
-          defaultModel: item.defaultModel ?? undefined,
-          baseUrl: item.baseUrl || undefined,
-          ...(item.hint && item.sealed ? { hint: item.hint, sealed: item.sealed } : {}),
-          ...(item.replace ? { replace: true } : {}),
+        const secret = await this.api.putSecret(
+          item.secretId,
+          {
+            provider: item.provider,
+            label: item.label,
+            defaultModel: item.defaultModel ?? undefined,
+            baseUrl: item.baseUrl || undefined,
+            ...(item.hint && item.sealed ? { hint: item.hint, sealed: item.sealed } : {}),
+            ...(item.replace ? { replace: true } : {}),
+          },
+          ifMatch,
+        );
+        await this.db.transaction('rw', this.db.outbox, async () => {
+          await this.db.outbox.delete(item.seq!);
+          // Our own upload moved the key from `ifMatch` to its new version: rotations queued
+          // behind it on this device, which expected the old one, now expect the new one.
+          if (ifMatch !== undefined && secret.version !== undefined) {
+            await this.db.outbox
+              .where('secretId')
+              .equals(item.secretId)
+              .modify((later) => {
+                if (later.state === 'pending' && later.ifMatch === ifMatch) later.ifMatch = secret.version;
+              });
+          }
         });
-        await this.db.outbox.delete(item.seq);
         report.uploaded.push(item.secretId);
       } catch (error) {
+        if (ifMatch !== undefined && error instanceof ExtensionError && error.code === 'conflict') {
+          await this.db.outbox.update(item.seq, { state: 'failed', attempts: item.attempts + 1, lastError: { code: 'conflict', message: ROTATION_OVERTAKEN } });
+          report.failed.push(item.secretId);
+          continue;
+        }
         if (isRetryable(error)) {
           const attempts = item.attempts + 1;
           const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1));
@@ -136,9 +166,18 @@ export class Outbox {
     return report;
   }
 
-  /** Put a failed item back in line (after the user changed what made it fail). */
+  /**
+   * Put a failed item back in line (after the user changed what made it fail). A rotation that
+   * was refused because the key changed elsewhere goes again without its condition: the user saw
+   * ROTATION_OVERTAKEN and chose this device's key over the other change.
+   */
   async retry(seq: number): Promise<void> {
-    await this.db.outbox.update(seq, { state: 'pending', nextAttemptAt: 0, lastError: null });
+    await this.db.transaction('rw', this.db.outbox, async () => {
+      const item = await this.db.outbox.get(seq);
+      if (!item) return;
+      const overrule = item.state === 'failed' && item.lastError?.code === 'conflict' && item.ifMatch !== undefined;
+      await this.db.outbox.update(seq, { state: 'pending', nextAttemptAt: 0, lastError: null, ...(overrule ? { ifMatch: undefined } : {}) });
+    });
     await this.schedule();
   }
 

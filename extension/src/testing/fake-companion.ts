@@ -17,7 +17,7 @@ export interface FakeCompanion {
   /** Every plaintext API key the companion decrypted (to assert what reached it). */
   opened: string[];
   secrets: Map<string, StoredSecret>;
-  requests: { method: string; path: string; body: unknown; requestId: string | null }[];
+  requests: { method: string; path: string; body: unknown; requestId: string | null; ifMatch: string | null }[];
   /** Override the KDF that prelogin answers (to test downgrade refusal). */
   preloginKdf: unknown;
   /** Make the next PUT /v1/secrets answer this error. */
@@ -35,6 +35,8 @@ export interface FakeCompanion {
   rotateGrantKey(): Promise<void>;
   /** What GET /v1/admin/org-secrets lists (null: the companion has no such route, 404). */
   adminOrgSecrets: unknown[] | null;
+  /** Another device changes the key `id` (a rename there): it takes the next version. */
+  changeElsewhere(id: string): void;
 }
 
 const AUDIENCE = 'byok-companion:test';
@@ -75,13 +77,18 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
     async rotateGrantKey() {
       grantKey = await newGrantKey();
     },
+    changeElsewhere(id) {
+      const entry = state.secrets.get(id);
+      if (!entry) throw new Error(`no key ${id}`);
+      entry.view = { ...entry.view, label: `${entry.view.label} (renamed elsewhere)`, version: ++lastVersion };
+    },
     fetch: async (input, init) => {
       if (!state.online) throw new TypeError('fetch failed');
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       const method = init?.method ?? 'GET';
       const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : null;
       const headers = new Headers(init?.headers);
-      state.requests.push({ method, path: url.pathname, body, requestId: headers.get('x-request-id') });
+      state.requests.push({ method, path: url.pathname, body, requestId: headers.get('x-request-id'), ifMatch: headers.get('if-match') });
       const json = (status: number, value: unknown) =>
         new Response(status === 204 ? null : JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
       const error = (status: number, code: string, message: string) => json(status, { error: { code, message } });
@@ -182,6 +189,14 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
         if (keyless ? getProvider(String(body?.provider))?.keyRequired !== false : !isSealedBlob(body?.sealed)) return error(400, 'bad_request', 'sealed');
         const sealed = keyless ? undefined : (body?.sealed as SealedBlob);
         const previous = state.secrets.get(one[1]);
+        // As the server: If-Match names the version the write replaces ("N"); stale or gone is 409.
+        const ifMatch = headers.get('if-match');
+        if (ifMatch !== null) {
+          const expected = /^"(\d+)"$/.exec(ifMatch)?.[1];
+          if (expected === undefined) return error(400, 'bad_request', 'If-Match must be a version ETag such as "3".');
+          if (!previous) return error(409, 'conflict', 'The key no longer exists.');
+          if (Number(expected) !== previous.view.version) return error(409, 'conflict', 'The key changed meanwhile (version mismatch).');
+        }
         const now = new Date().toISOString();
         const view: SecretView = {
           id: one[1],
