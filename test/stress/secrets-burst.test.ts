@@ -3,8 +3,9 @@
 // BYOK_STRESS_SCALE=ci). No 5xx; a rotation either succeeds or loses a race with 409 conflict;
 // listings only ever show the caller's own keys. Afterwards everything is consistent: each key is
 // one of the seals acknowledged for it, opens with its owner's KEK, its version is the one its last
-// acknowledged write answered with (versions come from one counter, which counted every write and
-// nothing else), the audit log has one key.rotated per acknowledged rotation, and the chain verifies.
+// acknowledged write answered with (versions come from a counter per user, which counted each of
+// that user's writes and nothing else), the audit log has one key.rotated per acknowledged
+// rotation, and the chain verifies.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,10 +113,19 @@ describe(`secrets burst (${stressScale()} scale: ${OPERATIONS} operations over $
         const rotatedEvents = db.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'key.rotated' AND target = ?").get(row.id) as { n: number };
         expect(rotatedEvents.n).toBe(state!.rotations);
       }
-      // No version was given twice, across all keys, and the counter counted each write once.
-      const writes = keys.size + [...keys.values()].reduce((sum, state) => sum + state.rotations, 0);
-      expect(new Set([...keys.values()].flatMap((state) => [...state.versions.keys()])).size).toBe(writes);
-      expect(db.prepare('SELECT last FROM secret_versions').get()).toEqual({ last: writes });
+      // No version was given twice to one user's keys, and each user's counter counted each of
+      // that user's writes once (and nobody else's).
+      const counters = new Map(db.prepare('SELECT user_id, last FROM secret_version_counters').all().map((row) => {
+        const { user_id: userId, last } = row as { user_id: string; last: number };
+        return [userId, last];
+      }));
+      for (const user of users) {
+        const owned = [...keys.values()].filter((state) => state.owner.userId === user.userId);
+        const writes = owned.length + owned.reduce((sum, state) => sum + state.rotations, 0);
+        expect(new Set(owned.flatMap((state) => [...state.versions.keys()])).size).toBe(writes);
+        expect(counters.get(user.userId) ?? 0).toBe(writes);
+      }
+      expect(db.prepare('SELECT last FROM secret_versions').get()).toEqual({ last: 0 });
       const audit = new AuditService(db);
       expect(audit.verifyChain(users[0]!.orgId)).toMatchObject({ ok: true });
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');

@@ -55,7 +55,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
   const openOrNull = (grant: string, purpose: 'enrich' | 'verify') =>
     openGrant(grant, { resolveKey: (kid) => (kid === grantKey.kid ? grantKey.privateKey : undefined), audience: AUDIENCE, userId: state.userId, purpose }).catch(() => null);
   const accounts = new Map<string, { authProof: string; kdf: unknown; id: string }>();
-  /** As the server: every write of a personal key takes the next version of one counter. */
+  /** As the server: every write of one user's personal keys takes the next version of that user's counter. */
   let lastVersion = 0;
   let refreshCounter = 0;
   /** Refresh tokens issued and not yet used: single use, as on the server. */

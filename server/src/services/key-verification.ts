@@ -136,7 +136,7 @@ export class KeyVerificationService {
       result.model ?? model,
       result.status === 'valid' ? 'ok' : result.status === 'invalid' ? 'key_rejected' : verdict.rateLimited ? 'rate_limited' : 'unreachable',
       () => {
-        rotated = result.status !== 'unreachable' && !deps.secretsStore.setStatus(secretId, result.status, at, version);
+        rotated = result.status !== 'unreachable' && !deps.secretsStore.setStatus(principal.userId, secretId, result.status, at, version);
         deps.audit.append({
           orgId: principal.orgId,
           actor: principal.userId,

@@ -162,7 +162,7 @@ export class SecretsService {
   recordRefusal(principal: Principal, refusal: { secretId: string; version: number; provider: string; label: string; status: number | undefined }): boolean {
     return this.db
       .transaction(() => {
-        const marked = this.store.setStatus(refusal.secretId, 'invalid', null, refusal.version);
+        const marked = this.store.setStatus(principal.userId, refusal.secretId, 'invalid', null, refusal.version);
         this.audit.append({
           orgId: principal.orgId,
           actor: principal.userId,

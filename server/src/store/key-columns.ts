@@ -19,16 +19,17 @@ export function lastUsedParams(at: string, id: string): [string, string, string]
 }
 
 /**
- * The SET and WHERE of a "set status" UPDATE at one version, with or without the time of a
- * verification; its parameters are setStatusParams(...). Both kinds of key take a verdict only at
- * the version it was about.
+ * The SET and WHERE of a "set status" UPDATE of one owner's key at one version, with or without the
+ * time of a verification; its parameters are setStatusParams(...). Both kinds of key take a verdict
+ * only at the version it was about, and only for the owner whose call it was: versions are counted
+ * per owner (migration 011), so another owner's key created under a deleted key's id may have it.
  */
-export function setStatusSql(withVerifiedAt: boolean): string {
-  return withVerifiedAt ? 'SET status = ?, last_verified_at = ? WHERE id = ? AND version = ?' : 'SET status = ? WHERE id = ? AND version = ?';
+export function setStatusSql(owner: 'user_id' | 'org_id', withVerifiedAt: boolean): string {
+  return `SET status = ?${withVerifiedAt ? ', last_verified_at = ?' : ''} WHERE id = ? AND ${owner} = ? AND version = ?`;
 }
 
-export function setStatusParams(status: string, verifiedAt: string | null, id: string, version: number): Array<string | number> {
-  return verifiedAt === null ? [status, id, version] : [status, verifiedAt, id, version];
+export function setStatusParams(status: string, verifiedAt: string | null, id: string, ownerId: string, version: number): Array<string | number> {
+  return verifiedAt === null ? [status, id, ownerId, version] : [status, verifiedAt, id, ownerId, version];
 }
 
 /** The public columns both tables have (never iv, ct or wrapped_dek). */

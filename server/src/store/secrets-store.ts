@@ -99,16 +99,24 @@ export class SecretsStore {
   }
 
   /**
-   * The next personal key version (migration 009): one counter for every key, so a version is
-   * never given twice, not even to a key created again under a deleted key's id. Call it inside
-   * the write's transaction.
+   * The next version for a personal key of `userId` (migration 011): one counter per user, started
+   * past the companion-wide floor, so a version is never given twice to that user's keys, not even
+   * to a key created again under a deleted key's id, and says nothing about other users' writes.
+   * Call it inside the write's transaction.
    */
-  private nextVersion(): number {
-    return (this.statements.prepare('UPDATE secret_versions SET last = last + 1 WHERE id = 1 RETURNING last').get() as { last: number }).last;
+  private nextVersion(userId: string): number {
+    return (
+      this.statements
+        .prepare(
+          `INSERT INTO secret_version_counters (user_id, last) SELECT ?, last + 1 FROM secret_versions WHERE id = 1
+           ON CONFLICT (user_id) DO UPDATE SET last = last + 1 RETURNING last`,
+        )
+        .get(userId) as { last: number }
+    ).last;
   }
 
   insert(secret: NewSecret): void {
-    const version = this.nextVersion();
+    const version = this.nextVersion(secret.userId);
     this.statements
       .prepare(
         `INSERT INTO secrets (id, user_id, provider, label, default_model, base_url, hint_prefix, hint_last4, iv, ct, wrapped_dek,
@@ -160,7 +168,7 @@ export class SecretsStore {
           update.sealed?.ct ?? null,
           update.sealed?.wrappedDek ?? null,
           update.rotatedAt,
-          this.nextVersion(),
+          this.nextVersion(userId),
           id,
           userId,
           version,
@@ -171,7 +179,7 @@ export class SecretsStore {
   patch(userId: string, id: string, update: { label: string; defaultModel: string | null }): void {
     this.statements
       .prepare('UPDATE secrets SET label = ?, default_model = ?, version = ? WHERE id = ? AND user_id = ?')
-      .run(update.label, update.defaultModel, this.nextVersion(), id, userId);
+      .run(update.label, update.defaultModel, this.nextVersion(userId), id, userId);
   }
 
   delete(userId: string, id: string): boolean {
@@ -206,9 +214,9 @@ export class SecretsStore {
    * when it has been rotated or edited since (a verdict on the old key must not land on the new
    * one, which starts `unverified`).
    */
-  setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
-    const sql = `UPDATE secrets ${setStatusSql(verifiedAt !== null)}`;
-    return this.statements.prepare(sql).run(...setStatusParams(status, verifiedAt, id, version)).changes === 1;
+  setStatus(userId: string, id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
+    const sql = `UPDATE secrets ${setStatusSql('user_id', verifiedAt !== null)}`;
+    return this.statements.prepare(sql).run(...setStatusParams(status, verifiedAt, id, userId, version)).changes === 1;
   }
 
   listOrgSummaries(orgId: string): OrgSecretSummaryRecord[] {

@@ -207,6 +207,28 @@ describe('organization keys', () => {
     expect((await harness.admin().orgSecrets.open(owner.orgId, stored.id)).version).toBeGreaterThan(before);
   });
 
+  it("counts versions per organization: another organization's key writes do not show in the gap, and a verdict lands only on its own organization's key", async () => {
+    const mine = await putOrgKey(harness, owner, { provider: 'openai', apiKey: canary.key('openai') });
+    const before = mine.body.secret.version as number;
+    const elsewhere = await createSecondOrg(harness, 'business', 'Neighbours');
+    const theirs = await putOrgKey(harness, elsewhere.admin, { provider: 'openai', apiKey: canary.key('openai') });
+    for (let rotation = 0; rotation < 3; rotation++) {
+      expect((await putOrgKey(harness, elsewhere.admin, { provider: 'openai', apiKey: canary.key('openai'), id: theirs.id })).status).toBe(200);
+    }
+    const rotated = await putOrgKey(harness, owner, { provider: 'openai', apiKey: canary.key('openai'), id: mine.id, ifMatch: `"${before}"` });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret.version).toBe(before + 1);
+
+    // The neighbours' key, at a version number our organization may reach too: a refusal recorded
+    // for our organization does not mark it.
+    const theirVersion = (await harness.admin().orgSecrets.open(elsewhere.orgId, theirs.id)).version;
+    expect(new OrgSecretsStore(harness.server.db).setStatus(owner.orgId, theirs.id, 'invalid', null, theirVersion)).toBe(false);
+    expect(harness.admin().orgSecrets.list(elsewhere.orgId).find((key) => key.id === theirs.id)?.status).toBe('unverified');
+    expect(new OrgSecretsStore(harness.server.db).setStatus(elsewhere.orgId, theirs.id, 'invalid', null, theirVersion)).toBe(true);
+    // Later tests count the keys of this file's two organizations.
+    expect((await harness.client.request('DELETE', `/v1/admin/org-secrets/${theirs.id}`, { token: elsewhere.admin.accessToken })).status).toBe(204);
+  });
+
   it('master-key rotation re-wraps every organization key, and each still opens', async () => {
     const second = await createSecondOrg(harness, 'business_api');
     await putOrgKey(harness, second.admin, { provider: 'google', apiKey: canary.key('google') });

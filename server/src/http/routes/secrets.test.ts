@@ -179,9 +179,28 @@ describe('personal keys', () => {
       expect(stale.status).toBe(409);
     }
     // ...and a provider's refusal of the old key does not land on the new one.
-    expect(server.services.secretsStore.setStatus(secretId, 'invalid', null, created)).toBe(false);
+    expect(server.services.secretsStore.setStatus(owner.userId, secretId, 'invalid', null, created)).toBe(false);
     const row = server.db.prepare('SELECT status, version, hint_last4 FROM secrets WHERE id = ?').get(secretId);
     expect(row).toEqual({ status: 'unverified', version: current, hint_last4: '0012' });
+  });
+
+  it("counts versions per user: other users' key writes do not show in the gap, and a verdict lands only on its owner's key", async () => {
+    const mine = await client.putKey(owner, { provider: 'mistral', apiKey: 'mistralAAAAbbbbCCCCddddEEEE0021' });
+    const before = (mine.body as SecretBody).secret.version;
+    const theirs = await client.putKey(other, { provider: 'mistral', apiKey: 'mistralAAAAbbbbCCCCddddEEEE0022' });
+    for (const last of ['0023', '0024', '0025']) {
+      expect((await client.putKey(other, { provider: 'mistral', apiKey: `mistralAAAAbbbbCCCCddddEEEE${last}`, secretId: theirs.sent.secretId })).status).toBe(200);
+    }
+    const rotated = await client.putKey(owner, { provider: 'mistral', apiKey: 'mistralAAAAbbbbCCCCddddEEEE0026', secretId: mine.sent.secretId, ifMatch: `"${before}"` });
+    expect(rotated.status).toBe(200);
+    expect((rotated.body as SecretBody).secret.version).toBe(before + 1);
+
+    // Another user's key, at a version number this user may reach too: a refusal recorded for this
+    // user does not mark it.
+    const theirVersion = server.db.prepare('SELECT version FROM secrets WHERE id = ?').pluck().get(theirs.sent.secretId) as number;
+    expect(server.services.secretsStore.setStatus(owner.userId, theirs.sent.secretId, 'invalid', null, theirVersion)).toBe(false);
+    expect(server.db.prepare('SELECT status FROM secrets WHERE id = ?').pluck().get(theirs.sent.secretId)).toBe('unverified');
+    expect(server.services.secretsStore.setStatus(other.userId, theirs.sent.secretId, 'invalid', null, theirVersion)).toBe(true);
   });
 
   it("answers 404 for another user's id on PUT, PATCH and DELETE, and changes nothing", async () => {

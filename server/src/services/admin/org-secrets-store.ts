@@ -10,7 +10,7 @@ import type { KeyRecord, KeyRow } from '../../store/key-columns';
 export interface OrgSecretRecord extends KeyRecord {
   orgId: string;
   kekId: string;
-  /** Drawn from one counter by every creation and rotation (migrations 007, 008): never given twice. */
+  /** Drawn from the organization's counter by every creation and rotation (migrations 007, 008, 011): never given twice in it. */
   version: number;
 }
 
@@ -68,16 +68,24 @@ export class OrgSecretsStore {
   }
 
   /**
-   * The next organization key version (migration 008): one counter for every key, so a version is
-   * never given twice, not even to a key created again under a deleted key's id. Call it inside
-   * the write's transaction.
+   * The next version for a key of `orgId` (migration 011): one counter per organization, started
+   * past the companion-wide floor, so a version is never given twice to that organization's keys,
+   * not even to a key created again under a deleted key's id, and says nothing about other
+   * organizations' writes. Call it inside the write's transaction.
    */
-  private nextVersion(): number {
-    return (this.statements.prepare('UPDATE org_secret_versions SET last = last + 1 WHERE id = 1 RETURNING last').get() as { last: number }).last;
+  private nextVersion(orgId: string): number {
+    return (
+      this.statements
+        .prepare(
+          `INSERT INTO org_secret_version_counters (org_id, last) SELECT ?, last + 1 FROM org_secret_versions WHERE id = 1
+           ON CONFLICT (org_id) DO UPDATE SET last = last + 1 RETURNING last`,
+        )
+        .get(orgId) as { last: number }
+    ).last;
   }
 
   insert(orgId: string, id: string, write: OrgSecretWrite, createdAt: string): void {
-    const version = this.nextVersion();
+    const version = this.nextVersion(orgId);
     this.statements
       .prepare(
         `INSERT INTO org_secrets (id, org_id, provider, label, default_model, base_url, hint_prefix, hint_last4, iv, ct,
@@ -103,7 +111,7 @@ export class OrgSecretsStore {
   }
 
   replace(orgId: string, id: string, write: OrgSecretWrite, rotatedAt: string): void {
-    const version = this.nextVersion();
+    const version = this.nextVersion(orgId);
     this.statements
       .prepare(
         `UPDATE org_secrets SET label = ?, default_model = ?, base_url = ?, hint_prefix = ?, hint_last4 = ?, iv = ?, ct = ?,
@@ -147,9 +155,9 @@ export class OrgSecretsStore {
    * Sets what a provider said about the key at `version`; false when it has been rotated (or
    * deleted) since, so a verdict about the key it replaced changes nothing.
    */
-  setStatus(id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
-    const sql = `UPDATE org_secrets ${setStatusSql(verifiedAt !== null)}`;
-    return this.statements.prepare(sql).run(...setStatusParams(status, verifiedAt, id, version)).changes === 1;
+  setStatus(orgId: string, id: string, status: SecretStatus, verifiedAt: string | null, version: number): boolean {
+    const sql = `UPDATE org_secrets ${setStatusSql('org_id', verifiedAt !== null)}`;
+    return this.statements.prepare(sql).run(...setStatusParams(status, verifiedAt, id, orgId, version)).changes === 1;
   }
 
   /** Every wrapped data key, for re-wrapping under a new master KEK. */

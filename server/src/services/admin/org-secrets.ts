@@ -127,7 +127,7 @@ export class OrgSecretsService {
       .transaction(() => {
         const current = this.store.getInOrg(orgId, refusal.secretId);
         if (current?.version === refusal.version && current.status === 'invalid') return true;
-        const marked = this.store.setStatus(refusal.secretId, 'invalid', null, refusal.version);
+        const marked = this.store.setStatus(orgId, refusal.secretId, 'invalid', null, refusal.version);
         this.audit.append({
           orgId,
           actor: 'system',
