@@ -16,7 +16,13 @@ describe('loadConfig', () => {
       azureApiVersion: '2024-10-21',
       rateLimits: true,
       providerBaseUrls: {},
+      providerMaxConnections: 256,
     });
+  });
+
+  it('takes the connections per provider origin as a whole number from 1', () => {
+    expect(loadConfig([], { BYOK_PROVIDER_MAX_CONNECTIONS: '32' }).providerMaxConnections).toBe(32);
+    for (const bad of ['0', '-1', '1.5', 'many']) expect(() => loadConfig([], { BYOK_PROVIDER_MAX_CONNECTIONS: bad })).toThrow(/BYOK_PROVIDER_MAX_CONNECTIONS/);
   });
 
   it('reads the environment, and flags win', () => {

@@ -8,6 +8,7 @@ import { PLAN_IDS } from '@byok/shared/plans/plans';
 import { normalizeBaseUrl } from '@byok/shared/providers/base-url';
 import { isProviderId } from '@byok/shared/providers/catalog';
 import { AZURE_DEFAULT_API_VERSION } from './providers/azure-openai';
+import { DEFAULT_MAX_CONNECTIONS_PER_ORIGIN } from './outbound/guarded-client';
 import { PROVIDER_IDS, type ProviderId } from '@byok/shared/providers/types';
 
 const booleanText = z
@@ -116,6 +117,8 @@ const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   providerTimeoutMs: z.coerce.number().pipe(timeoutMs).default(60_000),
   providerTimeoutsMs: operatorTimeouts.optional().transform((value) => value ?? {}),
+  // Connections open at once to one provider origin (the outbound client's pool); calls beyond wait.
+  providerMaxConnections: z.coerce.number().int().min(1).max(65_536).default(DEFAULT_MAX_CONNECTIONS_PER_ORIGIN),
   // Azure's data-plane `api-version`: a date, GA or `-preview`. Reasoning deployments (o1, o3-mini
   // and later) refuse versions older than 2024-12-01-preview; the GA default is the stable one.
   azureApiVersion: z
@@ -144,6 +147,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   logLevel: 'BYOK_LOG_LEVEL',
   providerTimeoutMs: 'BYOK_PROVIDER_TIMEOUT_MS',
   providerTimeoutsMs: 'BYOK_PROVIDER_TIMEOUTS_MS',
+  providerMaxConnections: 'BYOK_PROVIDER_MAX_CONNECTIONS',
   azureApiVersion: 'BYOK_AZURE_API_VERSION',
   rateLimits: 'BYOK_RATE_LIMITS',
 };

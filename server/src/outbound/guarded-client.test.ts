@@ -457,6 +457,66 @@ describe('guarded outbound client', () => {
     }
   });
 
+  describe('connections per origin', () => {
+    let held: Awaited<ReturnType<typeof listen>>;
+    let heldBase: string;
+    let open = 0;
+    let mostOpen = 0;
+    let opened = 0;
+
+    beforeAll(async () => {
+      held = await listen((_request, response) => {
+        setTimeout(() => response.writeHead(200, { 'content-type': 'text/plain' }).end('done'), 150).unref();
+      });
+      held.server.on('connection', (socket: Socket) => {
+        opened += 1;
+        open += 1;
+        mostOpen = Math.max(mostOpen, open);
+        socket.on('close', () => (open -= 1));
+      });
+      heldBase = `http://127.0.0.1:${held.port}`;
+    });
+    afterAll(async () => {
+      held.server.closeAllConnections();
+      await new Promise((resolve) => held.server.close(resolve));
+    });
+
+    it('opens at most maxConnectionsPerOrigin at once; the calls beyond wait for one and all succeed', async () => {
+      const client = createOutboundClient({ maxConnectionsPerOrigin: 2 });
+      try {
+        const calls = Array.from({ length: 6 }, (_, index) =>
+          client.request({ url: `${heldBase}/call-${index}`, method: 'GET', allowedBaseUrls: [heldBase] }),
+        );
+        const answers = await Promise.all(calls);
+        expect(answers.map((answer) => answer.body)).toEqual(Array(6).fill('done'));
+        expect(mostOpen).toBe(2);
+        expect(opened).toBe(2);
+        expect(held.hits).toHaveLength(6);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('a call that times out or is aborted while it waits for a connection is never sent', async () => {
+      const client = createOutboundClient({ maxConnectionsPerOrigin: 1 });
+      held.hits.length = 0;
+      try {
+        const first = client.request({ url: `${heldBase}/first`, method: 'GET', allowedBaseUrls: [heldBase] });
+        const late = codeOf(client.request({ url: `${heldBase}/timed-out`, method: 'GET', allowedBaseUrls: [heldBase], timeoutMs: 40 }));
+        const caller = new AbortController();
+        const left = codeOf(client.request({ url: `${heldBase}/aborted`, method: 'GET', allowedBaseUrls: [heldBase], signal: caller.signal }));
+        caller.abort();
+        // Both are answered while the first still holds the only connection.
+        expect(await Promise.all([late, left])).toEqual(['timeout', 'aborted']);
+        expect((await first).body).toBe('done');
+        expect((await client.request({ url: `${heldBase}/next`, method: 'GET', allowedBaseUrls: [heldBase] })).body).toBe('done');
+        expect(held.hits).toEqual(['/first', '/next']);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+
   it('a refused connection is connect_failed', async () => {
     const closed = await listen(() => undefined);
     const port = closed.port;

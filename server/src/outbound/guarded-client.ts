@@ -30,6 +30,11 @@ export interface OutboundClientOptions {
   /** Default response body limit, 8 MiB. */
   readonly maxBodyBytes?: number;
   /**
+   * Connections open at once to one origin (BYOK_PROVIDER_MAX_CONNECTIONS), default 256. Calls
+   * beyond it wait for a connection, within their own timeout; see createOutboundClient.
+   */
+  readonly maxConnectionsPerOrigin?: number;
+  /**
    * Certificates to trust instead of the system's (PEM). For tests only (a loopback server with a
    * test certificate): the companion never sets it, and no setting reaches it.
    */
@@ -66,6 +71,7 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONNECT_ATTEMPT_TIMEOUT_MS = 500;
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 256;
 
 const systemResolve: ResolveHost = async (hostname) => {
   const found = await lookup(hostname, { all: true, verbatim: true });
@@ -328,8 +334,16 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Two pools so a connection opened for an allow-listed call is never reused by one that is not.
   const settings = { connectTimeoutMs: connectTimeout, attemptTimeoutMs: attemptTimeout, trustedCertificates: options.testOnlyTrustedCertificates };
-  const strict = new Agent({ connect: guardedConnector(resolve, { ...settings, allowPrivate: false }), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
-  const permissive = new Agent({ connect: guardedConnector(resolve, { ...settings, allowPrivate: true }), headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout });
+  // Without a bound, a burst of calls (or a provider that stopped answering while clients retry)
+  // opens a socket per call: one origin could take every file descriptor the process has (1,024 by
+  // default), and the companion could no longer accept a request or open its database. With one,
+  // a call beyond it waits in undici's queue for the next free connection. Its timeout runs from
+  // the start, and one that timed out or was aborted while it waited is dropped unsent when its
+  // turn comes (dispatchCall). Connects under way count too, so one that goes on after its call
+  // gave up still holds a place, and serves the next call once it is up.
+  const pool = { connections: options.maxConnectionsPerOrigin ?? DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout };
+  const strict = new Agent({ ...pool, connect: guardedConnector(resolve, { ...settings, allowPrivate: false }) });
+  const permissive = new Agent({ ...pool, connect: guardedConnector(resolve, { ...settings, allowPrivate: true }) });
 
   function parseTarget(raw: string): URL {
     let url: URL;

@@ -36,7 +36,7 @@ export interface Companion {
 export function createCompanion(context: RouteContext, db: Db, logger: Logger): Companion {
   const { config, services } = context;
   const metrics = new Metrics();
-  const outbound = createOutboundClient({ timeoutMs: config.providerTimeoutMs });
+  const outbound = createOutboundClient({ timeoutMs: config.providerTimeoutMs, maxConnectionsPerOrigin: config.providerMaxConnections });
   const adapters = observeAdapters(createProviderAdapters(outbound, { azureApiVersion: config.azureApiVersion }), (provider, outcome, seconds) => metrics.observeProviderCall(provider, outcome, seconds));
   const timeoutFor = providerTimeouts(config);
   const usage = new UsageStore(db);
