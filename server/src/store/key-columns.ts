@@ -32,6 +32,20 @@ export function setStatusParams(status: string, verifiedAt: string | null, id: s
   return verifiedAt === null ? [status, id, ownerId, version] : [status, verifiedAt, id, ownerId, version];
 }
 
+/**
+ * The UPSERT that takes the next version of a key of one owner (migration 011), with the owner's id
+ * as its one parameter, answering `{ last }`: each user's personal keys, and each organization's
+ * keys, count on a counter of their own, started past the old companion-wide counter (kept as the
+ * floor). So a version is never given twice to one owner's keys, not even to a key created again
+ * under a deleted key's id, and the gap between two versions says nothing about other owners'
+ * writes. Run it inside the write's transaction.
+ */
+export function nextVersionSql(owner: 'user_id' | 'org_id'): string {
+  const [counters, floor] = owner === 'user_id' ? ['secret_version_counters', 'secret_versions'] : ['org_secret_version_counters', 'org_secret_versions'];
+  return `INSERT INTO ${counters} (${owner}, last) SELECT ?, last + 1 FROM ${floor} WHERE id = 1
+    ON CONFLICT (${owner}) DO UPDATE SET last = last + 1 RETURNING last`;
+}
+
 /** The public columns both tables have (never iv, ct or wrapped_dek). */
 export const KEY_COLUMNS = `id, provider, label, default_model, base_url, hint_prefix, hint_last4, status,
   created_at, rotated_at, last_used_at, last_verified_at`;

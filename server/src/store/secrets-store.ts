@@ -4,7 +4,7 @@
 import type { SealedBlob, KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from './db';
-import { KEY_COLUMNS, MARK_USED_SQL, setStatusParams, setStatusSql, hintOf, lastUsedParams, toKeyRecord } from './key-columns';
+import { KEY_COLUMNS, MARK_USED_SQL, nextVersionSql, setStatusParams, setStatusSql, hintOf, lastUsedParams, toKeyRecord } from './key-columns';
 import type { KeyRecord, KeyRow } from './key-columns';
 import { StatementCache } from './statement-cache';
 
@@ -98,21 +98,9 @@ export class SecretsStore {
     return row.max === null ? 0 : row.max + 1;
   }
 
-  /**
-   * The next version for a personal key of `userId` (migration 011): one counter per user, started
-   * past the companion-wide floor, so a version is never given twice to that user's keys, not even
-   * to a key created again under a deleted key's id, and says nothing about other users' writes.
-   * Call it inside the write's transaction.
-   */
+  /** The next version of a personal key of `userId`: see nextVersionSql. */
   private nextVersion(userId: string): number {
-    return (
-      this.statements
-        .prepare(
-          `INSERT INTO secret_version_counters (user_id, last) SELECT ?, last + 1 FROM secret_versions WHERE id = 1
-           ON CONFLICT (user_id) DO UPDATE SET last = last + 1 RETURNING last`,
-        )
-        .get(userId) as { last: number }
-    ).last;
+    return (this.statements.prepare(nextVersionSql('user_id')).get(userId) as { last: number }).last;
   }
 
   insert(secret: NewSecret): void {

@@ -4,7 +4,7 @@ import type { KeyHint, SealedBlob } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from '../../store/db';
 import { StatementCache } from '../../store/statement-cache';
-import { KEY_COLUMNS, MARK_USED_SQL, setStatusParams, setStatusSql, lastUsedParams, toKeyRecord } from '../../store/key-columns';
+import { KEY_COLUMNS, MARK_USED_SQL, nextVersionSql, setStatusParams, setStatusSql, lastUsedParams, toKeyRecord } from '../../store/key-columns';
 import type { KeyRecord, KeyRow } from '../../store/key-columns';
 
 export interface OrgSecretRecord extends KeyRecord {
@@ -67,21 +67,9 @@ export class OrgSecretsStore {
     return this.statements.prepare('SELECT 1 FROM secrets WHERE id = ?').get(id) !== undefined;
   }
 
-  /**
-   * The next version for a key of `orgId` (migration 011): one counter per organization, started
-   * past the companion-wide floor, so a version is never given twice to that organization's keys,
-   * not even to a key created again under a deleted key's id, and says nothing about other
-   * organizations' writes. Call it inside the write's transaction.
-   */
+  /** The next version of a key of `orgId`: see nextVersionSql. */
   private nextVersion(orgId: string): number {
-    return (
-      this.statements
-        .prepare(
-          `INSERT INTO org_secret_version_counters (org_id, last) SELECT ?, last + 1 FROM org_secret_versions WHERE id = 1
-           ON CONFLICT (org_id) DO UPDATE SET last = last + 1 RETURNING last`,
-        )
-        .get(orgId) as { last: number }
-    ).last;
+    return (this.statements.prepare(nextVersionSql('org_id')).get(orgId) as { last: number }).last;
   }
 
   insert(orgId: string, id: string, write: OrgSecretWrite, createdAt: string): void {
