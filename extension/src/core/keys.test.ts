@@ -2,7 +2,7 @@
 // openGrant, seals open with the released data key), one grant per personal key for a call,
 // rotation keeps the id, and nothing secret is ever stored in IndexedDB.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ROTATION_OVERTAKEN_NOW } from './keys';
+import { ROTATION_OVERTAKEN_NOW, ROTATION_TARGET_REMOVED_NOW } from './keys';
 import { dumpDatabase, PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
@@ -50,6 +50,18 @@ describe('keys and grants', () => {
     expect((await rotate()).state).toBe('stored');
     const lastPut = companion.requests.filter((request) => request.method === 'PUT').at(-1);
     expect(lastPut?.ifMatch).toBe(`"${now.version}"`);
+    expect(companion.secrets.get(saved.secretId)!.view.hint.last4).toBe('R0t8');
+  });
+
+  it('refuses an online rotation of a key removed on another device, and says saving again stores it anew', async () => {
+    const { services, companion } = harness;
+    const saved = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: OPENAI });
+    companion.secrets.delete(saved.secretId);
+    const rotate = () => services.keys.save({ secretId: saved.secretId, provider: 'openai', label: 'Work', apiKey: ROTATED });
+    await expect(rotate()).rejects.toMatchObject({ code: 'conflict', message: ROTATION_TARGET_REMOVED_NOW });
+    expect(companion.secrets.has(saved.secretId)).toBe(false);
+    expect(await services.db.keys.get(saved.secretId)).toBeUndefined();
+    expect((await rotate()).state).toBe('stored');
     expect(companion.secrets.get(saved.secretId)!.view.hint.last4).toBe('R0t8');
   });
 

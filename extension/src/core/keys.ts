@@ -7,13 +7,17 @@ import type { ApiClient } from './api-client';
 import type { VerifyResult } from './companion-types';
 import { ExtensionError, isRetryable } from './errors';
 import { byKeyListOrder } from './key-order';
+import { recordOwnWrite, replaceCachedKeys } from './key-cache';
 import type { GrantMaker } from './grants';
 import type { Outbox } from './outbox';
 import type { Vault } from './vault';
 
 /** A rotation refused because the key changed on another device since this one listed it. */
 export const ROTATION_OVERTAKEN_NOW =
-  'This key was changed or removed on another device since your list was loaded, so it was not rotated. The list now shows it as it is: save again to rotate it anyway.';
+  'This key was changed on another device (rotated or edited) after this form was opened, so it was not rotated. Save again to replace it with the key you entered here.';
+/** A rotation refused because the key was removed on another device since this one listed it. */
+export const ROTATION_TARGET_REMOVED_NOW =
+  'This key was removed on another device after this form was opened, so it was not rotated. Save again to store the key you entered here as a new key.';
 
 export interface SaveKeyInput {
   /** Present for a rotation: the same secret id gets a new seal. */
@@ -70,10 +74,7 @@ export class KeyService {
   /** Replace the cache with the companion's list (it is the source of truth). */
   async refresh(): Promise<CachedKey[]> {
     const secrets = await this.deps.api.listSecrets();
-    await this.deps.db.transaction('rw', this.deps.db.keys, async () => {
-      await this.deps.db.keys.clear();
-      await this.deps.db.keys.bulkPut(secrets.map(cacheable));
-    });
+    await replaceCachedKeys(this.deps.db, secrets);
     return secrets;
   }
 
@@ -117,14 +118,18 @@ export class KeyService {
       // Keep the order of saves: while anything waits, this one waits behind it.
       if (waiting) throw new ExtensionError('companion_unreachable', 'Earlier keys are still waiting to upload.');
       const secret = await this.deps.api.putSecret(secretId, body, ifMatch);
-      await this.deps.db.keys.put(cacheable(secret));
+      await recordOwnWrite(this.deps.db, secret);
       if (replace) await this.refresh().catch(() => undefined);
       return { state: 'stored', secretId };
     } catch (error) {
       if (ifMatch !== undefined && error instanceof ExtensionError && error.code === 'conflict') {
         // List the key as it is now, so that saving again is a deliberate choice over that.
-        await this.refresh().catch(() => undefined);
-        throw new ExtensionError('conflict', ROTATION_OVERTAKEN_NOW, { status: error.status ?? 409 });
+        const listed = await this.refresh().catch(() => null);
+        if (listed !== null) {
+          const now = listed.find((key) => key.id === secretId);
+          if (now === undefined) throw new ExtensionError('conflict', ROTATION_TARGET_REMOVED_NOW, { status: 409 });
+          if (now.version !== ifMatch) throw new ExtensionError('conflict', ROTATION_OVERTAKEN_NOW, { status: 409 });
+        }
       }
       if (!isRetryable(error)) throw error;
       await this.deps.outbox.add({
@@ -144,11 +149,14 @@ export class KeyService {
   }
 
   async remove(id: string): Promise<void> {
-    await this.deps.api.deleteSecret(id);
-    // A queued upload for this id (a rotation saved offline) would bring the key back: it goes too.
-    await this.deps.db.transaction('rw', this.deps.db.keys, this.deps.db.outbox, async () => {
-      await this.deps.db.keys.delete(id);
-      await this.deps.db.outbox.where('secretId').equals(id).delete();
+    // With uploads held: one under way finishes first, so it cannot bring the key back after the
+    // DELETE, and a queued upload for this id (a rotation saved offline) is dropped with the key.
+    await this.deps.outbox.hold(async () => {
+      await this.deps.api.deleteSecret(id);
+      await this.deps.db.transaction('rw', this.deps.db.keys, this.deps.db.outbox, async () => {
+        await this.deps.db.keys.delete(id);
+        await this.deps.db.outbox.where('secretId').equals(id).delete();
+      });
     });
   }
 
@@ -173,27 +181,4 @@ export class KeyService {
     await this.refresh().catch(() => undefined);
     return result;
   }
-}
-
-/** What the cache keeps of a secret: the public view, never more (no ct, no iv). */
-function cacheable(secret: CachedKey): CachedKey {
-  return {
-    id: secret.id,
-    scope: secret.scope,
-    provider: secret.provider,
-    label: secret.label,
-    hint: { prefix: secret.hint.prefix, last4: secret.hint.last4 },
-    defaultModel: secret.defaultModel ?? null,
-    baseUrl: secret.baseUrl ?? null,
-    status: secret.status,
-    createdAt: secret.createdAt,
-    rotatedAt: secret.rotatedAt ?? null,
-    lastUsedAt: secret.lastUsedAt ?? null,
-    lastVerifiedAt: secret.lastVerifiedAt ?? null,
-    position: secret.position ?? 0,
-    ...(secret.scope === 'user' && typeof secret.wrappedDek === 'string' ? { wrappedDek: secret.wrappedDek } : {}),
-    ...(secret.keyless ? { keyless: true } : {}),
-    // What a rotation from this device sends as If-Match.
-    ...(typeof secret.version === 'number' ? { version: secret.version } : {}),
-  };
 }

@@ -2,7 +2,7 @@
 // back (also after a worker/browser restart), and refused uploads keep their reason.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { OUTBOX_ALARM, ROTATION_OVERTAKEN } from './outbox';
+import { KEY_CHANGED, OUTBOX_ALARM, ROTATION_OVERTAKEN, ROTATION_TARGET_REMOVED } from './outbox';
 import { dumpDatabase, PASSPHRASE, type Harness, createSignedInHarness } from '../testing/harness';
 import { encodedValues } from '@byok/shared/testing/encoded-forms';
 
@@ -105,51 +105,166 @@ describe('outbox', () => {
     expect((await services.outbox.drain(true)).uploaded).toHaveLength(1);
   });
 
-  it('does not apply a queued rotation over a change made on another device; Retry applies it anyway', async () => {
+  /** The If-Match of every PUT of `secretId`, in order (null: none). */
+  const conditionsOf = (secretId: string) =>
+    harness.companion.requests.filter((request) => request.method === 'PUT' && request.path === `/v1/secrets/${secretId}`).map((request) => request.ifMatch);
+  const versionOf = (secretId: string) => harness.companion.secrets.get(secretId)!.view.version!;
+
+  it('does not apply a queued rotation over a change made on another device; Retry replaces exactly that change', async () => {
     const { services, companion } = harness;
     const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    const listed = companion.secrets.get(secretId)!.view.version!;
+    const listed = versionOf(secretId);
     companion.online = false;
     expect((await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 })).state).toBe('queued');
     expect((await services.outbox.list())[0]).toMatchObject({ kind: 'rotate', ifMatch: listed });
     companion.changeElsewhere(secretId);
+    const changed = versionOf(secretId);
     companion.online = true;
 
     expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [], failed: [secretId] });
-    const [refused] = await services.outbox.list();
-    expect(refused).toMatchObject({ state: 'failed', lastError: { code: 'conflict', message: ROTATION_OVERTAKEN } });
-    const puts = () => companion.requests.filter((request) => request.method === 'PUT' && request.path === `/v1/secrets/${secretId}`);
-    expect(puts().at(-1)?.ifMatch).toBe(`"${listed}"`);
-    // The other device's change stands: the key is still the one stored first.
+    expect(conditionsOf(secretId).at(-1)).toBe(`"${listed}"`);
+    // The other device's change stands, and this device now lists the key as it is.
     expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('A1A1');
+    expect(await services.db.keys.get(secretId)).toMatchObject({ version: changed, label: companion.secrets.get(secretId)!.view.label });
+    const [refused] = await services.outbox.list();
+    expect(refused).toMatchObject({ state: 'failed', ifMatch: changed, lastError: { code: KEY_CHANGED, message: ROTATION_OVERTAKEN } });
 
+    // Retry replaces the change the user was told about, and only that one.
     await services.outbox.retry(refused!.seq!);
     expect((await services.outbox.drain(true)).uploaded).toEqual([secretId]);
-    expect(puts().at(-1)?.ifMatch).toBeNull();
+    expect(conditionsOf(secretId).at(-1)).toBe(`"${changed}"`);
     expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('D4D4');
-    await services.keys.refresh();
+    expect((await services.db.keys.get(secretId))?.version).toBe(versionOf(secretId));
     await services.keys.verify(secretId);
     expect(companion.opened).toEqual([ROTATED_1]);
   });
 
-  it('uploads two rotations of one key queued here in order, the second replacing what the first made', async () => {
+  it('a Retry is refused again when the key changed once more after the refusal was shown', async () => {
     const { services, companion } = harness;
     const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    const listed = companion.secrets.get(secretId)!.view.version!;
+    companion.online = false;
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    companion.changeElsewhere(secretId);
+    companion.online = true;
+    await services.outbox.drain(true);
+    const [refused] = await services.outbox.list();
+    companion.changeElsewhere(secretId);
+    await services.outbox.retry(refused!.seq!);
+    expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [], failed: [secretId] });
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('A1A1');
+    expect((await services.outbox.list())[0]).toMatchObject({ state: 'failed', ifMatch: versionOf(secretId), lastError: { code: KEY_CHANGED } });
+  });
+
+  it('a queued rotation of a key removed on another device is refused; Retry stores it again', async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    companion.online = false;
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    companion.secrets.delete(secretId);
+    companion.online = true;
+    expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [], failed: [secretId] });
+    const [refused] = await services.outbox.list();
+    expect(refused).toMatchObject({ state: 'failed', lastError: { code: KEY_CHANGED, message: ROTATION_TARGET_REMOVED } });
+    expect(refused!.ifMatch).toBeUndefined();
+    expect(await services.db.keys.get(secretId)).toBeUndefined();
+    await services.outbox.retry(refused!.seq!);
+    expect((await services.outbox.drain(true)).uploaded).toEqual([secretId]);
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('D4D4');
+  });
+
+  it('uploads two rotations of one key queued here in order, the second expecting the version the first made', async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    const listed = versionOf(secretId);
     companion.online = false;
     await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
     await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_2 });
     expect((await services.outbox.list()).map((item) => item.ifMatch)).toEqual([listed, listed]);
     companion.online = true;
+    const made: number[] = [];
+    companion.beforeSecretPut = (id) => {
+      if (id === secretId) made.push(versionOf(secretId));
+    };
 
     expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [secretId, secretId], failed: [] });
-    const conditions = companion.requests.filter((request) => request.method === 'PUT').map((request) => request.ifMatch);
-    expect(conditions).toHaveLength(3);
-    expect(conditions[1]).toBe(`"${listed}"`);
-    expect(conditions[2]).not.toBe(conditions[1]);
+    // Each went up on the version the one before it made.
+    expect(conditionsOf(secretId).slice(1)).toEqual(made.map((version) => `"${version}"`));
+    expect(made[0]).toBe(listed);
+    expect(made[1]).not.toBe(listed);
     expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('E5E5');
     await services.keys.refresh();
     await services.keys.verify(secretId);
     expect(companion.opened).toEqual([ROTATED_2]);
+  });
+
+  it('refuses the second of two queued rotations when another device changes the key between their uploads', async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    companion.online = false;
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_2 });
+    companion.online = true;
+    let puts = 0;
+    companion.beforeSecretPut = (id) => {
+      if (id === secretId && ++puts === 2) companion.changeElsewhere(secretId);
+    };
+    expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [secretId], failed: [secretId] });
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('D4D4');
+    expect((await services.outbox.list())[0]).toMatchObject({ state: 'failed', lastError: { code: KEY_CHANGED, message: ROTATION_OVERTAKEN } });
+  });
+
+  it("keeps the version its own upload made, so this device's next rotation is not taken for a change elsewhere", async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    companion.online = false;
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    companion.online = true;
+    // A drain on its own (the alarm's path lists nothing after it).
+    expect((await services.outbox.drain(true)).uploaded).toEqual([secretId]);
+    expect((await services.db.keys.get(secretId))?.version).toBe(versionOf(secretId));
+    expect((await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_2 })).state).toBe('stored');
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('E5E5');
+  });
+
+  it('drops a refused rotation once a newer one of the same key is stored, so Retry cannot bring the older key back', async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    companion.online = false;
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    companion.online = true;
+    companion.refuseNextPut = { status: 403, code: 'policy_denied', message: 'Not now.' };
+    expect((await services.outbox.drain(true)).failed).toEqual([secretId]);
+    expect(await services.outbox.list()).toHaveLength(1);
+    expect((await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_2 })).state).toBe('stored');
+    expect(await services.outbox.list()).toEqual([]);
+    expect(companion.secrets.get(secretId)!.view.hint.last4).toBe('E5E5');
+  });
+
+  it('removing a key waits for an upload of it under way, which then cannot bring it back', async () => {
+    const { services, companion } = harness;
+    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
+    companion.online = false;
+    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    companion.online = true;
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const putReached = new Promise<void>((resolve) => (reached = resolve));
+    companion.beforeSecretPut = async () => {
+      reached();
+      await stalled;
+    };
+    const draining = services.outbox.drain(true);
+    await putReached;
+    const removing = services.keys.remove(secretId);
+    // Give a DELETE that does not wait for the upload the time to reach the companion first.
+    const deadline = Date.now() + 200;
+    while (!companion.requests.some((request) => request.method === 'DELETE') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    release();
+    await Promise.all([draining, removing]);
+    expect(companion.secrets.has(secretId)).toBe(false);
+    expect(await services.db.keys.get(secretId)).toBeUndefined();
+    expect(await services.outbox.list()).toEqual([]);
+    expect(companion.requests.map((request) => request.method).slice(-2)).toEqual(['PUT', 'DELETE']);
   });
 });

@@ -5,15 +5,20 @@ import { browser } from 'wxt/browser';
 import type { ByokDb, OutboxItem } from '../db';
 import type { ApiClient } from './api-client';
 import { ExtensionError, isRetryable, toErrorInfo } from './errors';
+import { recordOwnWrite, replaceCachedKeys } from './key-cache';
 
 export const OUTBOX_ALARM = 'byok-outbox';
 
 const BASE_DELAY_MS = 30_000;
 const MAX_DELAY_MS = 30 * 60_000;
 
+/** The outbox's code for a rotation refused because the key changed or went elsewhere. */
+export const KEY_CHANGED = 'key_changed';
 /** Why a queued rotation was not applied, and what Retry and Discard then do. */
 export const ROTATION_OVERTAKEN =
-  'This key was changed or removed on another device after you rotated it here, so this rotation was not applied. Retry to replace it with the key you saved here anyway, or discard this rotation to keep the key as it is.';
+  'This key was changed on another device (rotated or edited) after you rotated it here, so this rotation was not applied. Retry to replace that change with the key you saved here, or discard this rotation to keep the key as it is now.';
+export const ROTATION_TARGET_REMOVED =
+  'This key was removed on another device after you rotated it here, so this rotation was not applied. Retry to store the key you saved here again, or discard it.';
 
 export type NewOutboxItem = Omit<OutboxItem, 'seq' | 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'createdAt'>;
 
@@ -131,8 +136,11 @@ export class Outbox {
           },
           ifMatch,
         );
-        await this.db.transaction('rw', this.db.outbox, async () => {
+        await this.db.transaction('rw', this.db.outbox, this.db.keys, async () => {
           await this.db.outbox.delete(item.seq!);
+          // The cache takes the version this upload made (the next rotation's If-Match), and
+          // refused uploads of the key saved before this one are replaced by it.
+          await recordOwnWrite(this.db, secret, item.seq);
           // Our own upload moved the key from `ifMatch` to its new version: rotations queued
           // behind it on this device, which expected the old one, now expect the new one.
           if (ifMatch !== undefined && secret.version !== undefined) {
@@ -146,19 +154,26 @@ export class Outbox {
         });
         report.uploaded.push(item.secretId);
       } catch (error) {
+        let failure = error;
         if (ifMatch !== undefined && error instanceof ExtensionError && error.code === 'conflict') {
-          await this.db.outbox.update(item.seq, { state: 'failed', attempts: item.attempts + 1, lastError: { code: 'conflict', message: ROTATION_OVERTAKEN } });
-          report.failed.push(item.secretId);
-          continue;
+          try {
+            if (await this.refuseOvertaken(item.seq, item.secretId, ifMatch, item.attempts + 1)) {
+              report.failed.push(item.secretId);
+              continue;
+            }
+          } catch (listing) {
+            // Nobody can tell now what changed: the upload waits and is tried again.
+            failure = listing;
+          }
         }
-        if (isRetryable(error)) {
+        if (isRetryable(failure)) {
           const attempts = item.attempts + 1;
           const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1));
-          await this.db.outbox.update(item.seq, { attempts, nextAttemptAt: this.now() + delay, lastError: toErrorInfoShort(error) });
+          await this.db.outbox.update(item.seq, { attempts, nextAttemptAt: this.now() + delay, lastError: toErrorInfoShort(failure) });
           report.waiting = items.slice(index).filter((rest) => rest.state === 'pending').length;
           break;
         }
-        await this.db.outbox.update(item.seq, { state: 'failed', attempts: item.attempts + 1, lastError: toErrorInfoShort(error) });
+        await this.db.outbox.update(item.seq, { state: 'failed', attempts: item.attempts + 1, lastError: toErrorInfoShort(failure) });
         report.failed.push(item.secretId);
       }
     }
@@ -167,17 +182,30 @@ export class Outbox {
   }
 
   /**
-   * Put a failed item back in line (after the user changed what made it fail). A rotation that
-   * was refused because the key changed elsewhere goes again without its condition: the user saw
-   * ROTATION_OVERTAKEN and chose this device's key over the other change.
+   * A conditional upload answered 409: lists the keys (the cache takes the list) to tell a key
+   * changed or removed elsewhere from another conflict. For the first two the item is refused
+   * with KEY_CHANGED, its condition moved to the version the list now shows (none when removed),
+   * so that Retry replaces exactly what the user was told about, and a further change refuses it
+   * again. Returns false for another conflict (the caller records the companion's own reason);
+   * throws when the list cannot be had.
    */
-  async retry(seq: number): Promise<void> {
-    await this.db.transaction('rw', this.db.outbox, async () => {
-      const item = await this.db.outbox.get(seq);
-      if (!item) return;
-      const overrule = item.state === 'failed' && item.lastError?.code === 'conflict' && item.ifMatch !== undefined;
-      await this.db.outbox.update(seq, { state: 'pending', nextAttemptAt: 0, lastError: null, ...(overrule ? { ifMatch: undefined } : {}) });
+  private async refuseOvertaken(seq: number, secretId: string, ifMatch: number, attempts: number): Promise<boolean> {
+    const listed = await this.api.listSecrets();
+    const now = listed.find((key) => key.id === secretId);
+    if (now !== undefined && now.version === ifMatch) return false;
+    await replaceCachedKeys(this.db, listed);
+    await this.db.outbox.update(seq, {
+      state: 'failed',
+      attempts,
+      ifMatch: now?.version,
+      lastError: { code: KEY_CHANGED, message: now === undefined ? ROTATION_TARGET_REMOVED : ROTATION_OVERTAKEN },
     });
+    return true;
+  }
+
+  /** Put a failed item back in line (after the user changed what made it fail, or chose to go on). */
+  async retry(seq: number): Promise<void> {
+    await this.db.outbox.update(seq, { state: 'pending', nextAttemptAt: 0, lastError: null });
     await this.schedule();
   }
 

@@ -74,10 +74,9 @@ export function createServices(options: ServiceOptions = {}): Services {
     // locks it, and the queued keys wait for the new passphrase instead of going up under the old.
     await vault.confirmOfflineUnlock();
     const report = await outbox.drain(force);
-    if (report.uploaded.length > 0) {
-      await keys.refresh().catch(() => undefined);
-      broadcast({ channel: 'byok-event', event: 'outbox' });
-    }
+    if (report.uploaded.length > 0) await keys.refresh().catch(() => undefined);
+    // Pages show what went up, and what was refused and why (a key changed elsewhere included).
+    if (report.uploaded.length > 0 || report.failed.length > 0) broadcast({ channel: 'byok-event', event: 'outbox' });
     return report;
   };
   return { db, settings, tokens, api, vault, grants, outbox, keys, usage, enrichment, admin, passphrase, broadcast, drainOutbox };

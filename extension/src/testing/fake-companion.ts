@@ -37,6 +37,8 @@ export interface FakeCompanion {
   adminOrgSecrets: unknown[] | null;
   /** Another device changes the key `id` (a rename there): it takes the next version. */
   changeElsewhere(id: string): void;
+  /** Runs (and is awaited) before each PUT /v1/secrets/:id is handled: to stall one, or change things first. */
+  beforeSecretPut: ((id: string) => Promise<void> | void) | null;
 }
 
 const AUDIENCE = 'byok-companion:test';
@@ -74,6 +76,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
     beforePassphraseChange: null,
     refreshFailure: null,
     adminOrgSecrets: null,
+    beforeSecretPut: null,
     async rotateGrantKey() {
       grantKey = await newGrantKey();
     },
@@ -180,6 +183,7 @@ export async function createFakeCompanion(): Promise<FakeCompanion> {
       }
       const one = /^\/v1\/secrets\/([0-9a-f-]+)$/.exec(path);
       if (one?.[1] && method === 'PUT') {
+        await state.beforeSecretPut?.(one[1]);
         if (state.refuseNextPut) {
           const refusal = state.refuseNextPut;
           state.refuseNextPut = null;
