@@ -497,20 +497,86 @@ describe('guarded outbound client', () => {
       }
     });
 
-    it('a call that times out or is aborted while it waits for a connection is never sent', async () => {
-      const client = createOutboundClient({ maxConnectionsPerOrigin: 1 });
+    it('a call that times out or is aborted while it waits for a place is never sent, and costs no connection', async () => {
+      const client = createOutboundClient({ maxConnectionsPerOrigin: 1, maxWaitingPerOrigin: 64 });
       held.hits.length = 0;
+      const openedBefore = opened;
       try {
         const first = client.request({ url: `${heldBase}/first`, method: 'GET', allowedBaseUrls: [heldBase] });
-        const late = codeOf(client.request({ url: `${heldBase}/timed-out`, method: 'GET', allowedBaseUrls: [heldBase], timeoutMs: 40 }));
+        const late = Array.from({ length: 20 }, (_, index) =>
+          codeOf(client.request({ url: `${heldBase}/timed-out-${index}`, method: 'GET', allowedBaseUrls: [heldBase], timeoutMs: 40 })),
+        );
         const caller = new AbortController();
         const left = codeOf(client.request({ url: `${heldBase}/aborted`, method: 'GET', allowedBaseUrls: [heldBase], signal: caller.signal }));
         caller.abort();
-        // Both are answered while the first still holds the only connection.
-        expect(await Promise.all([late, left])).toEqual(['timeout', 'aborted']);
+        // All are answered while the first still holds the only place.
+        expect(await Promise.all([...late, left])).toEqual([...Array(20).fill('timeout'), 'aborted']);
         expect((await first).body).toBe('done');
         expect((await client.request({ url: `${heldBase}/next`, method: 'GET', allowedBaseUrls: [heldBase] })).body).toBe('done');
         expect(held.hits).toEqual(['/first', '/next']);
+        // The one connection served both.
+        expect(opened - openedBefore).toBe(1);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('past maxWaitingPerOrigin a call fails at once as busy, and the line moves on', async () => {
+      const client = createOutboundClient({ maxConnectionsPerOrigin: 1, maxWaitingPerOrigin: 2 });
+      try {
+        const call = (path: string) => client.request({ url: `${heldBase}/${path}`, method: 'GET', allowedBaseUrls: [heldBase] });
+        const running = [call('a'), call('b'), call('c')];
+        const started = Date.now();
+        expect(await codeOf(call('d'))).toBe('busy');
+        expect(Date.now() - started).toBeLessThan(100);
+        expect((await Promise.all(running)).map((answer) => answer.body)).toEqual(['done', 'done', 'done']);
+        expect((await call('e')).body).toBe('done');
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('connects that keep failing hold their places: never more connect attempts under way than the bound', async () => {
+      let resolving = 0;
+      let mostResolving = 0;
+      // Each connect resolves the name first: this one takes 100 ms, then fails.
+      const failingResolve: ResolveHost = async () => {
+        resolving += 1;
+        mostResolving = Math.max(mostResolving, resolving);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        resolving -= 1;
+        throw new Error('ENOTFOUND');
+      };
+      const client = createOutboundClient({ resolve: failingResolve, maxConnectionsPerOrigin: 2, maxWaitingPerOrigin: 64 });
+      try {
+        const calls: Promise<string>[] = [];
+        for (let index = 0; index < 15; index++) {
+          calls.push(codeOf(client.request({ url: `http://provider.example/v1/${index}`, method: 'GET', timeoutMs: 2_000 })));
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const codes = await Promise.all(calls);
+        expect(codes.every((code) => code === 'connect_failed')).toBe(true);
+        expect(mostResolving).toBe(2);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('a name that never resolves times out with the connect timeout and gives its place back', async () => {
+      let lookups = 0;
+      const hangsOnce: ResolveHost = async () => {
+        lookups += 1;
+        if (lookups === 1) return new Promise<never>(() => undefined);
+        return [{ address: '127.0.0.1', family: 4 }];
+      };
+      const client = createOutboundClient({ resolve: hangsOnce, maxConnectionsPerOrigin: 1, connectTimeoutMs: 100 });
+      const url = `http://provider.example:${held.port}/after-hang`;
+      const allowed = [`http://provider.example:${held.port}`];
+      try {
+        const started = Date.now();
+        expect(await codeOf(client.request({ url, method: 'GET', allowedBaseUrls: allowed, timeoutMs: 5_000 }))).toBe('timeout');
+        expect(Date.now() - started).toBeLessThan(1_000);
+        expect((await client.request({ url, method: 'GET', allowedBaseUrls: allowed, timeoutMs: 5_000 })).body).toBe('done');
       } finally {
         await client.close();
       }

@@ -10,6 +10,7 @@ import { isUnderAllowedBase } from './allow-list';
 import { classifyAddress } from '@byok/shared/net/ip-ranges';
 import { errorCodeOf } from '../services/error-code';
 import { OutboundError } from './outbound-error';
+import { OriginLimit, type Release } from './origin-limit';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -30,10 +31,12 @@ export interface OutboundClientOptions {
   /** Default response body limit, 8 MiB. */
   readonly maxBodyBytes?: number;
   /**
-   * Connections open at once to one origin (BYOK_PROVIDER_MAX_CONNECTIONS), default 256. Calls
-   * beyond it wait for a connection, within their own timeout; see createOutboundClient.
+   * Calls (so connections) one origin has under way at once (BYOK_PROVIDER_MAX_CONNECTIONS), default
+   * 256; calls beyond it wait for a place within their own timeout (see origin-limit.ts).
    */
   readonly maxConnectionsPerOrigin?: number;
+  /** Calls that may wait for a place at one origin; past it a call fails at once (`busy`). Default 4 x the above. */
+  readonly maxWaitingPerOrigin?: number;
   /**
    * Certificates to trust instead of the system's (PEM). For tests only (a loopback server with a
    * test certificate): the companion never sets it, and no setting reaches it.
@@ -208,8 +211,18 @@ function guardedConnector(resolve: ResolveHost, settings: ConnectorSettings): bu
       const socket = (dialAny as unknown as (...args: Parameters<buildConnector.connector>) => unknown)({ ...options, hostname, ...sni }, callback);
       if (socket instanceof TLSSocket) socket.on('session', (next: Buffer) => sessions.set(sessionName, next));
     };
+    // undici's connect timeout starts with the dial: a name that takes for ever to resolve would
+    // hold its call's place (origin-limit.ts) for ever. Resolving is bounded the same way.
+    let resolved = false;
+    const resolveTimer = setTimeout(() => {
+      resolved = true;
+      callback(new OutboundError('timeout'), null);
+    }, connectTimeoutMs);
     resolveChecked(resolve, options.hostname, allowPrivate).then(
       (addresses) => {
+        if (resolved) return;
+        resolved = true;
+        clearTimeout(resolveTimer);
         try {
           dial(addresses);
         } catch {
@@ -219,6 +232,9 @@ function guardedConnector(resolve: ResolveHost, settings: ConnectorSettings): bu
         }
       },
       (error: unknown) => {
+        if (resolved) return;
+        resolved = true;
+        clearTimeout(resolveTimer);
         callback(error instanceof Error ? error : new OutboundError('connect_failed'), null);
       },
     );
@@ -253,14 +269,22 @@ function toOutboundError(error: unknown): OutboundError {
 /**
  * One call on undici's dispatcher, read through its handler callbacks: the body is collected as it
  * arrives, with no stream or async iterator in between (in a loopback microbenchmark, ~15 us of
- * CPU less per call than `request()` and its body stream). The promise settles once: with the
- * answer, or with the first reason to stop (a redirect, a body over `maxBody`, the timeout, the
- * caller's abort, a failure). undici is then told to abort the call: at once, or, when the call
- * has not been handed to a socket yet, as soon as it is.
+ * CPU less per call than `request()` and its body stream). The call first takes a place at its
+ * origin (origin-limit.ts), at once when one is free, else in line. The promise settles once: with
+ * the answer, or with the first reason to stop (a redirect, a body over `maxBody`, the timeout, the
+ * caller's abort, a failure, a full line). A call that stops while in line leaves it and never
+ * reaches undici; one already handed over is aborted: at once, or, when it has no socket yet, as
+ * soon as it gets one, which is then closed unused. Its place is given back when undici is done.
  */
-function dispatchCall(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, limits: { readonly timeoutMs: number; readonly maxBody: number; readonly signal: AbortSignal | undefined }): Promise<OutboundResponse> {
+function dispatchCall(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  limits: { readonly timeoutMs: number; readonly maxBody: number; readonly signal: AbortSignal | undefined; readonly places: OriginLimit },
+): Promise<OutboundResponse> {
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
+    /** Takes the call out of the line for a place, while it is in it. */
+    let leaveLine = (): void => undefined;
     let settled = false;
     let status = 0;
     let headers: Record<string, string> = {};
@@ -272,6 +296,7 @@ function dispatchCall(dispatcher: Dispatcher, options: Dispatcher.DispatchOption
       settled = true;
       clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onCallerAbort);
+      leaveLine();
       if ('error' in outcome) reject(outcome.error);
       else resolve(outcome.response);
     };
@@ -283,42 +308,63 @@ function dispatchCall(dispatcher: Dispatcher, options: Dispatcher.DispatchOption
     const onCallerAbort = (): void => stop(new OutboundError('aborted'));
     limits.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(started) {
-        controller = started;
-        // Stopped while it waited for a connection.
-        if (settled) started.abort(new OutboundError('aborted'));
-      },
-      onResponseStart(_controller, statusCode, responseHeaders) {
-        // An interim answer (102, 103): the final one follows on the same call.
-        if (statusCode < 200) return;
-        if (statusCode >= 300 && statusCode < 400) {
-          stop(new OutboundError('redirect', statusCode));
-          return;
-        }
-        status = statusCode;
-        headers = flattenHeaders(responseHeaders);
-        const declared = Number(headers['content-length'] ?? '0');
-        if (Number.isFinite(declared) && declared > limits.maxBody) stop(new OutboundError('too_large'));
-      },
-      onResponseData(_controller, chunk) {
-        if (settled) return;
-        size += chunk.length;
-        if (size > limits.maxBody) stop(new OutboundError('too_large'));
-        else chunks.push(chunk);
-      },
-      onResponseEnd() {
-        settle({ response: { status, headers, body: Buffer.concat(chunks).toString('utf8') } });
-      },
-      onResponseError(_controller, error) {
+    const start = (release: Release): void => {
+      // Stopped after the place was given and before this ran: nothing went to undici.
+      if (settled) {
+        release();
+        return;
+      }
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(started) {
+          controller = started;
+          // Stopped while it waited for a connection.
+          if (settled) started.abort(new OutboundError('aborted'));
+        },
+        onResponseStart(_controller, statusCode, responseHeaders) {
+          // An interim answer (102, 103): the final one follows on the same call.
+          if (statusCode < 200) return;
+          if (statusCode >= 300 && statusCode < 400) {
+            stop(new OutboundError('redirect', statusCode));
+            return;
+          }
+          status = statusCode;
+          headers = flattenHeaders(responseHeaders);
+          const declared = Number(headers['content-length'] ?? '0');
+          if (Number.isFinite(declared) && declared > limits.maxBody) stop(new OutboundError('too_large'));
+        },
+        onResponseData(_controller, chunk) {
+          if (settled) return;
+          size += chunk.length;
+          if (size > limits.maxBody) stop(new OutboundError('too_large'));
+          else chunks.push(chunk);
+        },
+        onResponseEnd() {
+          release();
+          settle({ response: { status, headers, body: Buffer.concat(chunks).toString('utf8') } });
+        },
+        onResponseError(_controller, error) {
+          // Also how undici says it is done with a call it was told to abort.
+          release();
+          settle({ error: toOutboundError(error) });
+        },
+      };
+      try {
+        dispatcher.dispatch(options, handler);
+      } catch (error) {
+        release();
         settle({ error: toOutboundError(error) });
-      },
+      }
     };
-    try {
-      dispatcher.dispatch(options, handler);
-    } catch (error) {
-      settle({ error: toOutboundError(error) });
+
+    const origin = String(options.origin);
+    const place = limits.places.tryTake(origin);
+    if (place !== undefined) {
+      start(place);
+      return;
     }
+    const waiting = limits.places.wait(origin);
+    leaveLine = waiting.cancel;
+    waiting.ready.then(start, () => settle({ error: new OutboundError('busy') }));
   });
 }
 
@@ -336,12 +382,13 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const settings = { connectTimeoutMs: connectTimeout, attemptTimeoutMs: attemptTimeout, trustedCertificates: options.testOnlyTrustedCertificates };
   // Without a bound, a burst of calls (or a provider that stopped answering while clients retry)
   // opens a socket per call: one origin could take every file descriptor the process has (1,024 by
-  // default), and the companion could no longer accept a request or open its database. With one,
-  // a call beyond it waits in undici's queue for the next free connection. Its timeout runs from
-  // the start, and one that timed out or was aborted while it waited is dropped unsent when its
-  // turn comes (dispatchCall). Connects under way count too, so one that goes on after its call
-  // gave up still holds a place, and serves the next call once it is up.
-  const pool = { connections: options.maxConnectionsPerOrigin ?? DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout };
+  // default), and the companion could no longer accept a request or open its database. The places
+  // (origin-limit.ts) bound the calls in undici, for both pools together; undici's own bound keeps
+  // a pool from opening a connection for a call that comes the moment another call's answer ends,
+  // before that connection is free again (it waits for it instead).
+  const perOrigin = options.maxConnectionsPerOrigin ?? DEFAULT_MAX_CONNECTIONS_PER_ORIGIN;
+  const places = new OriginLimit(perOrigin, options.maxWaitingPerOrigin ?? perOrigin * 4);
+  const pool = { connections: perOrigin, headersTimeout: defaultTimeout, bodyTimeout: defaultTimeout };
   const strict = new Agent({ ...pool, connect: guardedConnector(resolve, { ...settings, allowPrivate: false }) });
   const permissive = new Agent({ ...pool, connect: guardedConnector(resolve, { ...settings, allowPrivate: true }) });
 
@@ -374,7 +421,7 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       },
-      { timeoutMs, maxBody: call.maxBodyBytes ?? defaultMaxBody, signal: call.signal },
+      { timeoutMs, maxBody: call.maxBodyBytes ?? defaultMaxBody, signal: call.signal, places },
     );
   }
 

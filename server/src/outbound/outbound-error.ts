@@ -9,6 +9,7 @@ export type OutboundErrorCode =
   | 'timeout'
   | 'aborted'
   | 'too_large'
+  | 'busy'
   | 'connect_failed';
 
 const MESSAGES: Record<OutboundErrorCode, string> = {
@@ -19,6 +20,7 @@ const MESSAGES: Record<OutboundErrorCode, string> = {
   timeout: 'outbound call timed out',
   aborted: 'outbound call was aborted',
   too_large: 'outbound call failed: the response body is over the size limit',
+  busy: 'outbound call refused: too many calls to this provider are waiting already',
   connect_failed: 'outbound call failed: could not connect or the connection broke',
 };
 
