@@ -183,7 +183,7 @@ export class EnrichmentService {
         const response: StoredResponse =
           outcome.kind === 'ok' ? { status: 200, body: { requestId, ...outcome.body } } : { status: outcome.error.status, body: outcome.error.toBody() };
         // One transaction: the usage rows, the stored answer, and the key's last use.
-        const alongside = outcome.kind === 'ok' ? () => this.keyUsed(outcome.paidBy, outcome.finishedAt) : undefined;
+        const alongside = outcome.kind === 'ok' ? () => this.keyUsed(principal, outcome.paidBy, outcome.finishedAt) : undefined;
         // A route where every provider asked to wait is not stored for replay: no call succeeded, and
         // the client is told to retry after the wait, with the same id, which must then run again.
         const retryAfterSeconds = outcome.kind === 'failed' ? outcome.retryAfterSeconds : undefined;
@@ -273,9 +273,9 @@ export class EnrichmentService {
     return refusal !== null && deps.secrets.recordRefusal(principal, refusal);
   }
 
-  private keyUsed(candidate: Candidate, at: string): void {
+  private keyUsed(principal: Principal, candidate: Candidate, at: string): void {
     if (candidate.secretId === null) return;
-    if (candidate.source === 'byok') this.deps.secretsStore.markUsed(candidate.secretId, at);
-    else if (candidate.source === 'org') this.deps.orgSecretsStore.markUsed(candidate.secretId, at);
+    if (candidate.source === 'byok') this.deps.secretsStore.markUsed(principal.userId, candidate.secretId, at);
+    else if (candidate.source === 'org') this.deps.orgSecretsStore.markUsed(principal.orgId, candidate.secretId, at);
   }
 }

@@ -11,11 +11,17 @@ import type { SecretStatus } from '@byok/shared/wire/secrets';
  */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** The SET and WHERE of a "mark used" UPDATE; its parameters are lastUsedParams(at, id). */
-export const MARK_USED_SQL = 'SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)';
+/**
+ * The SET and WHERE of a "mark used" UPDATE of one owner's key; its parameters are
+ * lastUsedParams(at, id, ownerId). The owner too, since a call still running on a deleted key must
+ * not mark another owner's key created under its id since.
+ */
+export function markUsedSql(owner: 'user_id' | 'org_id'): string {
+  return `SET last_used_at = ? WHERE id = ? AND ${owner} = ? AND (last_used_at IS NULL OR last_used_at <= ?)`;
+}
 
-export function lastUsedParams(at: string, id: string): [string, string, string] {
-  return [at, id, new Date(Date.parse(at) - LAST_USED_RESOLUTION_MS).toISOString()];
+export function lastUsedParams(at: string, id: string, ownerId: string): [string, string, string, string] {
+  return [at, id, ownerId, new Date(Date.parse(at) - LAST_USED_RESOLUTION_MS).toISOString()];
 }
 
 /**

@@ -18,14 +18,17 @@ it('marks a key used at most once a minute', () => {
   const lastUsed = (): string | null => secrets.get('s')?.lastUsedAt ?? null;
   const changes = (): number => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
 
-  secrets.markUsed('s', at(1));
+  secrets.markUsed('u', 's', at(1));
   expect(lastUsed()).toBe(at(1));
   const before = changes();
-  secrets.markUsed('s', at(30));
-  secrets.markUsed('s', at(60));
+  secrets.markUsed('u', 's', at(30));
+  secrets.markUsed('u', 's', at(60));
   expect(lastUsed()).toBe(at(1));
   expect(changes()).toBe(before);
-  secrets.markUsed('s', at(61));
+  secrets.markUsed('u', 's', at(61));
+  expect(lastUsed()).toBe(at(61));
+  // Only for its owner: a call of another user on a key of the same id (deleted since) marks nothing.
+  secrets.markUsed('someone-else', 's', at(200));
   expect(lastUsed()).toBe(at(61));
   db.close();
 });

@@ -4,7 +4,7 @@
 import type { SealedBlob, KeyHint } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from './db';
-import { KEY_COLUMNS, MARK_USED_SQL, nextVersionSql, setStatusParams, setStatusSql, hintOf, lastUsedParams, toKeyRecord } from './key-columns';
+import { KEY_COLUMNS, markUsedSql, nextVersionSql, setStatusParams, setStatusSql, hintOf, lastUsedParams, toKeyRecord } from './key-columns';
 import type { KeyRecord, KeyRow } from './key-columns';
 import { StatementCache } from './statement-cache';
 
@@ -193,8 +193,8 @@ export class SecretsStore {
     return { record: toRecord(row), sealed };
   }
 
-  markUsed(id: string, at: string): void {
-    this.statements.prepare(`UPDATE secrets ${MARK_USED_SQL}`).run(...lastUsedParams(at, id));
+  markUsed(userId: string, id: string, at: string): void {
+    this.statements.prepare(`UPDATE secrets ${markUsedSql('user_id')}`).run(...lastUsedParams(at, id, userId));
   }
 
   /**

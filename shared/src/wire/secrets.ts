@@ -37,9 +37,9 @@ export function keyViewSchema<Scope extends 'user' | 'org'>(scope: Scope) {
     lastUsedAt: IsoDateTime.nullable(),
     lastVerifiedAt: IsoDateTime.nullable(),
     /**
-     * The key's version, also its `ETag`: every write takes a new, higher one, never given to
-     * another key, not even to one created again under this id. Send it back in `If-Match` to
-     * rotate only the key you saw. Optional on the wire (API.md does not name it); the server always sends it.
+     * The key's version, also its `ETag`: every write takes a new, higher one, never given twice
+     * to keys of the same owner, not even to one created again under this id. Send it back in
+     * `If-Match` to rotate only the key you saw. Optional on the wire (API.md does not name it); the server always sends it.
      */
     version: z.int().min(1).optional(),
   });

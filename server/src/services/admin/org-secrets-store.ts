@@ -4,7 +4,7 @@ import type { KeyHint, SealedBlob } from '@byok/shared';
 import type { SecretStatus } from '@byok/shared/wire/secrets';
 import type { Db } from '../../store/db';
 import { StatementCache } from '../../store/statement-cache';
-import { KEY_COLUMNS, MARK_USED_SQL, nextVersionSql, setStatusParams, setStatusSql, lastUsedParams, toKeyRecord } from '../../store/key-columns';
+import { KEY_COLUMNS, markUsedSql, nextVersionSql, setStatusParams, setStatusSql, lastUsedParams, toKeyRecord } from '../../store/key-columns';
 import type { KeyRecord, KeyRow } from '../../store/key-columns';
 
 export interface OrgSecretRecord extends KeyRecord {
@@ -135,8 +135,8 @@ export class OrgSecretsStore {
     return { record: toRecord(row), sealed: { v: 1, iv: row.iv, ct: row.ct, wrappedDek: row.wrapped_dek } };
   }
 
-  markUsed(id: string, at: string): void {
-    this.statements.prepare(`UPDATE org_secrets ${MARK_USED_SQL}`).run(...lastUsedParams(at, id));
+  markUsed(orgId: string, id: string, at: string): void {
+    this.statements.prepare(`UPDATE org_secrets ${markUsedSql('org_id')}`).run(...lastUsedParams(at, id, orgId));
   }
 
   /**
