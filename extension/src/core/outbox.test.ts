@@ -109,13 +109,22 @@ describe('outbox', () => {
   const conditionsOf = (secretId: string) =>
     harness.companion.requests.filter((request) => request.method === 'PUT' && request.path === `/v1/secrets/${secretId}`).map((request) => request.ifMatch);
   const versionOf = (secretId: string) => harness.companion.secrets.get(secretId)!.view.version!;
-
-  it('does not apply a queued rotation over a change made on another device; Retry replaces exactly that change', async () => {
+  /**
+   * Stores KEY_A online, then saves `rotations` of it while the companion is away (each queued).
+   * Leaves the companion offline; `listed` is the version the rotations were saved against.
+   */
+  const rotatedOffline = async (...rotations: string[]) => {
     const { services, companion } = harness;
     const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
     const listed = versionOf(secretId);
     companion.online = false;
-    expect((await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 })).state).toBe('queued');
+    for (const apiKey of rotations) expect((await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey })).state).toBe('queued');
+    return { secretId, listed };
+  };
+
+  it('does not apply a queued rotation over a change made on another device; Retry replaces exactly that change', async () => {
+    const { services, companion } = harness;
+    const { secretId, listed } = await rotatedOffline(ROTATED_1);
     expect((await services.outbox.list())[0]).toMatchObject({ kind: 'rotate', ifMatch: listed });
     companion.changeElsewhere(secretId);
     const changed = versionOf(secretId);
@@ -141,9 +150,7 @@ describe('outbox', () => {
 
   it('a Retry is refused again when the key changed once more after the refusal was shown', async () => {
     const { services, companion } = harness;
-    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    companion.online = false;
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    const { secretId } = await rotatedOffline(ROTATED_1);
     companion.changeElsewhere(secretId);
     companion.online = true;
     await services.outbox.drain(true);
@@ -157,9 +164,7 @@ describe('outbox', () => {
 
   it('a queued rotation of a key removed on another device is refused; Retry stores it again', async () => {
     const { services, companion } = harness;
-    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    companion.online = false;
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    const { secretId } = await rotatedOffline(ROTATED_1);
     companion.secrets.delete(secretId);
     companion.online = true;
     expect(await services.outbox.drain(true)).toMatchObject({ uploaded: [], failed: [secretId] });
@@ -174,11 +179,7 @@ describe('outbox', () => {
 
   it('uploads two rotations of one key queued here in order, the second expecting the version the first made', async () => {
     const { services, companion } = harness;
-    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    const listed = versionOf(secretId);
-    companion.online = false;
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_2 });
+    const { secretId, listed } = await rotatedOffline(ROTATED_1, ROTATED_2);
     expect((await services.outbox.list()).map((item) => item.ifMatch)).toEqual([listed, listed]);
     companion.online = true;
     const made: number[] = [];
@@ -199,10 +200,7 @@ describe('outbox', () => {
 
   it('refuses the second of two queued rotations when another device changes the key between their uploads', async () => {
     const { services, companion } = harness;
-    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    companion.online = false;
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_2 });
+    const { secretId } = await rotatedOffline(ROTATED_1, ROTATED_2);
     companion.online = true;
     let puts = 0;
     companion.beforeSecretPut = (id) => {
@@ -215,9 +213,7 @@ describe('outbox', () => {
 
   it("keeps the version its own upload made, so this device's next rotation is not taken for a change elsewhere", async () => {
     const { services, companion } = harness;
-    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    companion.online = false;
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    const { secretId } = await rotatedOffline(ROTATED_1);
     companion.online = true;
     // A drain on its own (the alarm's path lists nothing after it).
     expect((await services.outbox.drain(true)).uploaded).toEqual([secretId]);
@@ -228,9 +224,7 @@ describe('outbox', () => {
 
   it('drops a refused rotation once a newer one of the same key is stored, so Retry cannot bring the older key back', async () => {
     const { services, companion } = harness;
-    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    companion.online = false;
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    const { secretId } = await rotatedOffline(ROTATED_1);
     companion.online = true;
     companion.refuseNextPut = { status: 403, code: 'policy_denied', message: 'Not now.' };
     expect((await services.outbox.drain(true)).failed).toEqual([secretId]);
@@ -242,9 +236,7 @@ describe('outbox', () => {
 
   it('removing a key waits for an upload of it under way, which then cannot bring it back', async () => {
     const { services, companion } = harness;
-    const { secretId } = await services.keys.save({ provider: 'openai', label: 'Work', apiKey: KEY_A });
-    companion.online = false;
-    await services.keys.save({ secretId, provider: 'openai', label: 'Work', apiKey: ROTATED_1 });
+    const { secretId } = await rotatedOffline(ROTATED_1);
     companion.online = true;
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
