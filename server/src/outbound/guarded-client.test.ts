@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundClient, type ResolveHost } from './guarded-client';
@@ -537,26 +537,74 @@ describe('guarded outbound client', () => {
     });
 
     it('connects that keep failing hold their places: never more connect attempts under way than the bound', async () => {
-      let resolving = 0;
-      let mostResolving = 0;
-      // Each connect resolves the name first: this one takes 100 ms, then fails.
-      const failingResolve: ResolveHost = async () => {
-        resolving += 1;
-        mostResolving = Math.max(mostResolving, resolving);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        resolving -= 1;
+      // A TCP server that accepts and then says nothing: every TLS handshake to it times out.
+      let connecting = 0;
+      let mostConnecting = 0;
+      const sockets = new Set<Socket>();
+      const silent = createNetServer((socket) => {
+        sockets.add(socket);
+        // Read (and drop) the ClientHello, so that the client's close is seen at once.
+        socket.resume();
+        connecting += 1;
+        mostConnecting = Math.max(mostConnecting, connecting);
+        socket.on('close', () => (connecting -= 1));
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as AddressInfo).port;
+      const client = createOutboundClient({ resolve: fixedResolve({ 'silent.example': ['127.0.0.1'] }), maxConnectionsPerOrigin: 2, connectTimeoutMs: 100 });
+      try {
+        // All at once: without the bound, six handshakes would be under way together. (undici's
+        // connect timer is coarse, ~0.5-1 s here, so this takes a few seconds.)
+        const calls = Array.from({ length: 6 }, (_, index) =>
+          codeOf(client.request({ url: `https://silent.example:${port}/v1/${index}`, method: 'GET', allowedBaseUrls: [`https://silent.example:${port}`], timeoutMs: 20_000 })),
+        );
+        expect(await Promise.all(calls)).toEqual(Array(6).fill('timeout'));
+        // The server sees a handshake's close a moment after the client has started the next one,
+        // so it may count one more than the client ever had under way.
+        expect(mostConnecting).toBeGreaterThanOrEqual(2);
+        expect(mostConnecting).toBeLessThanOrEqual(3);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await client.close();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+
+    it('a call that gives up in line leaves it at once: the next call waits for a place instead of being refused', async () => {
+      const client = createOutboundClient({ maxConnectionsPerOrigin: 1, maxWaitingPerOrigin: 1 });
+      try {
+        const call = (path: string, timeoutMs = 5_000) => client.request({ url: `${heldBase}/${path}`, method: 'GET', allowedBaseUrls: [heldBase], timeoutMs });
+        const first = call('holds');
+        expect(await codeOf(call('gives-up', 40))).toBe('timeout');
+        expect((await call('waits')).body).toBe('done');
+        expect((await first).body).toBe('done');
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('a slow name is looked up at most once per connect timeout, however many calls give up waiting for it', async () => {
+      let looking = 0;
+      let mostLooking = 0;
+      const slowResolve: ResolveHost = async () => {
+        looking += 1;
+        mostLooking = Math.max(mostLooking, looking);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        looking -= 1;
         throw new Error('ENOTFOUND');
       };
-      const client = createOutboundClient({ resolve: failingResolve, maxConnectionsPerOrigin: 2, maxWaitingPerOrigin: 64 });
+      // Places for every call, so that only the sharing of lookups keeps their number down.
+      const client = createOutboundClient({ resolve: slowResolve, maxConnectionsPerOrigin: 64, connectTimeoutMs: 100 });
       try {
         const calls: Promise<string>[] = [];
-        for (let index = 0; index < 15; index++) {
-          calls.push(codeOf(client.request({ url: `http://provider.example/v1/${index}`, method: 'GET', timeoutMs: 2_000 })));
+        for (let index = 0; index < 30; index++) {
+          calls.push(codeOf(client.request({ url: `http://slow.example/v1/${index}`, method: 'GET', timeoutMs: 5_000 })));
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
-        const codes = await Promise.all(calls);
-        expect(codes.every((code) => code === 'connect_failed')).toBe(true);
-        expect(mostResolving).toBe(2);
+        expect((await Promise.all(calls)).every((code) => code === 'timeout')).toBe(true);
+        // About 300 ms of calls: lookups started at 0, 100, 200 and perhaps 300 ms.
+        expect(mostLooking).toBeGreaterThanOrEqual(2);
+        expect(mostLooking).toBeLessThanOrEqual(5);
       } finally {
         await client.close();
       }
@@ -576,6 +624,8 @@ describe('guarded outbound client', () => {
         const started = Date.now();
         expect(await codeOf(client.request({ url, method: 'GET', allowedBaseUrls: allowed, timeoutMs: 5_000 }))).toBe('timeout');
         expect(Date.now() - started).toBeLessThan(1_000);
+        // Past the connect timeout the hung lookup is no longer shared: the next call looks again.
+        await new Promise((resolve) => setTimeout(resolve, 20));
         expect((await client.request({ url, method: 'GET', allowedBaseUrls: allowed, timeoutMs: 5_000 })).body).toBe('done');
       } finally {
         await client.close();

@@ -81,6 +81,33 @@ const systemResolve: ResolveHost = async (hostname) => {
   return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
 };
 
+/**
+ * Lookups shared per name: a call that needs a name already being resolved waits for that lookup
+ * instead of starting its own, unless it has run for `freshForMs` (the connect timeout) already,
+ * when a new one starts beside it. A connect gives up on a slow lookup after its timeout
+ * (guardedConnector) but cannot cancel it; without this, every call to a name whose resolver hangs
+ * would leave one more lookup running (`dns.lookup` holds a thread of libuv's small pool, which
+ * password hashing and file I/O need too). With it, a name has at most one lookup started per
+ * connect timeout, and a resolver that never answers blocks no call for longer than that. Nothing
+ * is kept once a lookup settles: each connect resolves afresh, so a changed answer is seen (and
+ * checked) at once.
+ */
+function sharedLookups(resolve: ResolveHost, freshForMs: number): ResolveHost {
+  const running = new Map<string, { readonly lookup: Promise<readonly ResolvedAddress[]>; readonly startedAt: number }>();
+  return (hostname) => {
+    const found = running.get(hostname);
+    if (found !== undefined && performance.now() - found.startedAt < freshForMs) return found.lookup;
+    const entry = {
+      lookup: resolve(hostname).finally(() => {
+        if (running.get(hostname) === entry) running.delete(hostname);
+      }),
+      startedAt: performance.now(),
+    };
+    running.set(hostname, entry);
+    return entry.lookup;
+  };
+}
+
 function stripBrackets(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
@@ -369,9 +396,9 @@ function dispatchCall(
 }
 
 export function createOutboundClient(options: OutboundClientOptions = {}): OutboundClient {
-  const resolve = options.resolve ?? systemResolve;
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const connectTimeout = Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, defaultTimeout);
+  const resolve = sharedLookups(options.resolve ?? systemResolve, connectTimeout);
   // Node abandons an attempt at this point rather than racing it against the next (nodejs/node#48145),
   // so its 250 ms default fails slow but working routes (nodejs/node#54359); 500 ms is the value
   // proposed for that in nodejs/node#56738. 10 ms is net's floor.
