@@ -2,6 +2,7 @@
 // service and the outbox both write it, so that the `version` a rotation sends as If-Match is the
 // one this device's own last write made.
 import type { ByokDb, CachedKey } from '../db';
+import type { ApiClient } from './api-client';
 
 /** What the cache keeps of a secret: the public view, never more (no ct, no iv). */
 export function toCachedKey(secret: CachedKey): CachedKey {
@@ -36,17 +37,38 @@ export async function replaceCachedKeys(db: ByokDb, secrets: readonly CachedKey[
 
 /**
  * Records a write of this device that the companion acknowledged with `secret`, in one transaction:
- * the cache takes the new view, and refused uploads of the same key saved before this write
- * (`before`: outbox sequence numbers below it; every one when absent) are dropped, since this newer
- * write replaced what they would have put there: retrying one would bring an older key back.
+ * - the cache takes the new view (its version is the next rotation's If-Match);
+ * - refused uploads of the same key saved before this write (`before`: outbox sequence numbers
+ *   below it; every one when absent) are dropped, since this newer write replaced what they would
+ *   have put there: retrying one would bring an older key back;
+ * - uploads of the key still waiting that expected the version this write replaced (`replaced`)
+ *   now expect the one it made.
  */
-export async function recordOwnWrite(db: ByokDb, secret: CachedKey, before?: number): Promise<void> {
+export async function recordOwnWrite(db: ByokDb, secret: CachedKey, options: { before?: number | undefined; replaced?: number | undefined } = {}): Promise<void> {
+  const { before, replaced } = options;
   await db.transaction('rw', db.keys, db.outbox, async () => {
     await db.keys.put(toCachedKey(secret));
-    await db.outbox
-      .where('secretId')
-      .equals(secret.id)
+    const rows = () => db.outbox.where('secretId').equals(secret.id);
+    await rows()
       .filter((row) => row.state === 'failed' && (before === undefined || (row.seq ?? 0) < before))
       .delete();
+    if (replaced !== undefined && secret.version !== undefined) {
+      await rows().modify((row) => {
+        if (row.state === 'pending' && row.ifMatch === replaced) row.ifMatch = secret.version;
+      });
+    }
   });
+}
+
+/**
+ * After a 409 to a write of `secretId` conditional on version `ifMatch`: lists the keys (the cache
+ * takes the list) and says whether the key changed or went elsewhere meanwhile. `now` is the key as
+ * it is now (undefined: removed); null means it is still at `ifMatch`, so the 409 had another
+ * reason. Throws when the list cannot be had.
+ */
+export async function whatOvertook(db: ByokDb, api: ApiClient, secretId: string, ifMatch: number): Promise<{ now: CachedKey | undefined } | null> {
+  const listed = await api.listSecrets();
+  await replaceCachedKeys(db, listed);
+  const now = listed.find((key) => key.id === secretId);
+  return now !== undefined && now.version === ifMatch ? null : { now };
 }

@@ -7,7 +7,7 @@ import type { ApiClient } from './api-client';
 import type { VerifyResult } from './companion-types';
 import { ExtensionError, isRetryable } from './errors';
 import { byKeyListOrder } from './key-order';
-import { recordOwnWrite, replaceCachedKeys } from './key-cache';
+import { recordOwnWrite, replaceCachedKeys, whatOvertook } from './key-cache';
 import type { GrantMaker } from './grants';
 import type { Outbox } from './outbox';
 import type { Vault } from './vault';
@@ -118,18 +118,14 @@ export class KeyService {
       // Keep the order of saves: while anything waits, this one waits behind it.
       if (waiting) throw new ExtensionError('companion_unreachable', 'Earlier keys are still waiting to upload.');
       const secret = await this.deps.api.putSecret(secretId, body, ifMatch);
-      await recordOwnWrite(this.deps.db, secret);
+      await recordOwnWrite(this.deps.db, secret, { replaced: ifMatch });
       if (replace) await this.refresh().catch(() => undefined);
       return { state: 'stored', secretId };
     } catch (error) {
       if (ifMatch !== undefined && error instanceof ExtensionError && error.code === 'conflict') {
-        // List the key as it is now, so that saving again is a deliberate choice over that.
-        const listed = await this.refresh().catch(() => null);
-        if (listed !== null) {
-          const now = listed.find((key) => key.id === secretId);
-          if (now === undefined) throw new ExtensionError('conflict', ROTATION_TARGET_REMOVED_NOW, { status: 409 });
-          if (now.version !== ifMatch) throw new ExtensionError('conflict', ROTATION_OVERTAKEN_NOW, { status: 409 });
-        }
+        // The key is listed as it is now, so that saving again is a deliberate choice over that.
+        const overtaken = await whatOvertook(this.deps.db, this.deps.api, secretId, ifMatch).catch(() => null);
+        if (overtaken !== null) throw new ExtensionError('conflict', overtaken.now === undefined ? ROTATION_TARGET_REMOVED_NOW : ROTATION_OVERTAKEN_NOW, { status: 409 });
       }
       if (!isRetryable(error)) throw error;
       await this.deps.outbox.add({

@@ -5,7 +5,7 @@ import { browser } from 'wxt/browser';
 import type { ByokDb, OutboxItem } from '../db';
 import type { ApiClient } from './api-client';
 import { ExtensionError, isRetryable, toErrorInfo } from './errors';
-import { recordOwnWrite, replaceCachedKeys } from './key-cache';
+import { recordOwnWrite, whatOvertook } from './key-cache';
 
 export const OUTBOX_ALARM = 'byok-outbox';
 
@@ -138,19 +138,9 @@ export class Outbox {
         );
         await this.db.transaction('rw', this.db.outbox, this.db.keys, async () => {
           await this.db.outbox.delete(item.seq!);
-          // The cache takes the version this upload made (the next rotation's If-Match), and
-          // refused uploads of the key saved before this one are replaced by it.
-          await recordOwnWrite(this.db, secret, item.seq);
-          // Our own upload moved the key from `ifMatch` to its new version: rotations queued
-          // behind it on this device, which expected the old one, now expect the new one.
-          if (ifMatch !== undefined && secret.version !== undefined) {
-            await this.db.outbox
-              .where('secretId')
-              .equals(item.secretId)
-              .modify((later) => {
-                if (later.state === 'pending' && later.ifMatch === ifMatch) later.ifMatch = secret.version;
-              });
-          }
+          // The cache, refused uploads saved before this one, and rotations queued behind it that
+          // expected the version it replaced, all follow this upload.
+          await recordOwnWrite(this.db, secret, { before: item.seq, replaced: ifMatch });
         });
         report.uploaded.push(item.secretId);
       } catch (error) {
@@ -182,23 +172,20 @@ export class Outbox {
   }
 
   /**
-   * A conditional upload answered 409: lists the keys (the cache takes the list) to tell a key
-   * changed or removed elsewhere from another conflict. For the first two the item is refused
-   * with KEY_CHANGED, its condition moved to the version the list now shows (none when removed),
-   * so that Retry replaces exactly what the user was told about, and a further change refuses it
-   * again. Returns false for another conflict (the caller records the companion's own reason);
-   * throws when the list cannot be had.
+   * A conditional upload answered 409: for a key changed or removed elsewhere (whatOvertook) the
+   * item is refused with KEY_CHANGED, its condition moved to the version the list now shows (none
+   * when removed), so that Retry replaces exactly what the user was told about, and a further
+   * change refuses it again. Returns false for another conflict (the caller records the
+   * companion's own reason); throws when the list cannot be had.
    */
   private async refuseOvertaken(seq: number, secretId: string, ifMatch: number, attempts: number): Promise<boolean> {
-    const listed = await this.api.listSecrets();
-    const now = listed.find((key) => key.id === secretId);
-    if (now !== undefined && now.version === ifMatch) return false;
-    await replaceCachedKeys(this.db, listed);
+    const overtaken = await whatOvertook(this.db, this.api, secretId, ifMatch);
+    if (overtaken === null) return false;
     await this.db.outbox.update(seq, {
       state: 'failed',
       attempts,
-      ifMatch: now?.version,
-      lastError: { code: KEY_CHANGED, message: now === undefined ? ROTATION_TARGET_REMOVED : ROTATION_OVERTAKEN },
+      ifMatch: overtaken.now?.version,
+      lastError: { code: KEY_CHANGED, message: overtaken.now === undefined ? ROTATION_TARGET_REMOVED : ROTATION_OVERTAKEN },
     });
     return true;
   }
