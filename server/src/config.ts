@@ -117,7 +117,7 @@ const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   providerTimeoutMs: z.coerce.number().pipe(timeoutMs).default(60_000),
   providerTimeoutsMs: operatorTimeouts.optional().transform((value) => value ?? {}),
-  // Connections open at once to one provider origin (the outbound client's pool); calls beyond wait.
+  // Calls (so connections) under way at once to one provider origin (outbound/origin-limit.ts); calls beyond wait.
   providerMaxConnections: z.coerce.number().int().min(1).max(65_536).default(DEFAULT_MAX_CONNECTIONS_PER_ORIGIN),
   // Azure's data-plane `api-version`: a date, GA or `-preview`. Reasoning deployments (o1, o3-mini
   // and later) refuse versions older than 2024-12-01-preview; the GA default is the stable one.

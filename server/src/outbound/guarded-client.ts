@@ -241,15 +241,19 @@ function guardedConnector(resolve: ResolveHost, settings: ConnectorSettings): bu
     // undici's connect timeout starts with the dial: a name that takes for ever to resolve would
     // hold its call's place (origin-limit.ts) for ever. Resolving is bounded the same way.
     let resolved = false;
-    const resolveTimer = setTimeout(() => {
+    /** True for the first of the timer and the lookup to finish, which alone answers undici. */
+    const first = (): boolean => {
+      if (resolved) return false;
       resolved = true;
-      callback(new OutboundError('timeout'), null);
+      clearTimeout(resolveTimer);
+      return true;
+    };
+    const resolveTimer = setTimeout(() => {
+      if (first()) callback(new OutboundError('timeout'), null);
     }, connectTimeoutMs);
     resolveChecked(resolve, options.hostname, allowPrivate).then(
       (addresses) => {
-        if (resolved) return;
-        resolved = true;
-        clearTimeout(resolveTimer);
+        if (!first()) return;
         try {
           dial(addresses);
         } catch {
@@ -259,9 +263,7 @@ function guardedConnector(resolve: ResolveHost, settings: ConnectorSettings): bu
         }
       },
       (error: unknown) => {
-        if (resolved) return;
-        resolved = true;
-        clearTimeout(resolveTimer);
+        if (!first()) return;
         callback(error instanceof Error ? error : new OutboundError('connect_failed'), null);
       },
     );

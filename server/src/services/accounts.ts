@@ -162,8 +162,8 @@ export class AccountsService {
   /**
    * Replaces KDF, auth hash and every personal wrapped data key in one transaction. `rewrapped`
    * must name exactly the caller's personal keys that have a wrapped data key (keyless entries
-   * have none), each at its current version where the entry gives one, else 409 and nothing changes. Other sessions are revoked: they were opened with
-   * the old passphrase.
+   * have none), each at its current version where the entry gives one, else 409 and nothing
+   * changes. Other sessions are revoked: they were opened with the old passphrase.
    */
   async changePassphrase(
     principal: Principal,
