@@ -13,7 +13,7 @@ export const EXIT = {
   refused: 4,
   /** `audit verify`: a chain is broken. */
   auditBroken: 5,
-  /** Data-directory files: a master key missing or not fitting, a backup that could not be written. */
+  /** Data-directory files: a master key missing or not fitting, a backup that could not be written or restored. */
   dataFiles: 6,
 } as const;
 

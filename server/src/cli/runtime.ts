@@ -36,15 +36,23 @@ export class CliRuntime {
   /** Runs `body` with a database context for `command`, recording its exit code. */
   async run(command: Command, body: CommandBody): Promise<void> {
     const globals = command.optsWithGlobals<GlobalOptions>();
+    await this.runWithoutDatabase(command, async ({ dataDir, out }) => {
+      const context = openCliContext(dataDir, this.io.env, out);
+      try {
+        return await body(context, globals);
+      } finally {
+        context.close();
+      }
+    });
+  }
+
+  /** Runs `body` without opening the database (`restore` replaces it), recording its exit code. */
+  async runWithoutDatabase(command: Command, body: (bare: { dataDir: string; env: Record<string, string | undefined>; out: Output }) => Promise<ExitCode | void>): Promise<void> {
     const out = this.outputFor(command);
-    let context: CliContext | undefined;
     try {
-      context = openCliContext(this.dataDirOf(command), this.io.env, out);
-      this.exitCode = (await body(context, globals)) ?? EXIT.ok;
+      this.exitCode = (await body({ dataDir: this.dataDirOf(command), env: this.io.env, out })) ?? EXIT.ok;
     } catch (error) {
       this.exitCode = this.report(out, error);
-    } finally {
-      context?.close();
     }
   }
 
@@ -59,7 +67,7 @@ export class CliRuntime {
     }
     // Unexpected: say what kind of thing failed, never a value that could be a secret.
     const name = error instanceof Error ? error.name : 'Error';
-    const message = error instanceof Error && /^(SqliteError|BackupError|RotationSetupError|UnknownKekError)$/.test(name) ? error.message : 'unexpected failure';
+    const message = error instanceof Error && /^(SqliteError|BackupError|RestoreError|RotationSetupError|UnknownKekError)$/.test(name) ? error.message : 'unexpected failure';
     out.error('internal', `${name}: ${message}`);
     return EXIT.failure;
   }

@@ -49,8 +49,9 @@ export function refusalAuditDetail(refusal: { label: string; status: number | un
 /** `"3"`, `W/"3"` or `3` -> 3; anything else is a 400. */
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match?.[1]) throw new AppError('bad_request', 'If-Match must be a version ETag such as "3".');
+  // Up to 16 digits: a restore moves versions to the clock in milliseconds (services/restore.ts).
+  const match = /^\s*(?:W\/)?"?(\d{1,16})"?\s*$/.exec(header);
+  if (!match?.[1] || !Number.isSafeInteger(Number(match[1]))) throw new AppError('bad_request', 'If-Match must be a version ETag such as "3".');
   return Number(match[1]);
 }
 

@@ -2,7 +2,7 @@
 // (base64url) or generated once into <dataDir>/master.key (mode 0600). Each key has a kekId so
 // that rows name the KEK that wrapped them and a rotation can re-wrap in one transaction.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importKek } from '@byok/shared';
 import { readOrCreateFile } from './data-dir-files';
@@ -40,6 +40,23 @@ export function refuseNewMasterKeyUnderOrgKeys(dataDir: string, orgKeysExist: ()
   const path = join(dataDir, MASTER_KEY_FILE);
   if (!existsSync(path) && orgKeysExist()) {
     throw new Error(`${path} is missing, and organization keys need it; restore it (or set BYOK_MASTER_KEY) first.`);
+  }
+}
+
+/**
+ * The kekId of the master key the companion would start with (BYOK_MASTER_KEY, else master.key),
+ * without creating one: null when there is none, or it is not a key. A fingerprint, never the key.
+ */
+export function masterKekIdIn(dataDir: string, masterKey: string | undefined): string | null {
+  try {
+    const text = masterKey ?? (existsSync(join(dataDir, MASTER_KEY_FILE)) ? readFileSync(join(dataDir, MASTER_KEY_FILE), 'utf8') : undefined);
+    if (text === undefined) return null;
+    const raw = decodeKey(text, 'master key');
+    const kekId = kekIdOf(raw);
+    raw.fill(0);
+    return kekId;
+  } catch {
+    return null;
   }
 }
 

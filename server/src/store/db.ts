@@ -93,6 +93,16 @@ export function readMigrations(dir: string): Migration[] {
   return migrations;
 }
 
+/** The highest migration number this companion knows. */
+export function latestMigration(): number {
+  return readMigrations(MIGRATIONS_DIR).at(-1)?.version ?? 0;
+}
+
+/** Applies this companion's pending migrations to an open database (a restored copy); see migrate. */
+export function migrateToLatest(db: Db): string[] {
+  return migrate(db, MIGRATIONS_DIR);
+}
+
 /** Applies the migrations not yet recorded in schema_migrations, all in one transaction. */
 export function migrate(db: Db, dir: string): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   'master_key.rotated',
   'org.created',
   'grant_keys.rotated',
+  'database.restored',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

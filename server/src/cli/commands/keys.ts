@@ -1,40 +1,14 @@
 // `master-key rotate` and `grant-keys rotate`. Both change key files of the data directory that a
-// running server holds in memory, so both hold the data directory's lock while they run
-// (services/server-lock.ts): a running companion makes them refuse (stop it, rotate, start it
-// again), and a companion started meanwhile refuses to start.
+// running server holds in memory, so both hold the data directory while they run (hold-data-dir.ts).
 import type { Command } from 'commander';
 import { CLI_ACTOR, auditActorOf } from '../../services/admin/actor';
 import { RotationSetupError, rotateMasterKey } from '../../services/admin/master-key-files';
 import { UnknownKekError } from '../../services/admin/master-key-rotation';
 import { GrantKeyService } from '../../services/grant-keys';
 import { loadServerIdentity } from '../../services/server-identity';
-import { claimDataDir, DataDirInUse } from '../../services/server-lock';
 import { CliError, EXIT } from '../exit-codes';
+import { holdingDataDir } from '../hold-data-dir';
 import type { CliRuntime } from '../runtime';
-
-/**
- * Runs `rotate` holding the data directory's lock as a running companion does, so that none serves
- * it meanwhile: one running refuses the rotation (exit 4), and one started during
- * it refuses to start, instead of loading the keys being replaced.
- */
-async function holdingDataDir(dataDir: string, rotate: () => Promise<void>): Promise<void> {
-  let claim: { release(): void };
-  try {
-    claim = claimDataDir(dataDir);
-  } catch (error) {
-    if (!(error instanceof DataDirInUse)) throw error;
-    throw new CliError(
-      `A companion${error.pid === null ? '' : ` (pid ${error.pid})`} is serving ${dataDir}, or another rotation is running: a companion keeps its keys in memory. Stop it, rotate, then start it again.`,
-      EXIT.refused,
-      'server_running',
-    );
-  }
-  try {
-    await rotate();
-  } finally {
-    claim.release();
-  }
-}
 
 export function registerKeyCommands(program: Command, runtime: CliRuntime): void {
   program
@@ -45,7 +19,7 @@ export function registerKeyCommands(program: Command, runtime: CliRuntime): void
     .option('--keep-old', 'keep master.key.<oldKekId> (needed to open backups taken before the rotation)')
     .action((options: { keepOld?: boolean }, command: Command) =>
       runtime.run(command, (context) =>
-        holdingDataDir(context.dataDir, async () => {
+        holdingDataDir(context.dataDir, 'rotate', async () => {
           const masterKey = context.env['BYOK_MASTER_KEY'] === '' ? undefined : context.env['BYOK_MASTER_KEY'];
           const newMasterKey = context.env['BYOK_NEW_MASTER_KEY'] === '' ? undefined : context.env['BYOK_NEW_MASTER_KEY'];
           try {
@@ -75,7 +49,7 @@ export function registerKeyCommands(program: Command, runtime: CliRuntime): void
     .description('start a new grant-key generation now (the previous one stays accepted for 10 minutes)')
     .action((_options: unknown, command: Command) =>
       runtime.run(command, (context) =>
-        holdingDataDir(context.dataDir, async () => {
+        holdingDataDir(context.dataDir, 'rotate', async () => {
           const identity = await loadServerIdentity(context.dataDir);
           const service = await GrantKeyService.open(context.dataDir, identity.audience, Date.now, { rotateIfDue: false });
           await service.rotate();

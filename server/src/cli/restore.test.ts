@@ -1,0 +1,169 @@
+// `restore <file>` against real data directories and a real companion: the backup comes back, key
+// versions given after the backup are never given again, grants used since stay used, the replaced
+// database is kept, and a bad backup changes nothing.
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { putOrgKey, startAdminTestServer } from '../http/routes/admin-test-support';
+import { useTempDirs } from '../testing/temp-dirs';
+import { runCli } from './program';
+
+async function cli(dataDir: string, args: string[], env: Record<string, string | undefined> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['--data-dir', dataDir, ...args], { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env });
+  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
+}
+
+interface Restored {
+  from: string;
+  replacedKeptAs: string | null;
+  replaced: 'read' | 'unreadable' | 'none';
+  migrated: string[];
+  versionsFrom: number;
+  grantsCarried: number;
+  missingMasterKeys: string[];
+}
+
+const tempDir = useTempDirs('byok-restore-', 'each').make;
+const etagVersion = (response: { headers: Headers }): number => Number(/^"(\d+)"$/.exec(response.headers.get('etag') ?? '')?.[1]);
+
+describe('admin CLI restore', () => {
+  it('puts a backup in place: versions given since never come back, grants used since stay used, the replaced database is kept', async () => {
+    const dataDir = tempDir();
+    let harness = await startAdminTestServer({ defaultPlan: 'business', dataDir });
+    const owner = await harness.client.register();
+    const first = await harness.client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0401' });
+    expect(first.status).toBe(201);
+    const secretId = first.sent.secretId;
+    const backupFile = join(tempDir(), 'backup.sqlite');
+    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+
+    // After the backup: the key is rotated twice (a client holds the last version), and an
+    // organization key is uploaded with a grant that is still good for minutes.
+    const second = await harness.client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0402', secretId, ifMatch: `"${etagVersion(first)}"` });
+    const third = await harness.client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0403', secretId, ifMatch: `"${etagVersion(second)}"` });
+    expect([second.status, third.status]).toEqual([200, 200]);
+    const held = etagVersion(third);
+    const orgKey = await putOrgKey(harness, owner, { provider: 'openai', apiKey: 'sk-proj-AAAAbbbbCCCCddddEEEEffff0404' });
+    expect(orgKey.status).toBe(201);
+
+    // Not while the companion serves the directory.
+    const refused = await cli(dataDir, ['restore', backupFile]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('Stop it, restore, then start it again');
+    await harness.server.close();
+
+    const before = Date.now();
+    const restored = await cli(dataDir, ['--json', 'restore', backupFile]);
+    expect(restored.stderr).toBe('');
+    expect(restored.code).toBe(0);
+    const result = restored.json<Restored>();
+    expect(result).toMatchObject({ replaced: 'read', migrated: [], grantsCarried: 1, missingMasterKeys: [] });
+    expect(result.versionsFrom).toBeGreaterThan(held);
+    expect(result.versionsFrom).toBeGreaterThanOrEqual(before);
+    // The replaced database is kept whole (its WAL was checkpointed into it) and still opens.
+    expect(result.replacedKeptAs).not.toBeNull();
+    const kept = new Database(result.replacedKeptAs ?? '', { readonly: true, fileMustExist: true });
+    expect((kept.prepare('SELECT COUNT(*) AS n FROM org_secrets').get() as { n: number }).n).toBe(1);
+    kept.close();
+    expect(statSync(join(dataDir, 'byok.sqlite')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dataDir).filter((name) => name.includes('.restore-'))).toEqual([]);
+
+    harness = await startAdminTestServer({ defaultPlan: 'business', dataDir });
+    try {
+      expect((await harness.client.login(owner)).status).toBe(200);
+      const listed = await harness.client.request<{ secrets: Array<{ id: string; version: number }> }>('GET', '/v1/secrets', { token: owner.accessToken });
+      expect(listed.body.secrets.map((secret) => [secret.id, secret.version])).toEqual([[secretId, etagVersion(first)]]);
+      // The version a client holds from after the backup no longer matches anything...
+      const stale = await harness.client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0405', secretId, ifMatch: `"${held}"` });
+      expect(stale.status).toBe(409);
+      // ...and the next write takes a version above every one given before, which If-Match accepts.
+      const next = await harness.client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0406', secretId, ifMatch: `"${etagVersion(first)}"` });
+      expect(next.status).toBe(200);
+      expect(etagVersion(next)).toBeGreaterThan(result.versionsFrom);
+      const after = await harness.client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0407', secretId, ifMatch: `"${etagVersion(next)}"` });
+      expect(after.status).toBe(200);
+      expect(etagVersion(after)).toBe(etagVersion(next) + 1);
+      // The organization key's upload grant, used after the backup, cannot be used again.
+      const replay = await putOrgKey(harness, owner, { provider: 'openai', apiKey: 'sk-proj-AAAAbbbbCCCCddddEEEEffff0404', id: orgKey.id, upload: orgKey.upload });
+      expect(replay.status).toBe(409);
+      expect((replay.body as unknown as { error: { code: string } }).error.code).toBe('grant_replayed');
+      // The restore is in the audit log, and the chain holds.
+      const events = harness.admin().audit.listForOrg(owner.orgId, { limit: 10, actor: 'cli' });
+      expect(events.find((event) => event.action === 'database.restored')?.detail).toEqual({ versionsFrom: result.versionsFrom, grantsCarried: 1, replaced: 'read' });
+      expect(harness.server.services.audit.verifyChain(owner.orgId).ok).toBe(true);
+    } finally {
+      await harness.server.close();
+    }
+  });
+
+  it('refuses a bad backup with exit 6 and leaves the database as it was', async () => {
+    const dataDir = tempDir();
+    const harness = await startAdminTestServer({ dataDir });
+    const owner = await harness.client.register();
+    expect((await harness.client.putKey(owner, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0411' })).status).toBe(201);
+    const backupFile = join(tempDir(), 'backup.sqlite');
+    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    await harness.server.close();
+    const live = readFileSync(join(dataDir, 'byok.sqlite'));
+
+    const elsewhere = tempDir();
+    const notADatabase = join(elsewhere, 'notes.txt');
+    writeFileSync(notADatabase, 'not a database '.repeat(100));
+    const otherDatabase = join(elsewhere, 'other.sqlite');
+    new Database(otherDatabase).exec('CREATE TABLE t (x)').close();
+    const newer = join(elsewhere, 'newer.sqlite');
+    copyFileSync(backupFile, newer);
+    new Database(newer).prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '999-future.sql', '2030-01-01')").run();
+    const cases: Array<[string, string]> = [
+      [join(elsewhere, 'missing.sqlite'), 'does not exist'],
+      [elsewhere, 'is a directory'],
+      [notADatabase, 'cannot be read as a database'],
+      [otherDatabase, "not a companion's database"],
+      [newer, 'newer companion'],
+      [join(dataDir, 'byok.sqlite'), 'is the live database'],
+    ];
+    for (const [file, reason] of cases) {
+      const refused = await cli(dataDir, ['--json', 'restore', file]);
+      expect(refused.code, file).toBe(6);
+      expect(refused.stderr, file).toContain('"code":"restore_failed"');
+      expect(refused.stderr, file).toContain(reason);
+    }
+    expect(readFileSync(join(dataDir, 'byok.sqlite')).equals(live)).toBe(true);
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('byok.sqlite.'))).toEqual([]);
+  });
+
+  it('restores into an empty directory, and names a master key the organization keys need', async () => {
+    const dataDir = tempDir();
+    const harness = await startAdminTestServer({ defaultPlan: 'business', dataDir });
+    const owner = await harness.client.register();
+    expect((await putOrgKey(harness, owner, { provider: 'openai', apiKey: 'sk-proj-AAAAbbbbCCCCddddEEEEffff0421' })).status).toBe(201);
+    const kekId = harness.server.services.masterKek.kekId;
+    const backupFile = join(tempDir(), 'backup.sqlite');
+    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    await harness.server.close();
+
+    const fresh = tempDir();
+    const restored = await cli(fresh, ['restore', backupFile]);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain('There was no database to replace.');
+    expect(restored.stdout).toContain('start the companion no sooner than 6 minutes after it was lost');
+    expect(restored.stdout).toContain(`wrapped under ${kekId}`);
+    expect(restored.stdout).not.toContain(readFileSync(join(dataDir, 'master.key'), 'utf8').trim());
+    // With the master key put back, the restored companion opens the organization key.
+    copyFileSync(join(dataDir, 'master.key'), join(fresh, 'master.key'));
+    expect((await cli(fresh, ['--json', 'audit', 'verify'])).json<{ ok: boolean }>().ok).toBe(true);
+    const again = await cli(fresh, ['--json', 'restore', backupFile]);
+    expect(again.json<Restored>()).toMatchObject({ replaced: 'read', missingMasterKeys: [] });
+    expect(existsSync(again.json<Restored>().replacedKeptAs ?? '')).toBe(true);
+    const server = await startAdminTestServer({ defaultPlan: 'business', dataDir: fresh });
+    try {
+      const [orgKey] = server.admin().orgSecrets.list(owner.orgId);
+      expect((await server.admin().orgSecrets.open(owner.orgId, orgKey?.id ?? '')).apiKey).toBe('sk-proj-AAAAbbbbCCCCddddEEEEffff0421');
+    } finally {
+      await server.server.close();
+    }
+  });
+});
