@@ -789,6 +789,10 @@ describe('usage, CSV, verify and metrics', () => {
     expect(metrics.text).toMatch(/byok_provider_calls_total\{provider="openai",outcome="ok"\} \d+/);
     expect(metrics.text).toMatch(/byok_provider_calls_total\{provider="anthropic",outcome="server"\} \d+/);
     expect(metrics.text).toContain('byok_http_request_duration_seconds_bucket');
+    // The outbound client's per-origin bound, all origins together: nothing is under way now.
+    expect(metrics.text).toContain('byok_outbound_calls_active 0\n');
+    expect(metrics.text).toContain('byok_outbound_calls_waiting 0\n');
+    expect(metrics.text).toMatch(/byok_outbound_waits_total\{result="busy"\} 0\n/);
     // No ids, emails or raw paths in labels.
     expect(metrics.text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(metrics.text).not.toContain('@example.test');

@@ -516,6 +516,7 @@ describe('guarded outbound client', () => {
         expect(held.hits).toEqual(['/first', '/next']);
         // The one connection served both.
         expect(opened - openedBefore).toBe(1);
+        expect(client.totals()).toEqual({ active: 0, waiting: 0, waits: { placed: 0, gaveUp: 21, busy: 0 } });
       } finally {
         await client.close();
       }
@@ -531,6 +532,7 @@ describe('guarded outbound client', () => {
         expect(Date.now() - started).toBeLessThan(100);
         expect((await Promise.all(running)).map((answer) => answer.body)).toEqual(['done', 'done', 'done']);
         expect((await call('e')).body).toBe('done');
+        expect(client.totals()).toEqual({ active: 0, waiting: 0, waits: { placed: 2, gaveUp: 0, busy: 1 } });
       } finally {
         await client.close();
       }

@@ -10,7 +10,7 @@ import { isUnderAllowedBase } from './allow-list';
 import { classifyAddress } from '@byok/shared/net/ip-ranges';
 import { errorCodeOf } from '../services/error-code';
 import { OutboundError } from './outbound-error';
-import { OriginLimit, type Release } from './origin-limit';
+import { OriginLimit, type OriginLimitTotals, type Release } from './origin-limit';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -67,6 +67,8 @@ export interface OutboundClient {
   request(request: OutboundRequest): Promise<OutboundResponse>;
   /** Resolves and classifies a URL's host without connecting (save-time checks); throws OutboundError. */
   checkTarget(url: string, allowedBaseUrls?: readonly string[]): Promise<void>;
+  /** The per-origin bound's calls under way and waiting, all origins together (for /metrics). */
+  totals(): OriginLimitTotals;
   close(): Promise<void>;
 }
 
@@ -463,5 +465,5 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
     await Promise.all([strict.close(), permissive.close()]);
   }
 
-  return { request, checkTarget, close };
+  return { request, checkTarget, totals: () => places.totals(), close };
 }

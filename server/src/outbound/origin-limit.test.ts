@@ -54,4 +54,23 @@ describe('OriginLimit', () => {
     expect(goneServed).toBe(false);
     expect(limit.stateOf('o')).toEqual({ active: 0, waiting: 0 });
   });
+
+  it('keeps totals over every origin: calls under way, calls waiting, and how each wait ended', async () => {
+    const limit = new OriginLimit(1, 1);
+    const a = limit.tryTake('a')!;
+    const b = limit.tryTake('b')!;
+    const placed = limit.wait('a');
+    await expect(limit.wait('a').ready).rejects.toBeInstanceOf(TooManyWaiting);
+    const leaves = limit.wait('b');
+    expect(limit.totals()).toEqual({ active: 2, waiting: 2, waits: { placed: 0, gaveUp: 0, busy: 1 } });
+    leaves.cancel();
+    leaves.cancel(); // counted once
+    a();
+    const handedOver = await placed.ready;
+    expect(limit.totals()).toEqual({ active: 2, waiting: 0, waits: { placed: 1, gaveUp: 1, busy: 1 } });
+    handedOver();
+    b();
+    b();
+    expect(limit.totals()).toEqual({ active: 0, waiting: 0, waits: { placed: 1, gaveUp: 1, busy: 1 } });
+  });
 });

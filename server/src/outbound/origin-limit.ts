@@ -30,8 +30,22 @@ export class TooManyWaiting extends Error {
   }
 }
 
+/**
+ * All origins together, for /metrics (no origin is named there: base URLs can be a user's own).
+ * `waits` counts the calls that found no place at once, by how that ended: a place came (`placed`),
+ * the call timed out or was aborted in line (`gaveUp`), or the line was full (`busy`).
+ */
+export interface OriginLimitTotals {
+  active: number;
+  waiting: number;
+  waits: { placed: number; gaveUp: number; busy: number };
+}
+
 export class OriginLimit {
   private readonly lines = new Map<string, Line>();
+  private active = 0;
+  private waiting = 0;
+  private readonly waits = { placed: 0, gaveUp: 0, busy: 0 };
 
   constructor(
     private readonly perOrigin: number,
@@ -43,6 +57,7 @@ export class OriginLimit {
     const line = this.lineOf(origin);
     if (line.active >= this.perOrigin) return undefined;
     line.active += 1;
+    this.active += 1;
     return this.releaser(origin, line);
   }
 
@@ -51,6 +66,7 @@ export class OriginLimit {
     const line = this.lineOf(origin);
     if (line.waiting.size >= this.maxWaiting) {
       this.forget(origin, line);
+      this.waits.busy += 1;
       return { ready: Promise.reject(new TooManyWaiting()), cancel: () => undefined };
     }
     let entry: ((release: Release) => void) | undefined;
@@ -58,12 +74,21 @@ export class OriginLimit {
       entry = resolve;
       line.waiting.add(resolve);
     });
+    this.waiting += 1;
     return {
       ready,
       cancel: () => {
-        if (entry !== undefined && line.waiting.delete(entry)) this.forget(origin, line);
+        if (entry === undefined || !line.waiting.delete(entry)) return;
+        this.waiting -= 1;
+        this.waits.gaveUp += 1;
+        this.forget(origin, line);
       },
     };
+  }
+
+  /** Every origin together (see OriginLimitTotals). */
+  totals(): OriginLimitTotals {
+    return { active: this.active, waiting: this.waiting, waits: { ...this.waits } };
   }
 
   /** Calls in undici for `origin` now, and calls waiting (for tests and metrics). */
@@ -90,10 +115,13 @@ export class OriginLimit {
       const next = line.waiting.values().next();
       if (next.done === true) {
         line.active -= 1;
+        this.active -= 1;
         this.forget(origin, line);
         return;
       }
       line.waiting.delete(next.value);
+      this.waiting -= 1;
+      this.waits.placed += 1;
       next.value(this.releaser(origin, line));
     };
   }

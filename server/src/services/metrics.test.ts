@@ -24,4 +24,16 @@ describe('Metrics', () => {
     metrics.observeRequest('GET', 'a"b\\c', 404, 0.001);
     expect(metrics.render()).toContain('route="a\\"b\\\\c"');
   });
+
+  it('renders sampled families with the values read at that moment', () => {
+    const metrics = new Metrics();
+    let waiting = 3;
+    metrics.sample('byok_test_waiting', 'gauge', 'Waiting now.', () => [{ labels: {}, value: waiting }]);
+    metrics.sample('byok_test_waits_total', 'counter', 'Waits by result.', () => [{ labels: { result: 'busy' }, value: 2 }]);
+    expect(metrics.render()).toContain('# TYPE byok_test_waiting gauge\nbyok_test_waiting 3\n');
+    waiting = 0;
+    const text = metrics.render();
+    expect(text).toContain('byok_test_waiting 0\n');
+    expect(text).toContain('# TYPE byok_test_waits_total counter\nbyok_test_waits_total{result="busy"} 2\n');
+  });
 });

@@ -1,7 +1,8 @@
 // A small Prometheus registry (text exposition format 0.0.4): HTTP request counts and latency by
-// route template and status, provider call counts and latency by provider and outcome. Labels only
-// ever hold route templates, methods, status codes, provider ids and outcome words: never user data.
-// Written by hand rather than with prom-client: four metric families do not need a dependency.
+// route template and status, provider call counts and latency by provider and outcome, and families
+// sampled from state kept elsewhere (the outbound client's calls per origin). Labels only ever hold
+// route templates, methods, status codes, provider ids and outcome words: never user data.
+// Written by hand rather than with prom-client: a handful of metric families do not need a dependency.
 
 const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -69,6 +70,22 @@ class Histogram {
   }
 }
 
+/** A family whose values are read when /metrics is rendered: state another part keeps (gauges, its own counts). */
+class Sampled {
+  constructor(
+    readonly name: string,
+    readonly type: 'gauge' | 'counter',
+    readonly help: string,
+    private readonly read: () => ReadonlyArray<{ labels: Labels; value: number }>,
+  ) {}
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
+    for (const { labels, value } of this.read()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    return lines.join('\n');
+  }
+}
+
 export class Metrics {
   private readonly httpRequests = new Counter('byok_http_requests_total', 'HTTP requests by method, route template and status.');
   private readonly httpLatency = new Histogram('byok_http_request_duration_seconds', 'HTTP request latency by method, route template and status.');
@@ -87,7 +104,14 @@ export class Metrics {
     this.providerLatency.observe(labels, seconds);
   }
 
+  private readonly sampled: Sampled[] = [];
+
+  /** Adds a family read at each render; `read` answers its series (labels hold no user data either). */
+  sample(name: string, type: 'gauge' | 'counter', help: string, read: () => ReadonlyArray<{ labels: Labels; value: number }>): void {
+    this.sampled.push(new Sampled(name, type, help, read));
+  }
+
   render(): string {
-    return `${[this.httpRequests, this.httpLatency, this.providerCalls, this.providerLatency].map((metric) => metric.render()).join('\n')}\n`;
+    return `${[this.httpRequests, this.httpLatency, this.providerCalls, this.providerLatency, ...this.sampled].map((metric) => metric.render()).join('\n')}\n`;
   }
 }

@@ -37,6 +37,17 @@ export function createCompanion(context: RouteContext, db: Db, logger: Logger): 
   const { config, services } = context;
   const metrics = new Metrics();
   const outbound = createOutboundClient({ timeoutMs: config.providerTimeoutMs, maxConnectionsPerOrigin: config.providerMaxConnections });
+  // All origins together: an origin is not a label, since base URLs can be a user's own.
+  metrics.sample('byok_outbound_calls_active', 'gauge', 'Provider calls in the HTTP client now (each holds a place of its origin\'s BYOK_PROVIDER_MAX_CONNECTIONS).', () => [{ labels: {}, value: outbound.totals().active }]);
+  metrics.sample('byok_outbound_calls_waiting', 'gauge', 'Provider calls waiting for a place at their origin now.', () => [{ labels: {}, value: outbound.totals().waiting }]);
+  metrics.sample('byok_outbound_waits_total', 'counter', 'Provider calls that found no place at their origin at once, by how that ended: placed later, gave_up (timed out or aborted in line), busy (line full, refused).', () => {
+    const { waits } = outbound.totals();
+    return [
+      { labels: { result: 'placed' }, value: waits.placed },
+      { labels: { result: 'gave_up' }, value: waits.gaveUp },
+      { labels: { result: 'busy' }, value: waits.busy },
+    ];
+  });
   const adapters = observeAdapters(createProviderAdapters(outbound, { azureApiVersion: config.azureApiVersion }), (provider, outcome, seconds) => metrics.observeProviderCall(provider, outcome, seconds));
   const timeoutFor = providerTimeouts(config);
   const usage = new UsageStore(db);
