@@ -87,9 +87,13 @@ describe('outbox', () => {
     companion.online = false;
     await services.keys.save({ provider: 'openai', label: 'Held', apiKey: KEY_A });
     companion.online = true;
+    // The alarm fires during the hold (and, being one-shot, is gone): the drain it starts uploads
+    // nothing and sets the alarm again.
+    await fakeBrowser.alarms.clear(OUTBOX_ALARM);
     const during = await services.outbox.hold(async () => services.outbox.drain(true));
     expect(during).toEqual({ uploaded: [], failed: [], waiting: 1 });
     expect(companion.requests.filter((request) => request.method === 'PUT')).toHaveLength(0);
+    expect(await fakeBrowser.alarms.get(OUTBOX_ALARM)).toBeDefined();
     expect((await services.outbox.drain(true)).uploaded).toHaveLength(1);
   });
 

@@ -89,6 +89,9 @@ export class Outbox {
     const report: DrainReport = { uploaded: [], failed: [], waiting: 0 };
     if (this.held > 0) {
       report.waiting = await this.db.outbox.where('state').equals('pending').count();
+      // The alarm that started this drain is spent: without a new one, what waits would wait for
+      // the next save or unlock once the hold ends.
+      await this.schedule();
       return report;
     }
     const items = await this.list();
