@@ -10,7 +10,10 @@ export async function holdingDataDir<T>(dataDir: string, verb: 'rotate' | 'resto
     claim = claimDataDir(dataDir);
   } catch (error) {
     if (!(error instanceof DataDirInUse)) throw error;
-    const why = verb === 'rotate' ? 'or another rotation is running: a companion keeps its keys in memory' : 'or another command holds it: a companion keeps the database open';
+    const why =
+      verb === 'rotate'
+        ? 'or another rotation or a restore is running: a companion keeps its keys in memory'
+        : 'or a rotation or another restore is running: a companion keeps the database open';
     throw new CliError(
       `A companion${error.pid === null ? '' : ` (pid ${error.pid})`} is serving ${dataDir}, ${why}. Stop it, ${verb}, then start it again.`,
       EXIT.refused,

@@ -2,10 +2,11 @@
 // versions given after the backup are never given again, grants used since stay used, the replaced
 // database is kept, and a bad backup changes nothing.
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { putOrgKey, startAdminTestServer } from '../http/routes/admin-test-support';
+import { restoreDatabase } from '../services/restore';
 import { useTempDirs } from '../testing/temp-dirs';
 import { runCli } from './program';
 
@@ -23,6 +24,7 @@ interface Restored {
   migrated: string[];
   versionsFrom: number;
   grantsCarried: number;
+  sessionsRevoked: number;
   missingMasterKeys: string[];
 }
 
@@ -48,6 +50,12 @@ describe('admin CLI restore', () => {
     const held = etagVersion(third);
     const orgKey = await putOrgKey(harness, owner, { provider: 'openai', apiKey: 'sk-proj-AAAAbbbbCCCCddddEEEEffff0404' });
     expect(orgKey.status).toBe(201);
+    // A session ended after the backup: its refresh token was used, then it logged out.
+    const usedRefresh = owner.refreshToken;
+    expect((await harness.client.refresh(owner)).status).toBe(200);
+    const loggedOut = owner.accessToken;
+    expect((await harness.client.request('POST', '/v1/auth/logout', { token: loggedOut })).status).toBe(204);
+    const lastAuditId = harness.admin().audit.listForOrg(owner.orgId, { limit: 1 })[0]?.id ?? 0;
 
     // Not while the companion serves the directory.
     const refused = await cli(dataDir, ['restore', backupFile]);
@@ -60,7 +68,7 @@ describe('admin CLI restore', () => {
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     const result = restored.json<Restored>();
-    expect(result).toMatchObject({ replaced: 'read', migrated: [], grantsCarried: 1, missingMasterKeys: [] });
+    expect(result).toMatchObject({ replaced: 'read', migrated: [], grantsCarried: 1, sessionsRevoked: 1, missingMasterKeys: [] });
     expect(result.versionsFrom).toBeGreaterThan(held);
     expect(result.versionsFrom).toBeGreaterThanOrEqual(before);
     // The replaced database is kept whole (its WAL was checkpointed into it) and still opens.
@@ -73,6 +81,9 @@ describe('admin CLI restore', () => {
 
     harness = await startAdminTestServer({ defaultPlan: 'business', dataDir });
     try {
+      // The session the backup knew as open is over, as it was before the restore; so is every other.
+      expect((await harness.client.request('GET', '/v1/me', { token: loggedOut })).status).toBe(401);
+      expect((await harness.client.request('POST', '/v1/auth/refresh', { body: { refreshToken: usedRefresh } })).status).toBe(401);
       expect((await harness.client.login(owner)).status).toBe(200);
       const listed = await harness.client.request<{ secrets: Array<{ id: string; version: number }> }>('GET', '/v1/secrets', { token: owner.accessToken });
       expect(listed.body.secrets.map((secret) => [secret.id, secret.version])).toEqual([[secretId, etagVersion(first)]]);
@@ -92,7 +103,10 @@ describe('admin CLI restore', () => {
       expect((replay.body as unknown as { error: { code: string } }).error.code).toBe('grant_replayed');
       // The restore is in the audit log, and the chain holds.
       const events = harness.admin().audit.listForOrg(owner.orgId, { limit: 10, actor: 'cli' });
-      expect(events.find((event) => event.action === 'database.restored')?.detail).toEqual({ versionsFrom: result.versionsFrom, grantsCarried: 1, replaced: 'read' });
+      const restoredEvent = events.find((event) => event.action === 'database.restored');
+      expect(restoredEvent?.detail).toEqual({ versionsFrom: result.versionsFrom, grantsCarried: 1, replaced: 'read' });
+      // Audit ids the replaced database gave after the backup are not given again.
+      expect(restoredEvent?.id).toBeGreaterThan(lastAuditId);
       expect(harness.server.services.audit.verifyChain(owner.orgId).ok).toBe(true);
     } finally {
       await harness.server.close();
@@ -165,5 +179,95 @@ describe('admin CLI restore', () => {
     } finally {
       await server.server.close();
     }
+  });
+
+  it('moves every counter past the replaced database even with the clock behind it, for owners with no counter in the backup too', async () => {
+    const dataDir = tempDir();
+    let harness = await startAdminTestServer({ dataDir });
+    const owner = await harness.client.register();
+    // Registered before the backup, with no key yet: no counter of its own in the backup.
+    const late = await harness.client.register({ inviteCode: await harness.client.invite(owner, 'member') });
+    expect((await harness.client.putKey(owner, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0431' })).status).toBe(201);
+    const backupFile = join(tempDir(), 'backup.sqlite');
+    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    const first = await harness.client.putKey(late, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0432' });
+    const second = await harness.client.putKey(late, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0433', secretId: first.sent.secretId });
+    const held = etagVersion(second);
+    await harness.server.close();
+
+    // A clock far behind (1 ms after the epoch): only the replaced database's counters can help.
+    const result = await restoreDatabase(dataDir, backupFile, { now: () => 1 });
+    expect(result.versionsFrom).toBe(held + 1);
+    harness = await startAdminTestServer({ dataDir });
+    try {
+      for (const user of [late, owner]) {
+        expect((await harness.client.login(user)).status).toBe(200);
+        const written = await harness.client.putKey(user, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0434' });
+        expect(written.status).toBe(201);
+        expect(etagVersion(written)).toBeGreaterThan(held);
+      }
+      // A user registered after the restore starts past it too.
+      const newcomer = await harness.client.register({ inviteCode: await harness.client.invite(owner, 'member') });
+      const written = await harness.client.putKey(newcomer, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0435' });
+      expect(etagVersion(written)).toBeGreaterThan(held);
+    } finally {
+      await harness.server.close();
+    }
+  });
+
+  it('moves aside a -wal left with no database beside it, which SQLite would otherwise apply to the restored copy', async () => {
+    const dataDir = tempDir();
+    const harness = await startAdminTestServer({ dataDir });
+    const owner = await harness.client.register();
+    const backupFile = join(tempDir(), 'backup.sqlite');
+    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    await harness.server.close();
+
+    // A companion that crashed with writes still in its WAL, then its database file lost: a copy of
+    // the data directory's database, written to and left open while its WAL is taken.
+    const crashed = join(tempDir(), 'crashed.sqlite');
+    copyFileSync(join(dataDir, 'byok.sqlite'), crashed);
+    const writer = new Database(crashed);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('wal_autocheckpoint = 0');
+    const insertOrg = writer.prepare("INSERT INTO orgs (id, name, plan, created_at) VALUES (?, 'Crashed', 'pro', '2026-01-01T00:00:00.000Z')");
+    for (let index = 0; index < 50; index++) insertOrg.run(`00000000-0000-4000-8000-${String(index).padStart(12, '0')}`);
+    const leftWal = readFileSync(`${crashed}-wal`);
+    writer.close();
+    for (const name of readdirSync(dataDir).filter((file) => file.startsWith('byok.sqlite'))) rmSync(join(dataDir, name));
+    writeFileSync(join(dataDir, 'byok.sqlite-wal'), leftWal);
+
+    const result = (await cli(dataDir, ['--json', 'restore', backupFile])).json<Restored>();
+    expect(result.replaced).toBe('none');
+    expect(existsSync(`${result.replacedKeptAs}-wal`)).toBe(true);
+    expect(existsSync(join(dataDir, 'byok.sqlite-wal'))).toBe(false);
+    const restored = new Database(join(dataDir, 'byok.sqlite'), { fileMustExist: true });
+    try {
+      expect(restored.prepare('SELECT id FROM orgs').all()).toEqual([{ id: owner.orgId }]);
+      expect(restored.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      restored.close();
+    }
+  });
+
+  it('refuses (exit 4) while another process has the database open, and changes nothing', async () => {
+    const dataDir = tempDir();
+    const harness = await startAdminTestServer({ dataDir });
+    await harness.client.register();
+    const backupFile = join(tempDir(), 'backup.sqlite');
+    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    await harness.server.close();
+    // An admin command's connection, as `org show` holds one while it runs.
+    const other = new Database(join(dataDir, 'byok.sqlite'));
+    try {
+      other.prepare('SELECT COUNT(*) FROM users').get();
+      const refused = await cli(dataDir, ['--json', 'restore', backupFile]);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain('"code":"database_in_use"');
+      expect(readdirSync(dataDir).filter((name) => name.startsWith('byok.sqlite.'))).toEqual([]);
+    } finally {
+      other.close();
+    }
+    expect((await cli(dataDir, ['restore', backupFile])).code).toBe(0);
   });
 });

@@ -12,6 +12,10 @@
 // - Grants used since. A grant is good for at most 5 minutes (CRYPTO.md §2); the jtis recorded in
 //   the replaced database that have not expired are carried over, so a grant used just before the
 //   restore cannot be used again just after it.
+// - Sessions ended since. A logout, a refresh token used, a family revoked after a reuse: the
+//   backup knows none of them, so every session of the backup is revoked and everyone signs in again.
+// - Audit event ids. The sequence moves past the replaced database's, so an id is never given to
+//   two different events.
 //
 // The replaced database is kept beside it (`byok.sqlite.replaced-<time>`, with its -wal and -shm),
 // never deleted: restoring the wrong file loses nothing. The restored copy is checked, brought to
@@ -29,7 +33,11 @@ import { DATABASE_FILE, latestMigration, migrateToLatest } from '../store/db';
 import type { Db } from '../store/db';
 
 export class RestoreError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** `file`: the backup or the data directory; `in_use`: another process has the database open. */
+    readonly reason: 'file' | 'in_use' = 'file',
+  ) {
     super(message);
     this.name = 'RestoreError';
   }
@@ -54,6 +62,8 @@ export interface RestoreResult {
   versionsFrom: number;
   /** Unexpired grant jtis carried over from the replaced database. */
   grantsCarried: number;
+  /** Sessions of the backup revoked (everyone signs in again). */
+  sessionsRevoked: number;
   /** kekIds the backup's organization keys are wrapped under that the present master key is not. */
   missingMasterKeys: string[];
 }
@@ -77,20 +87,31 @@ interface Replaced {
   state: 'read' | 'unreadable' | 'none';
   highestCounter: number;
   grants: Array<{ jti: string; exp: number }>;
+  /** The last audit event id it gave. */
+  auditSeq: number;
 }
 
-/** What the replaced database knows that the backup must not forget (see above). */
+/** Beside a database: SQLite's files that belong to it, and that it would read at its next open. */
+const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+
+/**
+ * What the replaced database knows that the backup must not forget (see above). One that never had
+ * a user (created empty after the real one was lost) knows nothing: it counts as none.
+ */
 function readReplaced(path: string, nowSeconds: number): Replaced {
-  if (!existsSync(path)) return { state: 'none', highestCounter: 0, grants: [] };
+  const nothing = { highestCounter: 0, grants: [], auditSeq: 0 };
+  if (!existsSync(path)) return { state: 'none', ...nothing };
   let db: Db | undefined;
   try {
     db = new Database(path, { fileMustExist: true });
+    if (!tableExists(db, 'users') || db.prepare('SELECT 1 FROM users LIMIT 1').get() === undefined) return { state: 'none', ...nothing };
     const grants = tableExists(db, 'grant_jti')
       ? (db.prepare('SELECT jti, exp FROM grant_jti WHERE exp >= ?').all(nowSeconds - GRANT_CLOCK_TOLERANCE_S) as Replaced['grants'])
       : [];
-    return { state: 'read', highestCounter: highestCounter(db), grants };
+    const sequence = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'").get() as { seq: number } | undefined;
+    return { state: 'read', highestCounter: highestCounter(db), grants, auditSeq: sequence?.seq ?? 0 };
   } catch {
-    return { state: 'unreadable', highestCounter: 0, grants: [] };
+    return { state: 'unreadable', ...nothing };
   } finally {
     // Closing the last connection checkpoints the WAL into the file, so the kept copy is whole.
     db?.close();
@@ -154,7 +175,8 @@ export async function restoreDatabase(
     throw new RestoreError(`The data directory cannot be written (${errorCodeOf(error) ?? 'unknown error'}).`);
   }
   try {
-    // SQLite's backup API reads the file whatever its journal mode, and never writes to it.
+    // SQLite's backup API reads the file whatever its journal mode. Opened read-only, its content is
+    // never changed (a WAL-mode file may get a -wal and -shm beside it while it is open).
     let source: Db;
     try {
       source = new Database(from, { readonly: true, fileMustExist: true });
@@ -169,21 +191,32 @@ export async function restoreDatabase(
       source.close();
     }
 
-    const replaced = readReplaced(live, Math.floor(now() / 1000));
     const copy = new Database(partial, { fileMustExist: true });
     let result: Omit<RestoreResult, 'replacedKeptAs' | 'from'>;
     try {
       checkCopy(copy);
+      // Read only once the backup is known good: a refused backup leaves the database untouched.
+      const replaced = readReplaced(live, Math.floor(now() / 1000));
+      // The last connection to close removes the WAL and shared memory: still there, another
+      // process (an admin command) has the database open, and would go on writing to it.
+      if (replaced.state === 'read' && SIDE_FILES.slice(0, 2).some((suffix) => existsSync(`${live}${suffix}`))) {
+        throw new RestoreError('Another process has the database open (an admin command?): let it finish, then restore.', 'in_use');
+      }
       copy.pragma('foreign_keys = ON');
       copy.pragma('secure_delete = ON');
       const migrated = migrateToLatest(copy);
       const versionsFrom = Math.max(now(), highestCounter(copy) + 1, replaced.highestCounter + 1);
+      const at = new Date(now()).toISOString();
+      let sessionsRevoked = 0;
       const audit = new AuditService(copy);
       copy
         .transaction(() => {
           for (const table of COUNTER_TABLES) copy.prepare(`UPDATE ${table} SET last = MAX(last, ?)`).run(versionsFrom);
           const carry = copy.prepare('INSERT OR IGNORE INTO grant_jti (jti, exp) VALUES (?, ?)');
           for (const grant of replaced.grants) carry.run(grant.jti, grant.exp);
+          sessionsRevoked = copy.prepare('UPDATE auth_families SET revoked_at = ? WHERE revoked_at IS NULL').run(at).changes;
+          copy.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL').run(at);
+          copy.prepare("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'audit_events'").run(replaced.auditSeq);
           const orgs = copy.prepare('SELECT id FROM orgs ORDER BY created_at, id').all() as Array<{ id: string }>;
           for (const org of orgs) {
             audit.append({
@@ -201,19 +234,21 @@ export async function restoreDatabase(
       const missingMasterKeys = kekIds.map((row) => row.kekId).filter((kekId) => kekId !== present);
       // A standalone file: nothing may depend on a -wal beside it once it is renamed into place.
       copy.pragma('journal_mode = DELETE');
-      result = { replaced: replaced.state, migrated, versionsFrom, grantsCarried: replaced.grants.length, missingMasterKeys };
+      result = { replaced: replaced.state, migrated, versionsFrom, grantsCarried: replaced.grants.length, sessionsRevoked, missingMasterKeys };
     } finally {
       copy.close();
     }
     fsyncFile(partial);
 
-    // The replaced database and its -wal and -shm go aside under one name, then the copy takes its
-    // place in one rename. Interrupted before that rename, the old database is still in place.
+    // The replaced database goes aside first (a second name for it), then its -wal, -shm or
+    // -journal, even with no database left beside them: SQLite would apply them to the copy at its
+    // next open. Then the copy takes its place in one rename. Interrupted before that rename, the
+    // old database is still in place.
     let replacedKeptAs: string | null = null;
-    if (existsSync(live)) {
+    if (existsSync(live) || SIDE_FILES.some((suffix) => existsSync(`${live}${suffix}`))) {
       replacedKeptAs = join(dataDir, `${DATABASE_FILE}.replaced-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`);
-      for (const suffix of ['-wal', '-shm']) keepAside(`${live}${suffix}`, `${replacedKeptAs}${suffix}`);
-      linkSync(live, replacedKeptAs);
+      if (existsSync(live)) linkSync(live, replacedKeptAs);
+      for (const suffix of SIDE_FILES) keepAside(`${live}${suffix}`, `${replacedKeptAs}${suffix}`);
     }
     renameSync(partial, live);
     syncDir(dataDir);

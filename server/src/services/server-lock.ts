@@ -25,7 +25,7 @@ export class DataDirInUse extends Error {
     /** From `companion.pid`; null when it cannot be read (the holder is still writing it). */
     readonly pid: number | null,
   ) {
-    super(`Another process${pid === null ? '' : ` (pid ${pid})`} is using this data directory: a companion, or a key rotation of the admin CLI.`);
+    super(`Another process${pid === null ? '' : ` (pid ${pid})`} is using this data directory: a companion, or a key rotation or restore of the admin CLI.`);
     this.name = 'DataDirInUse';
   }
 }

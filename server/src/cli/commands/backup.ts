@@ -41,15 +41,18 @@ export function registerBackupCommand(program: Command, runtime: CliRuntime): vo
               result.replacedKeptAs === null ? 'There was no database to replace.' : `The database it replaced is kept as ${result.replacedKeptAs}.`,
               ...(result.migrated.length > 0 ? [`Brought up to date: ${result.migrated.join(', ')}.`] : []),
               `Key versions continue from ${result.versionsFrom}, past every version given before.`,
+              `${result.sessionsRevoked} sessions of the backup were revoked: everyone signs in again.`,
               ...(result.replaced === 'read'
                 ? []
-                : ['The replaced database could not be read, so grants used in its last 5 minutes are not known: start the companion no sooner than 6 minutes after it was lost.']),
+                : [`The replaced database ${result.replaced === 'none' ? 'is missing or empty' : 'could not be read'}, so grants used in its last 5 minutes are not known: start the companion no sooner than 6 minutes after it was lost.`]),
               ...(result.missingMasterKeys.length === 0
                 ? []
                 : [`Organization keys in the backup are wrapped under ${result.missingMasterKeys.join(', ')}, which is not the present master key: put that key back as master.key (or BYOK_MASTER_KEY) before starting.`]),
             ]);
           } catch (error) {
-            if (error instanceof RestoreError) throw new CliError(error.message, EXIT.dataFiles, 'restore_failed');
+            if (error instanceof RestoreError) {
+              throw error.reason === 'in_use' ? new CliError(error.message, EXIT.refused, 'database_in_use') : new CliError(error.message, EXIT.dataFiles, 'restore_failed');
+            }
             throw error;
           }
         }),
