@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { putOrgKey, startAdminTestServer } from '../http/routes/admin-test-support';
 import { restoreDatabase } from '../services/restore';
+import { claimDataDir } from '../services/server-lock';
 import { useTempDirs } from '../testing/temp-dirs';
 import { runCli } from './program';
 
@@ -269,5 +270,20 @@ describe('admin CLI restore', () => {
       other.close();
     }
     expect((await cli(dataDir, ['restore', backupFile])).code).toBe(0);
+  });
+
+  it('a key rotation refused while the directory is held (a restore under way) opens no database', async () => {
+    const dataDir = tempDir();
+    const claim = claimDataDir(dataDir);
+    try {
+      for (const args of [['grant-keys', 'rotate'], ['master-key', 'rotate']]) {
+        const refused = await cli(dataDir, args);
+        expect(refused.code).toBe(4);
+        expect(refused.stderr).toContain('or a restore is running');
+      }
+      expect(readdirSync(dataDir).filter((name) => name.startsWith('byok.sqlite'))).toEqual([]);
+    } finally {
+      claim.release();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { AppError } from '@byok/shared';
 import { openCliContext } from './context';
 import type { CliContext } from './context';
 import { CliError, EXIT, exitCodeOf } from './exit-codes';
+import { holdingDataDir } from './hold-data-dir';
 import type { ExitCode } from './exit-codes';
 import { Output } from './output';
 import type { CliIo } from './output';
@@ -44,6 +45,24 @@ export class CliRuntime {
         context.close();
       }
     });
+  }
+
+  /**
+   * As run, holding the data directory (hold-data-dir.ts) before the database is opened: a command
+   * refused because a companion or a restore holds it must not create or open the database first.
+   */
+  async runHolding(command: Command, verb: 'rotate', body: CommandBody): Promise<void> {
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    await this.runWithoutDatabase(command, ({ dataDir, out }) =>
+      holdingDataDir(dataDir, verb, async () => {
+        const context = openCliContext(dataDir, this.io.env, out);
+        try {
+          return await body(context, globals);
+        } finally {
+          context.close();
+        }
+      }),
+    );
   }
 
   /** Runs `body` without opening the database (`restore` replaces it), recording its exit code. */
