@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { putOrgKey, startAdminTestServer } from '../http/routes/admin-test-support';
-import { restoreDatabase } from '../services/restore';
+import { restoreDatabase, type RestoreResult } from '../services/restore';
 import { claimDataDir } from '../services/server-lock';
 import { useTempDirs } from '../testing/temp-dirs';
 import { runCli } from './program';
@@ -18,30 +18,31 @@ async function cli(dataDir: string, args: string[], env: Record<string, string |
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }
 
-interface Restored {
-  from: string;
-  replacedKeptAs: string | null;
-  replaced: 'read' | 'unreadable' | 'none';
-  migrated: string[];
-  versionsFrom: number;
-  grantsCarried: number;
-  sessionsRevoked: number;
-  missingMasterKeys: string[];
-}
-
 const tempDir = useTempDirs('byok-restore-', 'each').make;
 const etagVersion = (response: { headers: Headers }): number => Number(/^"(\d+)"$/.exec(response.headers.get('etag') ?? '')?.[1]);
 
+/** A companion on a new data directory with its first user (an owner); `backUp()` writes a backup of it. */
+async function companionWithOwner(options: { defaultPlan?: 'business' } = {}) {
+  const dataDir = tempDir();
+  const harness = await startAdminTestServer({ ...options, dataDir });
+  const owner = await harness.client.register();
+  const backUp = async (): Promise<string> => {
+    const file = join(tempDir(), 'backup.sqlite');
+    expect((await cli(dataDir, ['backup', file])).code).toBe(0);
+    return file;
+  };
+  return { dataDir, harness, owner, backUp };
+}
+
 describe('admin CLI restore', () => {
   it('puts a backup in place: versions given since never come back, grants used since stay used, the replaced database is kept', async () => {
-    const dataDir = tempDir();
-    let harness = await startAdminTestServer({ defaultPlan: 'business', dataDir });
-    const owner = await harness.client.register();
+    const started = await companionWithOwner({ defaultPlan: 'business' });
+    const { dataDir, owner } = started;
+    let harness = started.harness;
     const first = await harness.client.putKey(owner, { provider: 'anthropic', apiKey: 'sk-ant-AAAAbbbbCCCCddddEEEEffff0401' });
     expect(first.status).toBe(201);
     const secretId = first.sent.secretId;
-    const backupFile = join(tempDir(), 'backup.sqlite');
-    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    const backupFile = await started.backUp();
 
     // After the backup: the key is rotated twice (a client holds the last version), and an
     // organization key is uploaded with a grant that is still good for minutes.
@@ -68,7 +69,7 @@ describe('admin CLI restore', () => {
     const restored = await cli(dataDir, ['--json', 'restore', backupFile]);
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
-    const result = restored.json<Restored>();
+    const result = restored.json<RestoreResult>();
     expect(result).toMatchObject({ replaced: 'read', migrated: [], grantsCarried: 1, sessionsRevoked: 1, missingMasterKeys: [] });
     expect(result.versionsFrom).toBeGreaterThan(held);
     expect(result.versionsFrom).toBeGreaterThanOrEqual(before);
@@ -115,12 +116,9 @@ describe('admin CLI restore', () => {
   });
 
   it('refuses a bad backup with exit 6 and leaves the database as it was', async () => {
-    const dataDir = tempDir();
-    const harness = await startAdminTestServer({ dataDir });
-    const owner = await harness.client.register();
+    const { dataDir, harness, owner, backUp } = await companionWithOwner();
     expect((await harness.client.putKey(owner, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0411' })).status).toBe(201);
-    const backupFile = join(tempDir(), 'backup.sqlite');
-    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    const backupFile = await backUp();
     await harness.server.close();
     const live = readFileSync(join(dataDir, 'byok.sqlite'));
 
@@ -151,13 +149,10 @@ describe('admin CLI restore', () => {
   });
 
   it('restores into an empty directory, and names a master key the organization keys need', async () => {
-    const dataDir = tempDir();
-    const harness = await startAdminTestServer({ defaultPlan: 'business', dataDir });
-    const owner = await harness.client.register();
+    const { dataDir, harness, owner, backUp } = await companionWithOwner({ defaultPlan: 'business' });
     expect((await putOrgKey(harness, owner, { provider: 'openai', apiKey: 'sk-proj-AAAAbbbbCCCCddddEEEEffff0421' })).status).toBe(201);
     const kekId = harness.server.services.masterKek.kekId;
-    const backupFile = join(tempDir(), 'backup.sqlite');
-    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    const backupFile = await backUp();
     await harness.server.close();
 
     const fresh = tempDir();
@@ -171,8 +166,8 @@ describe('admin CLI restore', () => {
     copyFileSync(join(dataDir, 'master.key'), join(fresh, 'master.key'));
     expect((await cli(fresh, ['--json', 'audit', 'verify'])).json<{ ok: boolean }>().ok).toBe(true);
     const again = await cli(fresh, ['--json', 'restore', backupFile]);
-    expect(again.json<Restored>()).toMatchObject({ replaced: 'read', missingMasterKeys: [] });
-    expect(existsSync(again.json<Restored>().replacedKeptAs ?? '')).toBe(true);
+    expect(again.json<RestoreResult>()).toMatchObject({ replaced: 'read', missingMasterKeys: [] });
+    expect(existsSync(again.json<RestoreResult>().replacedKeptAs ?? '')).toBe(true);
     const server = await startAdminTestServer({ defaultPlan: 'business', dataDir: fresh });
     try {
       const [orgKey] = server.admin().orgSecrets.list(owner.orgId);
@@ -183,14 +178,13 @@ describe('admin CLI restore', () => {
   });
 
   it('moves every counter past the replaced database even with the clock behind it, for owners with no counter in the backup too', async () => {
-    const dataDir = tempDir();
-    let harness = await startAdminTestServer({ dataDir });
-    const owner = await harness.client.register();
+    const started = await companionWithOwner();
+    const { dataDir, owner } = started;
+    let harness = started.harness;
     // Registered before the backup, with no key yet: no counter of its own in the backup.
     const late = await harness.client.register({ inviteCode: await harness.client.invite(owner, 'member') });
     expect((await harness.client.putKey(owner, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0431' })).status).toBe(201);
-    const backupFile = join(tempDir(), 'backup.sqlite');
-    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    const backupFile = await started.backUp();
     const first = await harness.client.putKey(late, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0432' });
     const second = await harness.client.putKey(late, { provider: 'groq', apiKey: 'gsk_AAAAbbbbCCCCddddEEEEffff0433', secretId: first.sent.secretId });
     const held = etagVersion(second);
@@ -217,11 +211,8 @@ describe('admin CLI restore', () => {
   });
 
   it('moves aside a -wal left with no database beside it, which SQLite would otherwise apply to the restored copy', async () => {
-    const dataDir = tempDir();
-    const harness = await startAdminTestServer({ dataDir });
-    const owner = await harness.client.register();
-    const backupFile = join(tempDir(), 'backup.sqlite');
-    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    const { dataDir, harness, owner, backUp } = await companionWithOwner();
+    const backupFile = await backUp();
     await harness.server.close();
 
     // A companion that crashed with writes still in its WAL, then its database file lost: a copy of
@@ -238,7 +229,7 @@ describe('admin CLI restore', () => {
     for (const name of readdirSync(dataDir).filter((file) => file.startsWith('byok.sqlite'))) rmSync(join(dataDir, name));
     writeFileSync(join(dataDir, 'byok.sqlite-wal'), leftWal);
 
-    const result = (await cli(dataDir, ['--json', 'restore', backupFile])).json<Restored>();
+    const result = (await cli(dataDir, ['--json', 'restore', backupFile])).json<RestoreResult>();
     expect(result.replaced).toBe('none');
     expect(existsSync(`${result.replacedKeptAs}-wal`)).toBe(true);
     expect(existsSync(join(dataDir, 'byok.sqlite-wal'))).toBe(false);
@@ -252,11 +243,8 @@ describe('admin CLI restore', () => {
   });
 
   it('refuses (exit 4) while another process has the database open, and changes nothing', async () => {
-    const dataDir = tempDir();
-    const harness = await startAdminTestServer({ dataDir });
-    await harness.client.register();
-    const backupFile = join(tempDir(), 'backup.sqlite');
-    expect((await cli(dataDir, ['backup', backupFile])).code).toBe(0);
+    const { dataDir, harness, backUp } = await companionWithOwner();
+    const backupFile = await backUp();
     await harness.server.close();
     // An admin command's connection, as `org show` holds one while it runs.
     const other = new Database(join(dataDir, 'byok.sqlite'));
