@@ -88,9 +88,14 @@ describe('outbox', () => {
     await services.keys.save({ provider: 'openai', label: 'Held', apiKey: KEY_A });
     companion.online = true;
     // The alarm fires during the hold (and, being one-shot, is gone): the drain it starts uploads
-    // nothing and sets the alarm again.
+    // nothing and sets no alarm (which would fire every second while the item is due); the end of
+    // the hold sets it again.
     await fakeBrowser.alarms.clear(OUTBOX_ALARM);
-    const during = await services.outbox.hold(async () => services.outbox.drain(true));
+    const during = await services.outbox.hold(async () => {
+      const report = await services.outbox.drain(true);
+      expect(await fakeBrowser.alarms.get(OUTBOX_ALARM)).toBeUndefined();
+      return report;
+    });
     expect(during).toEqual({ uploaded: [], failed: [], waiting: 1 });
     expect(companion.requests.filter((request) => request.method === 'PUT')).toHaveLength(0);
     expect(await fakeBrowser.alarms.get(OUTBOX_ALARM)).toBeDefined();

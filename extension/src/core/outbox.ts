@@ -82,6 +82,9 @@ export class Outbox {
       return await task();
     } finally {
       this.held -= 1;
+      // A drain (its alarm, one-shot, spent) may have found uploads held meanwhile: set the alarm
+      // again now, once, rather than from each held drain (every second while an item is due).
+      if (this.held === 0) await this.schedule().catch(() => undefined);
     }
   }
 
@@ -89,9 +92,6 @@ export class Outbox {
     const report: DrainReport = { uploaded: [], failed: [], waiting: 0 };
     if (this.held > 0) {
       report.waiting = await this.db.outbox.where('state').equals('pending').count();
-      // The alarm that started this drain is spent: without a new one, what waits would wait for
-      // the next save or unlock once the hold ends.
-      await this.schedule();
       return report;
     }
     const items = await this.list();

@@ -17,6 +17,7 @@ function answering(body: unknown, status = 200, headers: Readonly<Record<string,
   return {
     request: () => Promise.resolve(response),
     checkTarget: () => Promise.resolve(),
+    totals: () => ({ active: 0, waiting: 0, waits: { placed: 0, gaveUp: 0, busy: 0 } }),
     close: () => Promise.resolve(),
   };
 }
