@@ -2,7 +2,7 @@
 // prompt is a top-level field; usage in input_tokens / output_tokens (cache tokens are input too).
 // A `refusal` stop reason is Claude's safety classifiers declining the content.
 import { z } from 'zod';
-import type { ProviderCall, Prompt } from './types';
+import { ReportedTokens, type ProviderCall, type Prompt } from './types';
 import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -12,10 +12,10 @@ const MessageBody = z.object({
   content: z.array(z.object({ type: z.string(), text: z.string().optional() })),
   stop_reason: z.string().nullish(),
   usage: z.object({
-    input_tokens: z.number().int().nonnegative(),
-    output_tokens: z.number().int().nonnegative(),
-    cache_creation_input_tokens: z.number().int().nonnegative().nullish(),
-    cache_read_input_tokens: z.number().int().nonnegative().nullish(),
+    input_tokens: ReportedTokens,
+    output_tokens: ReportedTokens,
+    cache_creation_input_tokens: ReportedTokens.nullish(),
+    cache_read_input_tokens: ReportedTokens.nullish(),
   }),
 });
 

@@ -7,7 +7,7 @@
 // RetryInfo detail's `retryDelay`), with no retry-after header.
 import { z } from 'zod';
 import { parseRetryDelay } from './provider-error';
-import type { ProviderCall, Prompt } from './types';
+import { ReportedTokens, type ProviderCall, type Prompt } from './types';
 import { JSON_HEADERS, REASONING_HEADROOM_TOKENS, joinUrl, pathSegment, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 const GenerateBody = z.object({
@@ -22,9 +22,9 @@ const GenerateBody = z.object({
   promptFeedback: z.object({ blockReason: z.string().optional() }).optional(),
   usageMetadata: z
     .object({
-      promptTokenCount: z.number().int().nonnegative().optional(),
-      candidatesTokenCount: z.number().int().nonnegative().optional(),
-      thoughtsTokenCount: z.number().int().nonnegative().optional(),
+      promptTokenCount: ReportedTokens.optional(),
+      candidatesTokenCount: ReportedTokens.optional(),
+      thoughtsTokenCount: ReportedTokens.optional(),
     })
     .optional(),
 });

@@ -7,7 +7,7 @@ import { geminiProtocol } from './gemini';
 import { createHttpAdapter } from './http-adapter';
 import { openAiChatProtocol } from './openai-chat';
 import { ProviderError } from './provider-error';
-import type { ProviderCall, Prompt } from './types';
+import { MAX_REPORTED_TOKENS, type ProviderCall, type Prompt } from './types';
 
 const KEY = 'sk-canary-0123456789abcdefghijklmno';
 
@@ -87,6 +87,14 @@ describe('a Gemini prompt blocked by the provider', () => {
       providerCode: 'PROHIBITED_CONTENT',
       usage: { inputTokens: 9, outputTokens: 0 },
     });
+    // A token count past any context (an endpoint reporting what it likes) is a malformed answer:
+    // usage sums must not overflow.
+    for (const [protocol, body, provider, model] of [
+      [openAiChatProtocol, { choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: Number.MAX_SAFE_INTEGER, completion_tokens: 1 } }, 'openai', 'gpt-4o-mini'],
+      [geminiProtocol, { candidates: [{ content: { parts: [{ text: 'ok' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: MAX_REPORTED_TOKENS + 1 } }, 'google', 'gemini-2.5-flash'],
+    ] as const) {
+      expect((await failure(createHttpAdapter(protocol, answering(body)).complete(call(provider, model), PROMPT))).kind).toBe('malformed');
+    }
     // Without a block reason, an answer with no candidates is still malformed.
     const empty = answering({ usageMetadata: { promptTokenCount: 9 } });
     expect((await failure(createHttpAdapter(geminiProtocol, empty).complete(call('google', 'gemini-2.5-flash'), PROMPT))).kind).toBe('malformed');

@@ -3,15 +3,15 @@
 // eval_count, which Ollama omits when the prompt came from its cache.
 import { z } from 'zod';
 import { contextTokensFor } from '@byok/shared';
-import type { ProviderCall, Prompt } from './types';
+import { ReportedTokens, type ProviderCall, type Prompt } from './types';
 import { JSON_HEADERS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type WireProtocol } from './wire-protocol';
 
 const ChatBody = z.object({
   message: z.object({ content: z.string() }),
   done: z.boolean().optional(),
   done_reason: z.string().optional(),
-  prompt_eval_count: z.number().int().nonnegative().optional(),
-  eval_count: z.number().int().nonnegative().optional(),
+  prompt_eval_count: ReportedTokens.optional(),
+  eval_count: ReportedTokens.optional(),
 });
 
 const TagsBody = z.object({ models: z.array(z.object({ name: z.string(), model: z.string().optional() })) });

@@ -2,7 +2,7 @@
 // POST {base}/chat/completions with a Bearer key; usage in prompt_tokens / completion_tokens
 // (compatible servers may omit one: a missing count is 0, the reported one is kept).
 import { z } from 'zod';
-import type { ProviderCall, Prompt } from './types';
+import { ReportedTokens, type ProviderCall, type Prompt } from './types';
 import { JSON_HEADERS, REASONING_HEADROOM_TOKENS, joinUrl, type ErrorInfo, type HttpRequestSpec, type ParsedCompletion, type ParsedRefusal, type WireProtocol } from './wire-protocol';
 
 const ContentPart = z.object({ type: z.string(), text: z.string().optional() });
@@ -16,7 +16,7 @@ const ChatCompletionBody = z.object({
       }),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number().int().nonnegative().nullish(), completion_tokens: z.number().int().nonnegative().nullish() }).nullish(),
+  usage: z.object({ prompt_tokens: ReportedTokens.nullish(), completion_tokens: ReportedTokens.nullish() }).nullish(),
 });
 
 const ModelListBody = z.object({ data: z.array(z.object({ id: z.string() })) });

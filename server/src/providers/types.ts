@@ -1,6 +1,17 @@
 // The one small interface every provider adapter implements (HTTP protocols and the offline
 // builtin alike), so routing and enrichment treat them uniformly.
 import type { ProviderId } from '@byok/shared';
+import { z } from 'zod';
+
+/**
+ * The most tokens one answer may report in one count. Far above any model's context, and low
+ * enough that usage sums (SQLite's 64-bit integers, JavaScript's safe integers) cannot overflow:
+ * an endpoint reporting more (a local provider, say) sends a malformed answer, and the route moves on.
+ */
+export const MAX_REPORTED_TOKENS = 100_000_000;
+
+/** A token count as a provider reports it. */
+export const ReportedTokens = z.number().int().nonnegative().max(MAX_REPORTED_TOKENS);
 
 /** Where and with what one provider call goes. The key lives here only for the call's duration. */
 export interface ProviderCall {
