@@ -310,6 +310,26 @@ describe('routing through POST /v1/enrich', () => {
     h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
   });
 
+  it('a platform attempt that reached no provider uses none of the quota: the fallback to the next platform key is allowed', async () => {
+    deleteAllKeys();
+    const policy = defaultPolicy('pro');
+    policy.platformQuota = { monthlyCalls: 1, monthlyCostMicros: null };
+    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
+    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    h.emulator.setBehavior({ provider: 'groq' }, { serverError: 503 });
+    try {
+      const response = await enrich({});
+      expect(response.status).toBe(200);
+      expect(response.body.route.attempts.map((attempt) => `${attempt.provider}:${attempt.source}:${attempt.outcome}`)).toEqual(['groq:platform:unreachable', 'google:platform:ok']);
+      // And the one call of the quota is now used.
+      expect((await enrich({})).body.error.code).toBe('quota_exceeded');
+    } finally {
+      h.emulator.setBehavior({ provider: 'groq' }, null);
+      h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+      h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
+    }
+  });
+
   it("keeps the platform key to the catalog's models: another model is a 400 when nothing else can serve it, and goes to the member's own key", async () => {
     deleteAllKeys();
     h.emulator.reset();

@@ -2,7 +2,8 @@
 // before an attempt against the usage rows already committed; without this, N concurrent requests
 // of one organization all saw the same count and the quota overshot by up to N - 1. A reservation
 // holds one call and the call's estimated cost (its real cost is known only when it answers) from
-// the check until the request's usage rows are committed (or it ends without them).
+// the check until the attempt ends; then, if its row counts against the quota, one call at its
+// real cost until the request's usage rows are committed (routing.ts, settleAttempt).
 // In memory: one companion process is the deployment this counts for.
 export interface InFlight {
   readonly calls: number;

@@ -143,8 +143,24 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
         };
   const totals = { inputTokens: 0, outputTokens: 0, costMicros: 0, calls: 0 };
 
+  // The current platform attempt's reservation at its estimated cost (see quotaRefusal).
+  let estimateHeld: (() => void) | undefined;
+  /**
+   * A platform attempt has ended: its estimate goes, and the row takes its place until the request's
+   * rows are committed, but only if the row counts against the quota (UsageStore.monthToDate: an
+   * answer, or tokens or cost). An attempt that reached no provider then holds nothing, so the
+   * fallback it leads to is checked against what was really used.
+   */
+  const settleAttempt = (counted: { costMicros: number } | null): void => {
+    estimateHeld?.();
+    estimateHeld = undefined;
+    if (counted !== null && env.reservations) env.reservations.hold(env.reservations.store.reserve(request.orgId, counted.costMicros));
+  };
   const row = (candidate: Candidate, startedAt: number, latencyMs: number, usage: EnrichmentUsage, outcome: UsageOutcome): void => {
     const cost = costMicros(candidate.provider, candidate.model, usage.inputTokens, usage.outputTokens);
+    if (candidate.source === 'platform' && outcome !== 'quota_exceeded') {
+      settleAttempt(outcome === 'ok' || usage.inputTokens > 0 || usage.outputTokens > 0 || cost > 0 ? { costMicros: cost } : null);
+    }
     totals.inputTokens += usage.inputTokens;
     totals.outputTokens += usage.outputTokens;
     totals.costMicros += cost;
@@ -185,7 +201,11 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
       }
       const estimate = estimateEnrichmentTokens(request.task, request.text, candidate.contextTokens);
       const estimatedCost = costMicros(candidate.provider, candidate.model, estimate.inputTokens, estimate.outputTokens);
-      env.reservations?.hold(env.reservations.store.reserve(request.orgId, estimatedCost));
+      if (env.reservations) {
+        estimateHeld = env.reservations.store.reserve(request.orgId, estimatedCost);
+        // Also released with the request's others, should the attempt end in a crash.
+        env.reservations.hold(estimateHeld);
+      }
     }
     const started = performance.now();
     let apiKey: string | null;
@@ -193,6 +213,7 @@ async function runRoute(env: RouteEnvironment, request: RouteRequest, steps: rea
       apiKey = await candidate.openKey();
     } catch (error) {
       // No call was made with it, so no usage row: the route moves on as past a key without a grant.
+      if (candidate.source === 'platform') settleAttempt(null);
       env.onKeyUnavailable?.(candidate, error);
       attempts.push({ provider: candidate.provider, source: candidate.source, outcome: 'skipped', ms: 0 });
       continue;
