@@ -29,7 +29,7 @@ import { AuditService } from './audit';
 import { syncDir } from './data-dir-files';
 import { errorCodeOf } from './error-code';
 import { masterKekIdIn } from './master-kek';
-import { DATABASE_FILE, latestMigration, migrateToLatest } from '../store/db';
+import { DATABASE_FILE, isSqliteBusy, latestMigration, migrateToLatest } from '../store/db';
 import type { Db } from '../store/db';
 
 export class RestoreError extends Error {
@@ -110,7 +110,9 @@ function readReplaced(path: string, nowSeconds: number): Replaced {
       : [];
     const sequence = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'").get() as { seq: number } | undefined;
     return { state: 'read', highestCounter: highestCounter(db), grants, auditSeq: sequence?.seq ?? 0 };
-  } catch {
+  } catch (error) {
+    // Locked past the busy timeout: another process is writing to it, which is no reason to forget it.
+    if (isSqliteBusy(error)) throw new RestoreError('Another process has the database open (an admin command?): let it finish, then restore.', 'in_use');
     return { state: 'unreadable', ...nothing };
   } finally {
     // Closing the last connection checkpoints the WAL into the file, so the kept copy is whole.
@@ -133,6 +135,16 @@ function checkCopy(db: Db): void {
   const { version } = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
   if ((version ?? 0) > latestMigration()) {
     throw new RestoreError(`The backup comes from a newer companion (schema ${version}, this one knows ${latestMigration()}): restore it with that version.`);
+  }
+}
+
+/**
+ * The last connection to close removes the WAL and shared memory: still there after ours closed,
+ * another process (an admin command) has the database open, and would go on writing to it.
+ */
+function refuseIfOpenElsewhere(live: string): void {
+  if (SIDE_FILES.slice(0, 2).some((suffix) => existsSync(`${live}${suffix}`))) {
+    throw new RestoreError('Another process has the database open (an admin command?): let it finish, then restore.', 'in_use');
   }
 }
 
@@ -197,11 +209,7 @@ export async function restoreDatabase(
       checkCopy(copy);
       // Read only once the backup is known good: a refused backup leaves the database untouched.
       const replaced = readReplaced(live, Math.floor(now() / 1000));
-      // The last connection to close removes the WAL and shared memory: still there, another
-      // process (an admin command) has the database open, and would go on writing to it.
-      if (replaced.state === 'read' && SIDE_FILES.slice(0, 2).some((suffix) => existsSync(`${live}${suffix}`))) {
-        throw new RestoreError('Another process has the database open (an admin command?): let it finish, then restore.', 'in_use');
-      }
+      if (replaced.state === 'read') refuseIfOpenElsewhere(live);
       copy.pragma('foreign_keys = ON');
       copy.pragma('secure_delete = ON');
       const migrated = migrateToLatest(copy);
@@ -245,6 +253,8 @@ export async function restoreDatabase(
     // next open. Then the copy takes its place in one rename. Interrupted before that rename, the
     // old database is still in place.
     let replacedKeptAs: string | null = null;
+    // Again, just before: an admin command may have opened it while the copy was prepared.
+    if (result.replaced === 'read') refuseIfOpenElsewhere(live);
     if (existsSync(live) || SIDE_FILES.some((suffix) => existsSync(`${live}${suffix}`))) {
       replacedKeptAs = join(dataDir, `${DATABASE_FILE}.replaced-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`);
       if (existsSync(live)) linkSync(live, replacedKeptAs);
