@@ -110,6 +110,11 @@ describe('outbox', () => {
     companion.online = true;
     expect(await services.outbox.drain(true)).toEqual({ uploaded: [], failed: [], waiting: 1 });
     expect(companion.requests.filter((request) => request.method === 'PUT')).toHaveLength(0);
+    // The item is due, but while locked the alarm looks again only after the base delay.
+    const [waiting] = await services.outbox.list();
+    harness.clock.now = waiting!.nextAttemptAt + 5_000;
+    expect(await services.outbox.drain()).toMatchObject({ uploaded: [], waiting: 1 });
+    expect((await fakeBrowser.alarms.get(OUTBOX_ALARM))?.scheduledTime).toBe(harness.clock.now + 30_000);
     await services.vault.unlock(PASSPHRASE);
     expect((await services.outbox.drain(true)).uploaded).toHaveLength(1);
   });

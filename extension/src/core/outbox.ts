@@ -95,6 +95,7 @@ export class Outbox {
       return report;
     }
     const items = await this.list();
+    let locked = false;
     for (const [index, item] of items.entries()) {
       if (item.state !== 'pending' || item.seq === undefined) continue;
       if (!force && item.nextAttemptAt > this.now()) {
@@ -106,8 +107,10 @@ export class Outbox {
       const opens = item.sealed ? await this.opensUnderCurrentKek(item.sealed.wrappedDek) : true;
       if (opens === null) {
         // Locked: nobody can tell whether the seal still matches the account's passphrase, so
-        // everything waits for the next unlock (which drains the outbox).
+        // everything waits for the next unlock (which drains the outbox). The alarm looks again no
+        // sooner than BASE_DELAY_MS, not every second for as long as the vault stays locked.
         report.waiting = items.slice(index).filter((rest) => rest.state === 'pending').length;
+        locked = true;
         break;
       }
       if (!opens) {
@@ -170,7 +173,7 @@ export class Outbox {
         report.failed.push(item.secretId);
       }
     }
-    await this.schedule();
+    await this.schedule(locked ? this.now() + BASE_DELAY_MS : undefined);
     return report;
   }
 
@@ -205,13 +208,14 @@ export class Outbox {
   }
 
   /** One alarm at the earliest due time of a pending item (alarms survive worker restarts). */
-  private async schedule(): Promise<void> {
+  /** Sets the alarm for the first pending item that is due, at least 1 s (or until `notBefore`) from now. */
+  private async schedule(notBefore?: number): Promise<void> {
     const pending = await this.db.outbox.where('state').equals('pending').toArray();
     if (pending.length === 0) {
       await browser.alarms.clear(OUTBOX_ALARM);
       return;
     }
-    const when = Math.max(this.now() + 1_000, Math.min(...pending.map((item) => item.nextAttemptAt)));
+    const when = Math.max(notBefore ?? 0, this.now() + 1_000, Math.min(...pending.map((item) => item.nextAttemptAt)));
     await browser.alarms.create(OUTBOX_ALARM, { when });
   }
 }
