@@ -9,9 +9,9 @@ export function ensureDataDir(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 }
 
-/** Makes the directory's entries (a created or renamed file) durable. */
-export function syncDir(dataDir: string): void {
-  const fd = openSync(dataDir, 'r');
+/** Makes a directory's entries (a created or renamed file), or a file's content, durable. */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);
   } finally {
@@ -37,7 +37,7 @@ export function readOrCreateFile(dataDir: string, name: string, create: () => st
   if (!existsSync(path)) {
     try {
       writeDurably(path, create(), 'wx');
-      syncDir(dataDir);
+      fsyncPath(dataDir);
     } catch (error) {
       if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
     }
@@ -54,5 +54,5 @@ export function writeFileAtomic(dataDir: string, name: string, content: string):
   const temp = `${path}.${process.pid}.tmp`;
   writeDurably(temp, content, 'w');
   renameSync(temp, path);
-  syncDir(dataDir);
+  fsyncPath(dataDir);
 }

@@ -1,6 +1,6 @@
 // Restoring a backup (`restore <file>`, with the companion stopped). Copying the file into place by
-// hand would bring back everything the backup knew and forget what happened since, and two of those
-// things must not be forgotten:
+// hand would bring back everything the backup knew and forget what happened since, and four of
+// those things must not be forgotten:
 //
 // - Key versions. Clients hold versions (ETags) the companion gave after the backup was taken. The
 //   backup's counters are behind them, so without care a later write would give one of those
@@ -17,16 +17,16 @@
 // - Audit event ids. The sequence moves past the replaced database's, so an id is never given to
 //   two different events.
 //
-// The replaced database is kept beside it (`byok.sqlite.replaced-<time>`, with its -wal and -shm),
+// The replaced database is kept beside it (`byok.sqlite.replaced-<time>`, with its -wal, -shm and -journal),
 // never deleted: restoring the wrong file loses nothing. The restored copy is checked, brought to
 // this companion's schema and finished in a temporary file before one rename puts it in place.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, realpathSync, rmSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, realpathSync, rmSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { auditActorOf, CLI_ACTOR } from './admin/actor';
 import { AuditService } from './audit';
-import { syncDir } from './data-dir-files';
+import { fsyncPath } from './data-dir-files';
 import { errorCodeOf } from './error-code';
 import { masterKekIdIn } from './master-kek';
 import { DATABASE_FILE, isSqliteBusy, latestMigration, migrateToLatest } from '../store/db';
@@ -45,6 +45,8 @@ export class RestoreError extends Error {
 
 /** The tables key versions are counted in (migrations 008, 009 and 011). */
 const COUNTER_TABLES = ['secret_versions', 'org_secret_versions', 'secret_version_counters', 'org_secret_version_counters'] as const;
+
+const IN_USE = 'Another process has the database open (an admin command?): let it finish, then restore.';
 
 /** Grants may be used this long past their `exp` (CRYPTO.md §2, clock tolerance). */
 const GRANT_CLOCK_TOLERANCE_S = 30;
@@ -112,7 +114,7 @@ function readReplaced(path: string, nowSeconds: number): Replaced {
     return { state: 'read', highestCounter: highestCounter(db), grants, auditSeq: sequence?.seq ?? 0 };
   } catch (error) {
     // Locked past the busy timeout: another process is writing to it, which is no reason to forget it.
-    if (isSqliteBusy(error)) throw new RestoreError('Another process has the database open (an admin command?): let it finish, then restore.', 'in_use');
+    if (isSqliteBusy(error)) throw new RestoreError(IN_USE, 'in_use');
     return { state: 'unreadable', ...nothing };
   } finally {
     // Closing the last connection checkpoints the WAL into the file, so the kept copy is whole.
@@ -133,8 +135,9 @@ function checkCopy(db: Db): void {
     throw new RestoreError("The backup file is not a companion's database.");
   }
   const { version } = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
-  if ((version ?? 0) > latestMigration()) {
-    throw new RestoreError(`The backup comes from a newer companion (schema ${version}, this one knows ${latestMigration()}): restore it with that version.`);
+  const known = latestMigration();
+  if ((version ?? 0) > known) {
+    throw new RestoreError(`The backup comes from a newer companion (schema ${version}, this one knows ${known}): restore it with that version.`);
   }
 }
 
@@ -144,7 +147,7 @@ function checkCopy(db: Db): void {
  */
 function refuseIfOpenElsewhere(live: string): void {
   if (SIDE_FILES.slice(0, 2).some((suffix) => existsSync(`${live}${suffix}`))) {
-    throw new RestoreError('Another process has the database open (an admin command?): let it finish, then restore.', 'in_use');
+    throw new RestoreError(IN_USE, 'in_use');
   }
 }
 
@@ -153,15 +156,6 @@ function keepAside(from: string, to: string): void {
   if (!existsSync(from)) return;
   linkSync(from, to);
   unlinkSync(from);
-}
-
-function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
@@ -246,28 +240,25 @@ export async function restoreDatabase(
     } finally {
       copy.close();
     }
-    fsyncFile(partial);
+    fsyncPath(partial);
 
+    // Again, just before: an admin command may have opened it while the copy was prepared.
+    if (result.replaced === 'read') refuseIfOpenElsewhere(live);
     // The replaced database goes aside first (a second name for it), then its -wal, -shm or
     // -journal, even with no database left beside them: SQLite would apply them to the copy at its
     // next open. Then the copy takes its place in one rename. Interrupted before that rename, the
     // old database is still in place.
     let replacedKeptAs: string | null = null;
-    // Again, just before: an admin command may have opened it while the copy was prepared.
-    if (result.replaced === 'read') refuseIfOpenElsewhere(live);
     if (existsSync(live) || SIDE_FILES.some((suffix) => existsSync(`${live}${suffix}`))) {
       replacedKeptAs = join(dataDir, `${DATABASE_FILE}.replaced-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`);
       if (existsSync(live)) linkSync(live, replacedKeptAs);
       for (const suffix of SIDE_FILES) keepAside(`${live}${suffix}`, `${replacedKeptAs}${suffix}`);
     }
     renameSync(partial, live);
-    syncDir(dataDir);
+    fsyncPath(dataDir);
     return { from, replacedKeptAs, ...result };
   } catch (error) {
-    rmSync(partial, { force: true });
-    rmSync(`${partial}-journal`, { force: true });
-    rmSync(`${partial}-wal`, { force: true });
-    rmSync(`${partial}-shm`, { force: true });
+    for (const suffix of ['', ...SIDE_FILES]) rmSync(`${partial}${suffix}`, { force: true });
     if (error instanceof RestoreError) throw error;
     throw new RestoreError(`The backup could not be restored (${errorCodeOf(error) ?? 'unknown error'}).`);
   }

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:
 import { join } from 'node:path';
 import type { Db } from '../../store/db';
 import type { AuditService } from '../audit';
-import { syncDir, writeFileAtomic } from '../data-dir-files';
+import { fsyncPath, writeFileAtomic } from '../data-dir-files';
 import { loadMasterKek, MASTER_KEY_FILE, refuseNewMasterKeyUnderOrgKeys } from '../master-kek';
 import type { AdminActor } from './actor';
 import { rewrapOrgKeys } from './master-key-rotation';
@@ -121,7 +121,7 @@ export async function rotateMasterKey(
   }
   renameSync(join(options.dataDir, PENDING_FILE), join(options.dataDir, MASTER_KEY_FILE));
   // The old key's copy goes only once the new master.key is durably in place.
-  syncDir(options.dataDir);
+  fsyncPath(options.dataDir);
   if (options.keepOld === true) return { mode: 'file', ...result, keptOldKeyFile: backupName };
   rmSync(join(options.dataDir, backupName), { force: true });
   return { mode: 'file', ...result };
