@@ -36,15 +36,7 @@ export class CliRuntime {
 
   /** Runs `body` with a database context for `command`, recording its exit code. */
   async run(command: Command, body: CommandBody): Promise<void> {
-    const globals = command.optsWithGlobals<GlobalOptions>();
-    await this.runWithoutDatabase(command, async ({ dataDir, out }) => {
-      const context = openCliContext(dataDir, this.io.env, out);
-      try {
-        return await body(context, globals);
-      } finally {
-        context.close();
-      }
-    });
+    await this.runWithoutDatabase(command, ({ dataDir, out }) => this.withContext(command, dataDir, out, body));
   }
 
   /**
@@ -52,17 +44,17 @@ export class CliRuntime {
    * refused because a companion or a restore holds it must not create or open the database first.
    */
   async runHolding(command: Command, verb: 'rotate', body: CommandBody): Promise<void> {
-    const globals = command.optsWithGlobals<GlobalOptions>();
-    await this.runWithoutDatabase(command, ({ dataDir, out }) =>
-      holdingDataDir(dataDir, verb, async () => {
-        const context = openCliContext(dataDir, this.io.env, out);
-        try {
-          return await body(context, globals);
-        } finally {
-          context.close();
-        }
-      }),
-    );
+    await this.runWithoutDatabase(command, ({ dataDir, out }) => holdingDataDir(dataDir, verb, () => this.withContext(command, dataDir, out, body)));
+  }
+
+  /** `body` with a database context for `dataDir`, closed once it is done. */
+  private async withContext(command: Command, dataDir: string, out: Output, body: CommandBody): Promise<ExitCode | void> {
+    const context = openCliContext(dataDir, this.io.env, out);
+    try {
+      return await body(context, command.optsWithGlobals<GlobalOptions>());
+    } finally {
+      context.close();
+    }
   }
 
   /** Runs `body` without opening the database (`restore` replaces it), recording its exit code. */
