@@ -207,8 +207,10 @@ export class Outbox {
     await this.schedule();
   }
 
-  /** One alarm at the earliest due time of a pending item (alarms survive worker restarts). */
-  /** Sets the alarm for the first pending item that is due, at least 1 s (or until `notBefore`) from now. */
+  /**
+   * One alarm at the earliest due time of a pending item (alarms survive worker restarts), at least
+   * 1 s from now, and not before `notBefore` when given.
+   */
   private async schedule(notBefore?: number): Promise<void> {
     const pending = await this.db.outbox.where('state').equals('pending').toArray();
     if (pending.length === 0) {
