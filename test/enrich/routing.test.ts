@@ -47,6 +47,12 @@ function enrich(body: Record<string, unknown>, headers: Record<string, string> =
   return h.request<EnrichResponse & ErrorBody>('POST', '/v1/enrich', { body: { task: 'summary', input: { kind: 'selection', text: TEXT }, ...body }, headers });
 }
 
+/** A pro plan's policy with this platform quota, and no platform usage on record this month. */
+function startPlatformQuota(platformQuota: ReturnType<typeof defaultPolicy>['platformQuota']): void {
+  h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify({ ...defaultPolicy('pro'), platformQuota }));
+  h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+}
+
 describe('routing through POST /v1/enrich', () => {
   it('summarizes with a personal key and answers a receipt with exact usage and cost', async () => {
     deleteAllKeys();
@@ -289,10 +295,7 @@ describe('routing through POST /v1/enrich', () => {
 
   it('uses the platform key when the member has none, within the monthly quota', async () => {
     deleteAllKeys();
-    const policy = defaultPolicy('pro');
-    policy.platformQuota = { monthlyCalls: 2, monthlyCostMicros: null };
-    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
-    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    startPlatformQuota({ monthlyCalls: 2, monthlyCostMicros: null });
     const first = await enrich({ provider: 'groq' });
     expect(first.status).toBe(200);
     expect(first.body.route).toMatchObject({ provider: 'groq', source: 'platform' });
@@ -302,9 +305,7 @@ describe('routing through POST /v1/enrich', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe('quota_exceeded');
     // The cost cap: the call that crosses it is the last one allowed.
-    policy.platformQuota = { monthlyCalls: null, monthlyCostMicros: 1 };
-    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
-    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    startPlatformQuota({ monthlyCalls: null, monthlyCostMicros: 1 });
     expect((await enrich({ provider: 'groq' })).status).toBe(200);
     expect((await enrich({ provider: 'groq' })).body.error.code).toBe('quota_exceeded');
     h.server.db.prepare('UPDATE orgs SET policy = NULL').run();
@@ -312,10 +313,7 @@ describe('routing through POST /v1/enrich', () => {
 
   it('a platform attempt that reached no provider uses none of the quota: the fallback to the next platform key is allowed', async () => {
     deleteAllKeys();
-    const policy = defaultPolicy('pro');
-    policy.platformQuota = { monthlyCalls: 1, monthlyCostMicros: null };
-    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
-    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    startPlatformQuota({ monthlyCalls: 1, monthlyCostMicros: null });
     h.emulator.setBehavior({ provider: 'groq' }, { serverError: 503 });
     try {
       const response = await enrich({});
@@ -364,11 +362,8 @@ describe('routing through POST /v1/enrich', () => {
     const perCall = costMicros('groq', model, estimate.inputTokens, estimate.outputTokens);
     // The estimate is an upper bound of this short call's real cost.
     expect(perCall).toBeGreaterThan(probe.body.usage.costMicros);
-    const policy = defaultPolicy('pro');
     // Room for two and a half estimated calls: the third call starts under the cap, the fourth not.
-    policy.platformQuota = { monthlyCalls: null, monthlyCostMicros: Math.floor(perCall * 2.5) };
-    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
-    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    startPlatformQuota({ monthlyCalls: null, monthlyCostMicros: Math.floor(perCall * 2.5) });
     h.emulator.setBehavior({ provider: 'groq' }, { latencyMs: 300 });
     const responses = await Promise.all(Array.from({ length: 8 }, () => enrich({ provider: 'groq' })));
     h.emulator.setBehavior({ provider: 'groq' }, null);
@@ -382,10 +377,7 @@ describe('routing through POST /v1/enrich', () => {
 
   it('counts platform calls in flight against the call quota: concurrent requests do not overshoot it', async () => {
     deleteAllKeys();
-    const policy = defaultPolicy('pro');
-    policy.platformQuota = { monthlyCalls: 3, monthlyCostMicros: null };
-    h.server.db.prepare('UPDATE orgs SET policy = ?').run(JSON.stringify(policy));
-    h.server.db.prepare("DELETE FROM usage_events WHERE source = 'platform'").run();
+    startPlatformQuota({ monthlyCalls: 3, monthlyCostMicros: null });
     // Slow enough that all eight are in flight together, each checking the quota before any has a row.
     h.emulator.setBehavior({ provider: 'groq' }, { latencyMs: 300 });
     const responses = await Promise.all(Array.from({ length: 8 }, () => enrich({ provider: 'groq' })));
